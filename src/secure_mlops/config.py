@@ -1,0 +1,91 @@
+"""All configuration in one place.
+
+Project settings use the prefix ``SECURE_MLOPS_`` (for example ``SECURE_MLOPS_STATE_DIR``). The
+Vault ecosystem's own variables are honoured as they are: ``VAULT_ADDR``, ``VAULT_TOKEN``,
+``VAULT_NAMESPACE``, ``VAULT_CACERT``. AWS settings (``AWS_*``, ``AWS_ENDPOINT_URL``) are read by
+boto3 itself, so they are not repeated here. Secrets have no default.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from secure_mlops.errors import ConfigError
+
+ENV_PREFIX = "SECURE_MLOPS_"
+MIB = 1024 * 1024
+
+
+def _default_state_dir() -> Path:
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "secure-mlops"
+
+
+def _both(name: str) -> AliasChoices:
+    """Accept the ecosystem's variable and the prefixed one (the ecosystem's wins)."""
+    return AliasChoices(name, ENV_PREFIX + name)
+
+
+class Settings(BaseSettings):
+    """Typed settings read from the environment."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", populate_by_name=True)
+
+    state_dir: Path = Field(
+        default_factory=_default_state_dir,
+        description="Where the local Vault keeps its storage and credentials.",
+    )
+
+    # Unset means the local development Vault (`secure-mlops dev up`) on dev_vault_port.
+    vault_addr: str = Field("", validation_alias=_both("VAULT_ADDR"))
+    vault_token: SecretStr | None = Field(None, validation_alias=_both("VAULT_TOKEN"))
+    vault_namespace: str | None = Field(None, validation_alias=_both("VAULT_NAMESPACE"))
+    vault_cacert: Path | None = Field(None, validation_alias=_both("VAULT_CACERT"))
+    vault_timeout_seconds: float = Field(10.0, gt=0)
+    vault_auth: Literal["token", "approle", "kubernetes"] = "token"
+    vault_approle_mount: str = "approle"
+    vault_approle_role_id: str | None = None
+    vault_approle_secret_id: SecretStr | None = None
+    vault_kubernetes_mount: str = "kubernetes"
+    vault_kubernetes_role: str | None = None
+    vault_kubernetes_jwt_path: Path = Path("/var/run/secrets/kubernetes.io/serviceaccount/token")
+
+    transit_mount: str = "transit"
+    data_key_name: str = "secure-mlops-data"
+    pseudonym_key_name: str = "secure-mlops-pseudonym"
+    signing_key_name: str = "secure-mlops-signing"
+
+    dev_vault_port: int = Field(8200, ge=1024, le=65534)
+
+    chunk_size: int = Field(MIB, ge=4096, le=64 * MIB)
+    s3_sse_kms_key_id: str | None = None
+
+    @model_validator(mode="after")
+    def _default_vault_addr(self) -> Settings:
+        self.vault_addr = (self.vault_addr or self.dev_vault_addr).rstrip("/")
+        return self
+
+    @property
+    def dev_vault_addr(self) -> str:
+        return f"http://127.0.0.1:{self.dev_vault_port}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Settings from the environment, validated once; bad values become a ConfigError."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        # Report which setting is wrong, never its value (it may be a secret).
+        first = exc.errors()[0]
+        field = ".".join(str(part) for part in first["loc"]) or "settings"
+        raise ConfigError(
+            f"invalid setting {ENV_PREFIX}{field.upper()}: {first['msg']}",
+            hint="fix the environment variable or unset it to use the default",
+        ) from None

@@ -1,0 +1,122 @@
+"""The envelope header: encoding, parsing and the format's limits (spec: docs/envelope-format.md).
+
+Layout, all integers big-endian::
+
+    fixed part (19 bytes, bound into every chunk's AAD, never changes after encryption)
+      magic "SMLENC" | format version u8 | algorithm id u8 | chunk size u32 | nonce prefix (7)
+    key part (replaced by rewrap)
+      key name length u16 | key name (UTF-8) | key version u32 | wrapped key length u16 |
+      wrapped key (ASCII, Vault's "vault:v<N>:<base64>")
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, replace
+from typing import BinaryIO
+
+from secure_mlops.crypto._io import readinto_full
+from secure_mlops.crypto.keys import WrappedKey
+from secure_mlops.errors import InputError, IntegrityError
+
+MAGIC = b"SMLENC"
+FORMAT_VERSION = 1
+ALGORITHM_AES_256_GCM_STREAM = 1
+
+NONCE_PREFIX_SIZE = 7
+TAG_SIZE = 16
+MIN_CHUNK_SIZE = 4 * 1024
+MAX_CHUNK_SIZE = 64 * 1024 * 1024
+# 1 MiB: AES-GCM runs at full speed from ~64 KiB up, so bigger chunks buy nothing, while the
+# Python loop costs ~1 µs per chunk and the 16-byte tag 0.0015 % of the data at this size.
+DEFAULT_CHUNK_SIZE = 1024 * 1024
+
+_FIXED = struct.Struct(f">{len(MAGIC)}sBBI{NONCE_PREFIX_SIZE}s")
+_U16 = struct.Struct(">H")
+_U32 = struct.Struct(">I")
+
+INTEGRITY_FAILURE = "decryption failed: the file was modified, truncated, or the context does not match"
+
+
+def integrity_failure() -> IntegrityError:
+    """The one error for every failed check, so a caller (or attacker) learns nothing from it."""
+    return IntegrityError(INTEGRITY_FAILURE)
+
+
+def is_valid_chunk_size(chunk_size: int) -> bool:
+    return MIN_CHUNK_SIZE <= chunk_size <= MAX_CHUNK_SIZE
+
+
+@dataclass(frozen=True)
+class EnvelopeHeader:
+    """What precedes the chunks: chunking parameters and the wrapped per-object data key."""
+
+    chunk_size: int
+    nonce_prefix: bytes
+    wrapped_key: WrappedKey
+
+    @property
+    def key_version(self) -> int:
+        return self.wrapped_key.version
+
+    @property
+    def fixed_bytes(self) -> bytes:
+        """The immutable part, exactly as stored; it prefixes every chunk's associated data."""
+        return _FIXED.pack(
+            MAGIC, FORMAT_VERSION, ALGORITHM_AES_256_GCM_STREAM, self.chunk_size, self.nonce_prefix
+        )
+
+    def encode(self) -> bytes:
+        name = self.wrapped_key.key_name.encode("utf-8")
+        wrapped = self.wrapped_key.ciphertext.encode("ascii")
+        return b"".join(
+            (
+                self.fixed_bytes,
+                _U16.pack(len(name)),
+                name,
+                _U32.pack(self.key_version),
+                _U16.pack(len(wrapped)),
+                wrapped,
+            )
+        )
+
+    def with_wrapped_key(self, wrapped_key: WrappedKey) -> EnvelopeHeader:
+        return replace(self, wrapped_key=wrapped_key)
+
+
+def read_header(src: BinaryIO) -> EnvelopeHeader:
+    """Parse the header and leave `src` at the first chunk.
+
+    InputError if `src` is not an envelope at all or has a format version we do not know;
+    IntegrityError (the generic one) for anything else wrong in the header.
+    """
+    magic = _read_exact(src, len(MAGIC), not_ours=True)
+    if magic != MAGIC:
+        raise InputError("not a secure-mlops encrypted file")
+    rest = _read_exact(src, _FIXED.size - len(MAGIC))
+    _, version, algorithm, chunk_size, nonce_prefix = _FIXED.unpack(magic + rest)
+    if version != FORMAT_VERSION:
+        raise InputError(f"unsupported encrypted file format version {version}")
+    # A hostile chunk size would make the reader allocate up to 4 GiB per chunk buffer.
+    if algorithm != ALGORITHM_AES_256_GCM_STREAM or not is_valid_chunk_size(chunk_size):
+        raise integrity_failure()
+
+    name = _read_exact(src, _U16.unpack(_read_exact(src, _U16.size))[0])
+    (key_version,) = _U32.unpack(_read_exact(src, _U32.size))
+    wrapped = _read_exact(src, _U16.unpack(_read_exact(src, _U16.size))[0])
+    try:
+        wrapped_key = WrappedKey(key_name=name.decode("utf-8"), ciphertext=wrapped.decode("ascii"))
+    except ValueError:  # UnicodeDecodeError is a ValueError too
+        raise integrity_failure() from None
+    if not name or wrapped_key.version != key_version:
+        raise integrity_failure()
+    return EnvelopeHeader(chunk_size, nonce_prefix, wrapped_key)
+
+
+def _read_exact(src: BinaryIO, size: int, *, not_ours: bool = False) -> bytes:
+    buffer = bytearray(size)
+    if readinto_full(src, memoryview(buffer)) != size:
+        if not_ours:
+            raise InputError("not a secure-mlops encrypted file")
+        raise integrity_failure()
+    return bytes(buffer)

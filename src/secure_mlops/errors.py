@@ -1,0 +1,69 @@
+"""The project's exceptions: one base type, a few kinds, each with its own CLI exit code.
+
+Third-party errors (hvac, boto3, pyarrow, cryptography) are wrapped into these at the boundary
+so callers handle one family, and the CLI can print one line without a traceback. Messages
+never carry a secret or a value from the data: they name files, columns, keys and counts.
+"""
+
+from __future__ import annotations
+
+
+class SecureMlopsError(Exception):
+    """Base of every error the project raises on purpose."""
+
+    exit_code: int = 1
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message} ({self.hint})" if self.hint else self.message
+
+
+class ConfigError(SecureMlopsError):
+    """A setting is missing or invalid."""
+
+    exit_code = 3
+
+
+class InputError(SecureMlopsError):
+    """An input file, contract or argument is malformed or does not fit."""
+
+    exit_code = 4
+
+
+class PrivacyError(SecureMlopsError):
+    """A privacy gate failed (for example k-anonymity); nothing was written."""
+
+    exit_code = 5
+
+
+class IntegrityError(SecureMlopsError):
+    """Encrypted data failed verification. Deliberately says nothing about which check failed."""
+
+    exit_code = 6
+
+
+class VaultError(SecureMlopsError):
+    """Vault is unreachable, sealed, or refused the request."""
+
+    exit_code = 7
+
+
+class StorageError(SecureMlopsError):
+    """The object store refused or failed a read or write."""
+
+    exit_code = 8
+
+
+__all__ = [
+    "ConfigError",
+    "InputError",
+    "IntegrityError",
+    "PrivacyError",
+    "SecureMlopsError",
+    "StorageError",
+    "VaultError",
+]

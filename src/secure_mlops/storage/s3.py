@@ -1,0 +1,90 @@
+"""S3 (or any S3-compatible endpoint) as the object store, through boto3.
+
+boto3 reads AWS_* itself, including AWS_ENDPOINT_URL, so a MinIO, Ceph or moto endpoint works
+without code changes. Uploads go through boto3's managed transfer: a multipart object becomes
+visible only when the upload completes, which gives the atomicity the interface promises.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from secure_mlops.errors import StorageError
+from secure_mlops.storage.atomic import atomic_output
+from secure_mlops.storage.base import ObjectNotFoundError, check_key
+
+
+class S3Store:
+    def __init__(
+        self,
+        bucket: str,
+        prefix: str = "",
+        *,
+        client: Any | None = None,
+        sse_kms_key_id: str | None = None,
+    ) -> None:
+        if client is None:
+            import boto3  # deferred: boto3 costs ~0.3 s to import and local runs never need it
+
+            client = boto3.client("s3")
+        self._client = client
+        self.bucket = bucket
+        self.prefix = prefix.strip("/")
+        self._extra: dict[str, str] = (
+            {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": sse_kms_key_id} if sse_kms_key_id else {}
+        )
+
+    def _key(self, key: str) -> str:
+        key = check_key(key)
+        return f"{self.prefix}/{key}" if self.prefix else key
+
+    def uri(self, key: str) -> str:
+        return f"s3://{self.bucket}/{self._key(key)}"
+
+    def exists(self, key: str) -> bool:
+        try:
+            with self._errors("read", key):
+                self._client.head_object(Bucket=self.bucket, Key=self._key(key))
+        except ObjectNotFoundError:
+            return False
+        return True
+
+    def put_file(self, local: Path, key: str) -> str:
+        if not local.is_file():
+            raise StorageError(f"{local} does not exist or is not a file")
+        with self._errors("write", key):
+            self._client.upload_file(str(local), self.bucket, self._key(key), ExtraArgs=self._extra or None)
+        return self.uri(key)
+
+    def get_file(self, key: str, local: Path) -> None:
+        with self._errors("read", key), atomic_output(local) as handle:
+            self._client.download_fileobj(self.bucket, self._key(key), handle)
+
+    @contextmanager
+    def _errors(self, verb: str, key: str) -> Iterator[None]:
+        from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+
+        where = self.uri(key)
+        try:
+            yield
+        except ClientError as exc:
+            code = str(exc.response.get("Error", {}).get("Code", ""))
+            if code in {"404", "NoSuchKey", "NotFound"}:
+                raise ObjectNotFoundError(f"no object at {where}") from None
+            if code in {"403", "AccessDenied", "AllAccessDisabled"}:
+                raise StorageError(
+                    f"access denied to {verb} {where}",
+                    hint="check the IAM policy of these credentials (see policies/iam/)",
+                ) from None
+            if code == "NoSuchBucket":
+                raise StorageError(f"bucket {self.bucket!r} does not exist") from None
+            raise StorageError(f"S3 refused to {verb} {where}: {code or 'unknown error'}") from None
+        except NoCredentialsError:
+            raise StorageError(
+                "no AWS credentials found", hint="set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
+            ) from None
+        except BotoCoreError as exc:
+            raise StorageError(f"could not {verb} {where}: {type(exc).__name__}") from None
