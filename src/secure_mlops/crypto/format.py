@@ -35,7 +35,9 @@ _FIXED = struct.Struct(f">{len(MAGIC)}sBBI{NONCE_PREFIX_SIZE}s")
 _U16 = struct.Struct(">H")
 _U32 = struct.Struct(">I")
 
-INTEGRITY_FAILURE = "decryption failed: the file was modified, truncated, or the context does not match"
+INTEGRITY_FAILURE = (
+    "decryption failed: the file was modified, truncated, or the context does not match"
+)
 
 
 def integrity_failure() -> IntegrityError:
@@ -54,6 +56,10 @@ class EnvelopeHeader:
     chunk_size: int
     nonce_prefix: bytes
     wrapped_key: WrappedKey
+
+    @property
+    def key_name(self) -> str:
+        return self.wrapped_key.key_name
 
     @property
     def key_version(self) -> int:

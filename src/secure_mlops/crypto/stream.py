@@ -2,8 +2,8 @@
 
 Chunk i is sealed with nonce = prefix(7) || i (u32) || last (u8) and associated data
 = the header's fixed part || the caller's context. Every chunk but the last holds exactly
-`chunk_size` plaintext bytes and the last holds fewer (an empty one if the data ends on a chunk
-boundary), so the reader knows the last chunk by its length, needs no look-ahead, and
+`chunk_size` plaintext bytes and the last holds fewer (none if the data is empty or ends on a
+chunk boundary), so the reader knows the last chunk by its length and needs no look-ahead, and
 reordering, dropping, truncating or appending chunks all change some nonce and fail the tag.
 """
 
@@ -17,6 +17,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from secure_mlops.crypto._io import readinto_full, write_all
+from secure_mlops.crypto._pipeline import run_chunks
 from secure_mlops.crypto.format import (
     DEFAULT_CHUNK_SIZE,
     MAX_CHUNK_SIZE,
@@ -87,8 +88,7 @@ def rewrap_stream(src: BinaryIO, dst: BinaryIO, key_service: KeyService) -> Enve
     header = read_header(src)
     rewrapped = header.with_wrapped_key(key_service.rewrap_data_key(header.wrapped_key))
     write_all(dst, memoryview(rewrapped.encode()))
-    buffer = bytearray(_COPY_SIZE)
-    view = memoryview(buffer)
+    view = memoryview(bytearray(_COPY_SIZE))
     while count := readinto_full(src, view):
         write_all(dst, view[:count])
     return rewrapped
@@ -97,43 +97,35 @@ def rewrap_stream(src: BinaryIO, dst: BinaryIO, key_service: KeyService) -> Enve
 def _seal_chunks(
     aead: AESGCM, header: EnvelopeHeader, context: bytes, src: BinaryIO, dst: BinaryIO
 ) -> None:
-    chunk_size = header.chunk_size
     associated_data = header.fixed_bytes + context
-    # Two buffers for the whole stream: memory stays ~2 chunks whatever the input size.
-    plaintext = memoryview(bytearray(chunk_size))
-    sealed = memoryview(bytearray(chunk_size + TAG_SIZE))
-    for index in range(_MAX_CHUNKS):
-        count = readinto_full(src, plaintext)
-        last = count < chunk_size
-        out = sealed[: count + TAG_SIZE]
-        aead.encrypt_into(_nonce(header, index, last), plaintext[:count], associated_data, out)
-        write_all(dst, out)
-        if last:
-            return
-    raise InputError(f"input too large: more than {_MAX_CHUNKS} chunks of {chunk_size} bytes")
+
+    def seal(index: int, plaintext: memoryview, last: bool, out: memoryview) -> memoryview:
+        if index >= _MAX_CHUNKS:
+            raise InputError(f"input too large for {header.chunk_size}-byte chunks")
+        sealed = out[: len(plaintext) + TAG_SIZE]
+        aead.encrypt_into(_nonce(header, index, last), plaintext, associated_data, sealed)
+        return sealed
+
+    run_chunks(src, dst, header.chunk_size, header.chunk_size + TAG_SIZE, seal)
 
 
 def _open_chunks(
     aead: AESGCM, header: EnvelopeHeader, context: bytes, src: BinaryIO, dst: BinaryIO
 ) -> None:
-    chunk_size = header.chunk_size
     associated_data = header.fixed_bytes + context
-    sealed = memoryview(bytearray(chunk_size + TAG_SIZE))
-    plaintext = memoryview(bytearray(chunk_size))
-    for index in range(_MAX_CHUNKS):
-        count = readinto_full(src, sealed)
-        if count < TAG_SIZE:  # the stream ended before its last chunk
+
+    def open_(index: int, sealed: memoryview, last: bool, out: memoryview) -> memoryview:
+        # Shorter than a tag: the stream ended where a chunk (at least the final one) belongs.
+        if len(sealed) < TAG_SIZE or index >= _MAX_CHUNKS:
             raise integrity_failure()
-        last = count < len(sealed)
-        out = plaintext[: count - TAG_SIZE]
+        plaintext = out[: len(sealed) - TAG_SIZE]
         try:
-            aead.decrypt_into(_nonce(header, index, last), sealed[:count], associated_data, out)
+            aead.decrypt_into(_nonce(header, index, last), sealed, associated_data, plaintext)
         except InvalidTag:
             raise integrity_failure() from None
-        write_all(dst, out)
-        if last:
-            return
-    raise integrity_failure()
+        return plaintext
+
+    run_chunks(src, dst, header.chunk_size + TAG_SIZE, header.chunk_size, open_)
 
 
 def _nonce(header: EnvelopeHeader, index: int, last: bool) -> bytes:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
@@ -36,14 +35,11 @@ class LocalStore:
 
 
 def _copy(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
     try:
         with open(source, "rb") as src, atomic_output(target) as dst:
             shutil.copyfileobj(src, dst, 1024 * 1024)
     except FileNotFoundError:
         raise StorageError(f"{source} does not exist") from None
-    except PermissionError:
-        raise StorageError(f"permission denied writing {target} or reading {source}") from None
-    except IsADirectoryError:
-        raise StorageError(f"{source} or {target} is a directory, not a file") from None
     except OSError as exc:
-        raise StorageError(f"could not copy to {target}: {os.strerror(exc.errno or 0)}") from None
+        raise StorageError(f"cannot read {source}: {exc.strerror}") from None

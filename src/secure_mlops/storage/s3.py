@@ -65,26 +65,35 @@ class S3Store:
 
     @contextmanager
     def _errors(self, verb: str, key: str) -> Iterator[None]:
-        from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+        from boto3.exceptions import S3UploadFailedError
+        from botocore.exceptions import BotoCoreError, ClientError
 
-        where = self.uri(key)
         try:
             yield
-        except ClientError as exc:
-            code = str(exc.response.get("Error", {}).get("Code", ""))
-            if code in {"404", "NoSuchKey", "NotFound"}:
-                raise ObjectNotFoundError(f"no object at {where}") from None
-            if code in {"403", "AccessDenied", "AllAccessDisabled"}:
-                raise StorageError(
-                    f"access denied to {verb} {where}",
-                    hint="check the IAM policy of these credentials (see policies/iam/)",
-                ) from None
-            if code == "NoSuchBucket":
-                raise StorageError(f"bucket {self.bucket!r} does not exist") from None
-            raise StorageError(f"S3 refused to {verb} {where}: {code or 'unknown error'}") from None
-        except NoCredentialsError:
-            raise StorageError(
-                "no AWS credentials found", hint="set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
-            ) from None
-        except BotoCoreError as exc:
-            raise StorageError(f"could not {verb} {where}: {type(exc).__name__}") from None
+        except S3UploadFailedError as exc:
+            # boto3's transfer manager wraps the ClientError that says what went wrong.
+            raise _storage_error(exc.__context__ or exc, verb, self.uri(key), self.bucket) from None
+        except (ClientError, BotoCoreError) as exc:
+            raise _storage_error(exc, verb, self.uri(key), self.bucket) from None
+
+
+def _storage_error(exc: BaseException, verb: str, where: str, bucket: str) -> StorageError:
+    from botocore.exceptions import ClientError, NoCredentialsError
+
+    if isinstance(exc, NoCredentialsError):
+        return StorageError(
+            "no AWS credentials found", hint="set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
+        )
+    if not isinstance(exc, ClientError):
+        return StorageError(f"could not {verb} {where}: {type(exc).__name__}")
+    code = str(exc.response.get("Error", {}).get("Code", ""))
+    if code in {"404", "NoSuchKey", "NotFound"}:
+        return ObjectNotFoundError(f"no object at {where}")
+    if code in {"403", "AccessDenied", "AllAccessDisabled", "InvalidAccessKeyId", "SignatureDoesNotMatch"}:
+        return StorageError(
+            f"access denied to {verb} {where}",
+            hint="check the IAM policy of these credentials (see policies/iam/)",
+        )
+    if code == "NoSuchBucket":
+        return StorageError(f"bucket {bucket!r} does not exist")
+    return StorageError(f"S3 refused to {verb} {where}: {code or 'unknown error'}")

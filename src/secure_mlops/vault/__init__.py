@@ -2,6 +2,7 @@
 
 from secure_mlops.vault.client import connect
 from secure_mlops.vault.dev import DevStatus, DevVault, ensure_transit_keys
+from secure_mlops.vault.services import data_key_service, pseudonym_hmac_service
 from secure_mlops.vault.transit import TransitHmacService, TransitKeyService
 
 __all__ = [
@@ -10,5 +11,7 @@ __all__ = [
     "TransitHmacService",
     "TransitKeyService",
     "connect",
+    "data_key_service",
     "ensure_transit_keys",
+    "pseudonym_hmac_service",
 ]

@@ -1,0 +1,77 @@
+"""`secure-mlops minimize | redact`: data minimization and log redaction."""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+
+import typer
+
+from secure_mlops.cli.options import distinct, input_file, output_file
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(minimize)
+    app.command()(redact)
+
+
+def minimize(
+    contract: Path = typer.Option(
+        ..., "--contract", exists=True, dir_okay=False, help="Data contract (YAML), e.g. policies/data/patients.contract.yaml."
+    ),
+    input: Path = input_file("Raw data: .csv or .parquet."),
+    output: Path = output_file("Minimized Parquet file to write (nothing is written if a gate fails)."),
+    report: Path = typer.Option(
+        None, "--report", dir_okay=False, help="Where to write the JSON report (counts only). Default: OUTPUT.report.json."
+    ),
+    k: int = typer.Option(None, "--k", min=1, help="Raise the k-anonymity threshold for this run (never below the contract's k)."),
+) -> None:
+    """Apply a data contract: drop, keep, generalize, mask and pseudonymize columns; enforce k-anonymity.
+
+    Pseudonyms are keyed HMAC-SHA256 computed by Vault Transit (the key never leaves Vault).
+    Example: secure-mlops minimize --contract policies/data/patients.contract.yaml -i raw.csv -o min.parquet
+    """
+    from secure_mlops.privacy import load_contract, minimize_file, write_report
+    from secure_mlops.vault import pseudonym_hmac_service
+
+    distinct(input, output)
+    data_contract = load_contract(contract)
+    result = minimize_file(data_contract, input, output, pseudonym_hmac_service(), k=k)
+    report_path = report or output.with_name(output.name + ".report.json")
+    write_report(result, report_path)
+    typer.echo(
+        f"minimized {result.input_rows} rows -> {output}: k-anonymity {result.k_achieved} "
+        f"(required {result.k_required}); report: {report_path}"
+    )
+
+
+def redact(
+    contract: list[Path] = typer.Option(
+        None, "--contract", exists=True, dir_okay=False,
+        help="Also redact values of the identifier columns this data contract names (repeatable).",
+    ),
+    line_buffered: bool = typer.Option(False, "--line-buffered", help="Flush after every line (for `tail -f`)."),
+) -> None:
+    """Redact personal data and secrets from logs: reads stdin, writes stdout, line by line.
+
+    Example: kubectl logs deploy/inference | secure-mlops redact --contract policies/data/patients.contract.yaml
+    """
+    from secure_mlops.redaction import Redactor
+
+    redactor = Redactor(extra_keys=_identifier_columns(contract or []))
+    # Undecodable bytes must not stop the stream (or echo raw bytes in an error): replace them.
+    source = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace")
+    out = sys.stdout
+    for line in source:
+        out.write(redactor.redact(line))
+        if line_buffered:
+            out.flush()
+
+
+def _identifier_columns(contracts: list[Path]) -> list[str]:
+    if not contracts:
+        return []
+    from secure_mlops.privacy import load_contract
+
+    return [name for path in contracts for name in load_contract(path).identifier_columns()]

@@ -1,0 +1,279 @@
+"""The data contract: what each column is, and what minimization does to it.
+
+A contract lists every column we accept from a source. Each column has a `type`, a
+`classification` (how identifying it is) and an `action` (what happens to it before anything is
+stored). Columns in the data but not in the contract are dropped, so a new upstream column can
+never slip into storage unreviewed.
+
+Actions and their `params`:
+
+| action       | types            | params                                   | output                      |
+|--------------|------------------|------------------------------------------|-----------------------------|
+| drop         | any              | none                                     | column removed              |
+| keep         | any              | none                                     | as is                       |
+| generalize   | integer, float   | `bucket: W` (> 0; whole for integers)    | lower bound of the bucket   |
+| generalize   | date             | `to: month, year or decade`              | first day of the period     |
+| generalize   | string           | `keep_chars: N` (>= 1)                   | first N characters          |
+| mask         | string           | `keep_last: N` (>= 0, default 0)         | `*` for every other char    |
+| pseudonymize | string, integer  | none                                     | 32 hex chars (keyed HMAC)   |
+
+Generalization keeps the column's type (a bucket's lower bound, a truncated date) rather than
+producing range strings such as "40-49": the output schema then equals the contract's, range
+constraints (`min`, `max`) stay meaningful after generalization, and models can use the values
+as numbers. `decade` goes beyond month/year because small extracts (hundreds of rows) cannot
+reach k = 5 with a birth year.
+
+Rules checked beyond the shapes above, each to block a mistake that would leak data:
+
+- a direct identifier is dropped, masked or pseudonymized: never kept, and never generalized
+  (the first characters of an e-mail address still identify);
+- a feature or label is dropped, kept or generalized: masking or pseudonymizing one destroys it
+  as model input and usually means it was misclassified;
+- column names are unique, and at least one column is not dropped;
+- the value constraints (`nullable`, `min`, `max`, `allowed_values`) describe the column as
+  written (after generalization) and are checked by the validation step, not by minimization.
+  `min`/`max` apply to integer, float and date columns; `allowed_values` cannot be given for a
+  direct identifier (it would copy identifiers into the contract) nor for masked or
+  pseudonymized columns; no constraint can be given for a dropped column (it would never be
+  checked).
+
+Not checked: the visible tail of a masked column (`keep_last` > 0) is not a quasi-identifier
+for the k-anonymity gate, yet it can link records; training data should rather drop or
+pseudonymize such a column.
+
+These rules live in the model, so a contract built in code is held to them as well.
+The JSON Schema (`contract_json_schema()`) describes the shapes only, not these rules.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
+
+
+class ColumnType(StrEnum):
+    STRING = "string"
+    INTEGER = "integer"
+    FLOAT = "float"
+    DATE = "date"
+    BOOLEAN = "boolean"
+
+
+class Classification(StrEnum):
+    DIRECT_IDENTIFIER = "direct_identifier"
+    QUASI_IDENTIFIER = "quasi_identifier"
+    SENSITIVE = "sensitive"
+    FEATURE = "feature"
+    LABEL = "label"
+
+
+class Action(StrEnum):
+    DROP = "drop"
+    KEEP = "keep"
+    GENERALIZE = "generalize"
+    MASK = "mask"
+    PSEUDONYMIZE = "pseudonymize"
+
+
+class DateGranularity(StrEnum):
+    MONTH = "month"
+    YEAR = "year"
+    DECADE = "decade"
+
+
+_ALL_ACTIONS = frozenset(Action)
+_ALLOWED_ACTIONS: dict[Classification, frozenset[Action]] = {
+    Classification.DIRECT_IDENTIFIER: frozenset({Action.DROP, Action.MASK, Action.PSEUDONYMIZE}),
+    Classification.QUASI_IDENTIFIER: _ALL_ACTIONS,
+    Classification.SENSITIVE: _ALL_ACTIONS,
+    Classification.FEATURE: frozenset({Action.DROP, Action.KEEP, Action.GENERALIZE}),
+    Classification.LABEL: frozenset({Action.DROP, Action.KEEP, Action.GENERALIZE}),
+}
+
+# (action, type) -> (required params, optional params); a pair missing here is not supported.
+_PARAMS: dict[tuple[Action, ColumnType], tuple[frozenset[str], frozenset[str]]] = {
+    **{(Action.DROP, t): (frozenset(), frozenset()) for t in ColumnType},
+    **{(Action.KEEP, t): (frozenset(), frozenset()) for t in ColumnType},
+    (Action.GENERALIZE, ColumnType.INTEGER): (frozenset({"bucket"}), frozenset()),
+    (Action.GENERALIZE, ColumnType.FLOAT): (frozenset({"bucket"}), frozenset()),
+    (Action.GENERALIZE, ColumnType.DATE): (frozenset({"to"}), frozenset()),
+    (Action.GENERALIZE, ColumnType.STRING): (frozenset({"keep_chars"}), frozenset()),
+    (Action.MASK, ColumnType.STRING): (frozenset(), frozenset({"keep_last"})),
+    (Action.PSEUDONYMIZE, ColumnType.STRING): (frozenset(), frozenset()),
+    (Action.PSEUDONYMIZE, ColumnType.INTEGER): (frozenset(), frozenset()),
+}
+
+Scalar = bool | int | float | dt.date | str
+
+
+def _rule(detail: str, at: str = "") -> PydanticCustomError:
+    """A broken contract rule; `at` extends the error location below the validated model."""
+    return PydanticCustomError("contract_rule", "{detail}", {"detail": detail, "at": at})
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ColumnParams(_Strict):
+    """Parameters of an action; which ones apply depends on the action and the column type."""
+
+    bucket: int | float | None = Field(default=None, gt=0)
+    to: DateGranularity | None = None
+    keep_chars: int | None = Field(default=None, ge=1)
+    keep_last: int | None = Field(default=None, ge=0)
+
+
+class Column(_Strict):
+    name: str = Field(min_length=1)
+    type: ColumnType
+    classification: Classification
+    action: Action
+    params: ColumnParams = ColumnParams()
+    description: str | None = None
+    nullable: bool = True
+    min: int | float | dt.date | None = None
+    max: int | float | dt.date | None = None
+    allowed_values: list[Scalar] | None = Field(default=None, min_length=1)
+
+    @model_validator(mode="after")
+    def _check_rules(self) -> Column:
+        self._check_action()
+        self._check_params()
+        self._check_constraints()
+        return self
+
+    def _check_action(self) -> None:
+        allowed = _ALLOWED_ACTIONS[self.classification]
+        if self.action not in allowed:
+            choices = ", ".join(a.value for a in Action if a in allowed)
+            raise _rule(
+                f"a {self.classification.value} cannot be {_past(self.action)} "
+                f"(allowed: {choices})",
+                "action",
+            )
+
+    def _check_params(self) -> None:
+        spec = _PARAMS.get((self.action, self.type))
+        if spec is None:
+            raise _rule(f"{self.action.value} is not defined for {self.type.value} columns",
+                        "action")
+        required, optional = spec
+        given = self.params.model_fields_set
+        unexpected = sorted(given - required - optional)
+        if unexpected:
+            raise _rule(f"{unexpected[0]} does not apply to {self.action.value} of "
+                        f"{_a(self.type)} column", f"params.{unexpected[0]}")
+        missing = sorted(required - given)
+        if missing:
+            raise _rule(f"{self.action.value} of {_a(self.type)} column needs params.{missing[0]}",
+                        "params")
+        bucket = self.params.bucket
+        if self.type is ColumnType.INTEGER and bucket is not None and not isinstance(bucket, int):
+            raise _rule("the bucket of an integer column must be a whole number", "params.bucket")
+
+    def _check_constraints(self) -> None:
+        if self.action is Action.DROP:
+            for field in ("nullable", "min", "max", "allowed_values"):
+                if field in self.model_fields_set:
+                    raise _rule("a dropped column takes no constraints (they would never be "
+                                "checked)", field)
+            return
+        for field in ("min", "max"):
+            bound = getattr(self, field)
+            if bound is not None and not _fits(bound, self.type, numeric_only=True):
+                raise _rule(f"{field} does not fit {_a(self.type)} column", field)
+        # Both bounds fit the column's type (checked above), so they compare.
+        low, high = self.min, self.max
+        if low is not None and high is not None and low > high:  # type: ignore[operator]
+            raise _rule("min is greater than max", "min")
+        if self.allowed_values is None:
+            return
+        if self.classification is Classification.DIRECT_IDENTIFIER:
+            raise _rule("allowed_values would copy direct identifiers into the contract",
+                        "allowed_values")
+        if self.action in (Action.MASK, Action.PSEUDONYMIZE):
+            raise _rule(f"allowed_values cannot describe a {_past(self.action)} column",
+                        "allowed_values")
+        for i, value in enumerate(self.allowed_values):
+            if not _fits(value, self.type, numeric_only=False):
+                raise _rule(f"allowed value does not fit {_a(self.type)} column",
+                            f"allowed_values.{i}")
+
+
+def _a(column_type: ColumnType) -> str:
+    article = "an" if column_type is ColumnType.INTEGER else "a"
+    return f"{article} {column_type.value}"
+
+
+def _past(action: Action) -> str:
+    return {"drop": "dropped", "keep": "kept", "generalize": "generalized", "mask": "masked",
+            "pseudonymize": "pseudonymized"}[action.value]
+
+
+def _fits(value: Scalar, column_type: ColumnType, *, numeric_only: bool) -> bool:
+    """Whether a contract value (bound or allowed value) has the column's type."""
+    # bool is an int in Python and datetime a date: test the narrow types first.
+    if column_type is ColumnType.INTEGER:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if column_type is ColumnType.FLOAT:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if column_type is ColumnType.DATE:
+        return isinstance(value, dt.date) and not isinstance(value, dt.datetime)
+    if numeric_only:
+        return False
+    if column_type is ColumnType.BOOLEAN:
+        return isinstance(value, bool)
+    return isinstance(value, str)
+
+
+class KAnonymity(_Strict):
+    k: int = Field(default=5, ge=1)
+
+
+class DataContract(_Strict):
+    name: str = Field(min_length=1)
+    version: str = Field(min_length=1)
+    description: str | None = None
+    k_anonymity: KAnonymity = KAnonymity()
+    columns: list[Column] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _check_columns(self) -> DataContract:
+        first_seen: dict[str, int] = {}
+        for i, column in enumerate(self.columns):
+            if column.name in first_seen:
+                first = first_seen[column.name]
+                raise _rule(f"duplicate column {column.name!r} (first at columns[{first}])",
+                            f"columns.{i}.name")
+            first_seen[column.name] = i
+        if all(c.action is Action.DROP for c in self.columns):
+            raise _rule("every column is dropped: the output would be empty", "columns")
+        return self
+
+    def quasi_identifiers(self) -> list[str]:
+        """Quasi-identifier columns present in the output: the keys of the k-anonymity check."""
+        return [c.name for c in self.columns
+                if c.classification is Classification.QUASI_IDENTIFIER
+                and c.action is not Action.DROP]
+
+    def identifier_columns(self) -> list[str]:
+        """Columns whose values identify a person, alone or combined (log redaction keys)."""
+        identifying = (Classification.DIRECT_IDENTIFIER, Classification.QUASI_IDENTIFIER)
+        return [c.name for c in self.columns if c.classification in identifying]
+
+    def digest(self) -> str:
+        """SHA-256 of the contract's canonical JSON: names the rules, whatever the YAML layout."""
+        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def contract_json_schema() -> dict[str, Any]:
+    """JSON Schema of the contract's shape (editor support, review tooling)."""
+    return DataContract.model_json_schema()

@@ -1,0 +1,146 @@
+"""What secrets and PII look like: the detectors' regexes and the cheap gates in front of them.
+
+Speed comes from not running a regex at all on most lines. CPython's `re` costs 10-30 ns for
+every position it tries, so a regex that may start anywhere costs microseconds per log line even
+when nothing matches; a literal search (`"@" in line`) costs nanoseconds. So every detector has a
+gate: a substring it cannot match without (`@`, `eyJ`, `-----BEGIN`), or, for numbers, a literal
+in the line's *shape* (digits as 9, capitals as A, lowercase as a: `4111 1111 1111 1111` has the
+shape `9999 9999 9999 9999`). Only a line that passes a gate meets that detector's regex.
+
+Regexes are ASCII (`re.ASCII`): a digit class must not accept other scripts' digits, which Luhn
+cannot read. A candidate that needs a check (Luhn, mod-97, a digit count, the IP parser) is
+confirmed by its handler in `redactor.py`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+# --- gates -----------------------------------------------------------------------------------
+
+SHAPE_TABLE: Final = bytes.maketrans(
+    b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
+    b"9" * 10 + b"A" * 26 + b"a" * 26,
+)
+
+# A number-shaped secret or PII contains one of these (or matches a shape regex below). They are
+# chosen so that the shapes of benign lines (ISO timestamps, UUIDs, hex ids, floats) do not.
+NUMBER_SHAPES: Final = (
+    b"9999999999999",  # a card without separators (13+ digits)
+    b"9999 9999 9999",  # cards in groups: 4-4-4-4, 4-6-5 (Amex), 4-6-4 (Diners)
+    b"9999-9999-9999",
+    b"9999 999999 9999",
+    b"9999-999999-9999",
+    b"999-99-9999",  # US SSN
+    b"999-999-9999",  # North American phone numbers
+    b"999.999.9999",
+    b"999 999 9999",
+    b"(999)",
+    b"9 999",  # national phone numbers: 030 1234567, 020 7946 0958
+    b"9-999999",  # 0171-2345678 (UUID groups never hold six digits in a row)
+    b"99 99 99 99",  # 06 12 34 56 78
+    b"99.99.99.99",
+    b"AA99",  # an IBAN's country code and check digits
+)
+IPV4_SHAPE: Final = re.compile(rb"\.9{1,3}\.9{1,3}\.9")
+INTL_PHONE_SHAPE: Final = re.compile(rb"\+9(?:[ .()\-]{0,2}9){7}")
+# Legacy Vault/OpenBao tokens (`s.`/`b.` and 24+ characters): the literal prefix `.` keeps it fast.
+VAULT_HINT: Final = re.compile(r"\.[A-Za-z0-9_\-]{24}")
+# A full (uncompressed) IPv6 address has three `hex:` groups in a row after a colon; clock times
+# (`12:03:55`) do not. Compressed ones contain `::`.
+IPV6_HINT: Final = re.compile(r":[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}:")
+
+# --- detectors -------------------------------------------------------------------------------
+
+# Numbers in one regex. It starts with a class so the engine only stops at `0-9 + (`, and a
+# lookbehind right after drops digits inside a number or a lowercase word (hex ids) at once.
+# The alternatives cannot match the same text (a card starts with four digits 2-6, a US number
+# with three, a national one with 0, an international one with +), so a candidate that fails its
+# check hides nothing else.
+NUMBERS: Final = re.compile(
+    r"""
+    [0-9+(] (?<![0-9a-z_.].)
+    (?:
+        (?<=\+) (?<![A-Za-z0-9+].)
+        # +CC and 7-14 more digits (E.164 allows 15), spaces, dots, dashes, brackets between.
+        (?P<phone_intl> [0-9] (?:[ .()\-]{0,2}[0-9]){7,14} (?![0-9]) )
+    |
+        (?<=\() (?P<phone_us_paren> [2-9][0-9]{2}\)[ ]?[0-9]{3}[ .\-][0-9]{4} (?![A-Za-z0-9_]|[.\-][0-9]) )
+    |
+        # A number at the start of a token.
+        (?<=[0-9]) (?<![A-Za-z0-9_.].)
+        (?:
+            # 13-19 digits from a card network (2-6), plain or grouped; Luhn decides.
+            (?<=[2-6]) (?P<card> (?:[0-9]{12,18}|[0-9]{3}(?:[ \-][0-9]{3,6}){2,4}) (?![A-Za-z0-9_]|\.[0-9]) )
+        |
+            # Area 000, 666 and 9xx, group 00 and serial 0000 are never issued.
+            (?<=[0-8]) (?P<ssn> [0-9]{2} (?<!000)(?<!666) -(?!00)[0-9]{2}-(?!0000)[0-9]{4} (?![A-Za-z0-9_]|-[0-9]) )
+        |
+            # North American: NPA-NXX-XXXX with the area code 2-9, optionally 1 in front.
+            (?P<phone_us>
+                (?: (?<=1)[ .\-]?(?:\([2-9][0-9]{2}\)[ ]?|[2-9][0-9]{2}[ .\-]) | (?<=[2-9])[0-9]{2}[ .\-] )
+                [0-9]{3}[ .\-][0-9]{4} (?![A-Za-z0-9_]|[.\-][0-9])
+            )
+        |
+            # National with a trunk 0: 030 1234567, 0171-2345678, 06 12 34 56 78; the handler
+            # counts the digits. Not after `:`, `/` or `-` (times, dates, paths).
+            (?<=0) (?<![:/\-].)
+            (?P<phone_national>
+                (?: [1-9](?:[ .][0-9]{2}){4} | [0-9]{1,4}[ \-][0-9]{3,8}(?:[ \-][0-9]{2,8}){0,3} )
+                (?![A-Za-z0-9_]|[.\-][0-9])
+            )
+        |
+            (?P<ipv4> [0-9]{0,2}(?:\.[0-9]{1,3}){3} (?![A-Za-z0-9_]|\.[0-9]) )
+        )
+    |
+        # An IBAN, anchored on its first check digit: country code and check digits, then 11-30
+        # letters and digits in groups of four or not; mod-97 decides.
+        (?<=[A-Z][A-Z][0-9]) (?<![A-Za-z0-9]...)
+        (?P<iban> [0-9](?:[ ]?[A-Z0-9]{4}){2,7}+(?:[ ]?[A-Z0-9]{1,3})? (?![A-Za-z0-9]) )
+    )
+    """,
+    re.ASCII | re.VERBOSE,
+)
+
+EMAIL: Final = re.compile(
+    r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9][A-Za-z0-9._%+\-]*@"
+    r"[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}(?![A-Za-z0-9\-])",
+    re.ASCII,
+)
+# scheme://user:password@host: only the password goes. Userinfo cannot hold a raw `/?#@`.
+URL_PASSWORD: Final = re.compile(
+    r"(?<![A-Za-z0-9+.\-])[A-Za-z][A-Za-z0-9+.\-]*://[^\s:/?#@]*:(?P<password>[^\s@/?#]+)@",
+    re.ASCII,
+)
+BEARER: Final = re.compile(
+    r"(?<![A-Za-z0-9])[Bb](?:earer|EARER)[ \t]+(?P<token>[A-Za-z0-9._~+/\-]+=*)", re.ASCII
+)
+JWT: Final = re.compile(
+    r"(?<![A-Za-z0-9_\-])eyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]{2,}\.[A-Za-z0-9_\-]*", re.ASCII
+)
+AWS_KEY_ID: Final = re.compile(r"(?<![A-Za-z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Za-z0-9])", re.ASCII)
+# Vault service/batch/recovery tokens (hvs./hvb./hvr.); Vault's legacy and OpenBao's s./b. ones.
+VAULT_TOKEN: Final = re.compile(
+    r"(?<![A-Za-z0-9_.\-])(?:hv[sbr]\.[A-Za-z0-9_\-]{24,}|[sb]\.[A-Za-z0-9]{24,})(?![A-Za-z0-9_\-])",
+    re.ASCII,
+)
+# Candidates only; `ipaddress` decides. Clock times never have `::` or seven colons.
+IPV6: Final = re.compile(
+    r"(?<![A-Za-z0-9_:.])(?=[0-9A-Fa-f:.]*::|(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f])"
+    r"[0-9A-Fa-f:.]{2,45}(?![A-Za-z0-9_:])",
+    re.ASCII,
+)
+
+_PEM_KIND: Final = r"[A-Z0-9 ]*PRIVATE KEY[A-Z0-9 ]*-----"
+# What a PEM body line holds: base64, or an RFC 1421 header (`Proc-Type: 4,ENCRYPTED`).
+_PEM_BODY: Final = r"(?:[A-Za-z0-9+/=]+|(?:Proc-Type|DEK-Info):[^\r\n]*)"
+PEM_BEGIN: Final = re.compile("-----BEGIN" + _PEM_KIND)
+PEM_END: Final = re.compile("-----END" + _PEM_KIND)
+PEM_BODY_LINE: Final = re.compile(rf"[ \t]*{_PEM_BODY}?[ \t]*\r?\n?")
+# A private key up to its END marker; without one (a key cut off), the rest of the BEGIN line and
+# the body lines after it.
+PRIVATE_KEY: Final = re.compile(
+    rf"-----BEGIN{_PEM_KIND}(?:(?s:.*?)-----END{_PEM_KIND}"
+    rf"|[^\r\n]*(?:(?:\r?\n[ \t]*)+{_PEM_BODY}[ \t]*(?=\r?\n|\Z))*)"
+)

@@ -1,0 +1,220 @@
+"""The Redactor: gated detectors report spans, one pass replaces them.
+
+Replacements name what was there: `[REDACTED:<kind>]` for a detected value (`email`, `ssn`,
+`card`, `iban`, `ip`, `phone`, `aws_key`, `aws_secret`, `vault_token`, `jwt`, `bearer`,
+`password`, `private_key`), and `[REDACTED:<key>]` for the value of a sensitive key, <key> being
+the configured key it matched (`"firstName": "Jane"` gives `"firstName": "[REDACTED:first_name]"`).
+Quotes, key names, URL schemes, users, hosts and ports stay, so a redacted line still reads, and
+redacting twice changes nothing more.
+
+A candidate that fails its check (Luhn, mod-97, the IP parser, a digit count) is kept as it was.
+Loopback and unspecified addresses (127.x, 0.0.0.0, ::1, ::) are kept: they identify no one.
+"""
+
+from __future__ import annotations
+
+import functools
+import ipaddress
+import re
+from collections.abc import Callable, Iterable
+from typing import Final
+
+from secure_mlops.errors import InputError
+from secure_mlops.redaction import patterns
+from secure_mlops.redaction.checksums import iban_valid, luhn_valid
+from secure_mlops.redaction.keys import KeyFinder
+from secure_mlops.redaction.spans import Span, apply_spans
+
+_Gate = Callable[[str, bytes], bool]
+_Handler = Callable[[re.Match[str]], "Span | None"]
+
+_DIGIT_RUNS: Final = re.compile(r"[0-9]+")
+_IBAN_PIECES: Final = re.compile(r"[A-Z0-9]+")
+
+
+def _label(kind: str) -> str:
+    return f"[REDACTED:{kind}]"
+
+
+def _whole(kind: str) -> _Handler:
+    replacement = _label(kind)
+    return lambda match: (match.start(), match.end(), replacement)
+
+
+def _group(name: str, kind: str) -> _Handler:
+    replacement = _label(kind)
+    return lambda match: (match.start(name), match.end(name), replacement)
+
+
+def _valid_window(
+    text: str, offset: int, pieces: re.Pattern[str], valid: Callable[[str], bool], kind: str
+) -> Span | None:
+    """The widest run of consecutive pieces of a candidate that passes `valid`, as a span.
+
+    A candidate can carry a neighbour's digits (`ref 5678 4111 1111 1111 1111`): the card or IBAN
+    inside still has to go. Candidates hold at most a few pieces, so trying every run is cheap.
+    """
+    found = [(piece.start(), piece.end()) for piece in pieces.finditer(text)]
+    for width in range(len(found), 0, -1):
+        for first in range(len(found) - width + 1):
+            last = first + width - 1
+            if valid("".join(text[start:end] for start, end in found[first : last + 1])):
+                return offset + found[first][0], offset + found[last][1], _label(kind)
+    return None
+
+
+def _card_number(digits: str) -> bool:
+    return 13 <= len(digits) <= 19 and digits[0] in "23456" and luhn_valid(digits)
+
+
+def _card(match: re.Match[str]) -> Span | None:
+    return _valid_window(match.group(), match.start(), _DIGIT_RUNS, _card_number, "card")
+
+
+def _iban(match: re.Match[str]) -> Span | None:
+    # The match starts at the first check digit; the country code is the two letters before it.
+    start = match.start() - 2
+    return _valid_window(match.string[start : match.end()], start, _IBAN_PIECES, iban_valid, "iban")
+
+
+def _phone_national(match: re.Match[str]) -> Span | None:
+    digits = sum(char.isdigit() for char in match.group())
+    return (match.start(), match.end(), _label("phone")) if 9 <= digits <= 15 else None
+
+
+def _ipv4(match: re.Match[str]) -> Span | None:
+    text = match.group()
+    octets = [int(octet) for octet in text.split(".")]
+    if max(octets) > 255 or octets[0] == 127 or not any(octets):
+        return None
+    return match.start(), match.end(), _label("ip")
+
+
+def _ipv6(match: re.Match[str]) -> Span | None:
+    # A sentence or a `host:port` may end right after the address.
+    address = match.group().rstrip(".:")
+    try:
+        parsed = ipaddress.IPv6Address(address)
+    except ValueError:  # its message quotes the candidate; nothing of it leaves this function
+        return None
+    if parsed.is_loopback or parsed.is_unspecified:
+        return None
+    return match.start(), match.start() + len(address), _label("ip")
+
+
+_NUMBER_HANDLERS: Final[dict[str, _Handler]] = {
+    "phone_intl": _whole("phone"),
+    "phone_us_paren": _whole("phone"),
+    "card": _card,
+    "ssn": _whole("ssn"),
+    "phone_us": _whole("phone"),
+    "phone_national": _phone_national,
+    "ipv4": _ipv4,
+    "iban": _iban,
+}
+
+
+def _number(match: re.Match[str]) -> Span | None:
+    return _NUMBER_HANDLERS[match.lastgroup or ""](match)
+
+
+def _number_shaped(text: str, shape: bytes) -> bool:
+    for literal in patterns.NUMBER_SHAPES:
+        if literal in shape:
+            return True
+    return bool(patterns.IPV4_SHAPE.search(shape) or patterns.INTL_PHONE_SHAPE.search(shape))
+
+
+class _PatternDetector:
+    """A regex that runs only on text its gate lets through."""
+
+    __slots__ = ("_gate", "_handle", "_pattern")
+
+    def __init__(self, gate: _Gate, pattern: re.Pattern[str], handle: _Handler) -> None:
+        self._gate = gate
+        self._pattern = pattern
+        self._handle = handle
+
+    def find(self, text: str, shape: bytes, out: list[Span]) -> None:
+        if self._gate(text, shape):
+            for match in self._pattern.finditer(text):
+                span = self._handle(match)
+                if span is not None:
+                    out.append(span)
+
+
+_PRIVATE_KEYS: Final = _PatternDetector(
+    lambda text, shape: "-----BEGIN" in text, patterns.PRIVATE_KEY, _whole("private_key")
+)
+_URL_PASSWORDS: Final = _PatternDetector(
+    lambda text, shape: "://" in text and "@" in text,
+    patterns.URL_PASSWORD,
+    _group("password", "password"),
+)
+# After the keyed values (whose spans win ties: `"ssn": "..."` is labelled by its key).
+_DETECTORS_AFTER_KEYS: Final = (
+    _PatternDetector(
+        lambda text, shape: "earer" in text or "EARER" in text,
+        patterns.BEARER,
+        _group("token", "bearer"),
+    ),
+    _PatternDetector(lambda text, shape: "eyJ" in text, patterns.JWT, _whole("jwt")),
+    _PatternDetector(
+        lambda text, shape: "AKIA" in text or "ASIA" in text, patterns.AWS_KEY_ID, _whole("aws_key")
+    ),
+    _PatternDetector(
+        lambda text, shape: "hv" in text or patterns.VAULT_HINT.search(text) is not None,
+        patterns.VAULT_TOKEN,
+        _whole("vault_token"),
+    ),
+    _PatternDetector(lambda text, shape: "@" in text, patterns.EMAIL, _whole("email")),
+    _PatternDetector(_number_shaped, patterns.NUMBERS, _number),
+    _PatternDetector(
+        lambda text, shape: "::" in text or patterns.IPV6_HINT.search(text) is not None,
+        patterns.IPV6,
+        _ipv6,
+    ),
+)
+
+
+class Redactor:
+    """Removes PII and secrets from text; immutable after construction, so safe across threads.
+
+    `extra_keys` are more field names whose values are sensitive (for example a data contract's
+    identifier columns, `patient_id`), matched case-insensitively as whole names, with `_`, `-`,
+    `.`, or a change of case between their words.
+    """
+
+    __slots__ = ("_detectors", "keys")
+
+    def __init__(self, extra_keys: Iterable[str] = ()) -> None:
+        key_finder = KeyFinder(extra_keys)
+        self.keys: frozenset[str] = key_finder.keys
+        """Every key whose value is redacted, default and extra."""
+        # Priority order: where two spans start together, the earlier detector names it.
+        self._detectors = (_PRIVATE_KEYS, _URL_PASSWORDS, key_finder, *_DETECTORS_AFTER_KEYS)
+
+    def __repr__(self) -> str:
+        return f"Redactor(keys={len(self.keys)})"
+
+    def redact(self, text: str) -> str:
+        """`text` with every detected secret and piece of PII replaced by `[REDACTED:<kind>]`."""
+        if not isinstance(text, str):
+            raise InputError(f"redact() takes str, not {type(text).__name__}")
+        # The shape only gates number detection, so a lossy encoding of odd characters is fine.
+        shape = text.encode("utf-8", "replace").translate(patterns.SHAPE_TABLE)
+        spans: list[Span] = []
+        for detector in self._detectors:
+            detector.find(text, shape, spans)
+        return apply_spans(text, spans) if spans else text
+
+
+@functools.cache
+def default_redactor() -> Redactor:
+    """The shared Redactor with the default keys, built on first use."""
+    return Redactor()
+
+
+def redact(text: str) -> str:
+    """`text` redacted with the default keys."""
+    return default_redactor().redact(text)

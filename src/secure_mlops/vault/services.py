@@ -1,0 +1,17 @@
+"""Key services built from settings, for commands and pipeline steps."""
+
+from __future__ import annotations
+
+from secure_mlops.config import Settings, get_settings
+from secure_mlops.vault.client import connect
+from secure_mlops.vault.transit import TransitHmacService, TransitKeyService
+
+
+def data_key_service(settings: Settings | None = None) -> TransitKeyService:
+    s = settings or get_settings()
+    return TransitKeyService(connect(s), key_name=s.data_key_name, mount=s.transit_mount)
+
+
+def pseudonym_hmac_service(settings: Settings | None = None) -> TransitHmacService:
+    s = settings or get_settings()
+    return TransitHmacService(connect(s), key_name=s.pseudonym_key_name, mount=s.transit_mount)

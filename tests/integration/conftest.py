@@ -1,0 +1,74 @@
+"""Session-scoped real servers on loopback: OpenBao (Vault API) and moto (S3 API)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import hvac
+import pytest
+
+from secure_mlops.config import Settings
+from secure_mlops.vault import ensure_transit_keys
+from tests.support.servers import Server, VaultServer, start_dev_vault, start_moto
+
+
+def _start_or_fail(starter, workdir: Path):  # noqa: ANN001, ANN202
+    try:
+        return starter(workdir)
+    except RuntimeError as exc:
+        pytest.fail(f"could not start a test server: {exc}", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def vault_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VaultServer]:
+    server = _start_or_fail(start_dev_vault, tmp_path_factory.mktemp("vault"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def vault_settings(vault_server: VaultServer, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    settings = Settings(
+        vault_addr=vault_server.url,
+        vault_token=vault_server.token,
+        state_dir=tmp_path_factory.mktemp("state"),
+    )
+    ensure_transit_keys(hvac.Client(url=vault_server.url, token=vault_server.token), settings)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def vault_root(vault_server: VaultServer) -> hvac.Client:
+    return hvac.Client(url=vault_server.url, token=vault_server.token)
+
+
+@pytest.fixture()
+def cli_env(vault_server: VaultServer, tmp_path: Path) -> dict[str, str]:
+    """Environment for running the `secure-mlops` command against the test Vault."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("VAULT_", "SECURE_MLOPS_"))}
+    env.update(
+        VAULT_ADDR=vault_server.url,
+        VAULT_TOKEN=vault_server.token,
+        SECURE_MLOPS_STATE_DIR=str(tmp_path / "state"),
+    )
+    return env
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    server = _start_or_fail(start_moto, tmp_path_factory.mktemp("moto"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture()
+def aws_env(monkeypatch: pytest.MonkeyPatch, s3_server: Server) -> str:
+    """Point boto3 at the moto server with throwaway credentials; returns the endpoint."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL", s3_server.url)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    return s3_server.url

@@ -1,0 +1,126 @@
+"""Start real servers (OpenBao, moto) on free loopback ports for tests, and stop them by PID."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+BIN = Path(sys.executable).parent
+
+
+def free_port(pair: bool = False) -> int:
+    """A free loopback port; with `pair`, PORT+1 is free too (OpenBao's cluster listener)."""
+    for _ in range(50):
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        if not pair or _is_free(port + 1):
+            return port
+    raise RuntimeError("no free loopback port pair found")
+
+
+def _is_free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+@dataclass
+class Server:
+    name: str
+    process: subprocess.Popen[bytes]
+    url: str
+    log: Path
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.kill(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.kill(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+
+    def log_tail(self) -> str:
+        try:
+            return self.log.read_text(errors="replace")[-2000:]
+        except OSError:
+            return "(no log)"
+
+
+def _start(name: str, argv: list[str], url: str, ready_path: str, log: Path, env: dict[str, str] | None = None) -> Server:
+    if not Path(argv[0]).exists():
+        raise RuntimeError(f"cannot start {name}: {argv[0]} is missing; run `make install`")
+    with open(log, "wb") as out:
+        process = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
+    server = Server(name, process, url, log)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited during start-up:\n{server.log_tail()}")
+        try:
+            if requests.get(url + ready_path, timeout=1).status_code < 500:
+                return server
+        except requests.RequestException:
+            pass
+        time.sleep(0.1)
+    server.stop()
+    raise RuntimeError(f"{name} did not answer on {url} within 60 s:\n{server.log_tail()}")
+
+
+@dataclass
+class VaultServer(Server):
+    token: str = ""
+
+
+def start_dev_vault(workdir: Path) -> VaultServer:
+    """`bao server -dev`: in-memory, unsealed, root token known. Stopped with .stop()."""
+    port = free_port(pair=True)
+    token = "test-root-" + secrets.token_hex(8)
+    url = f"http://127.0.0.1:{port}"
+    server = _start(
+        "OpenBao dev server",
+        [str(BIN / "bao"), "server", "-dev", f"-dev-root-token-id={token}", f"-dev-listen-address=127.0.0.1:{port}"],
+        url,
+        "/v1/sys/health",
+        workdir / f"bao-{port}.log",
+        env={**os.environ, "HOME": str(workdir)},  # bao -dev writes ~/.vault-token
+    )
+    _wait_active(url)
+    return VaultServer(server.name, server.process, server.url, server.log, token=token)
+
+
+def _wait_active(url: str) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(url + "/v1/sys/health", timeout=1).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"OpenBao at {url} did not become active")
+
+
+def start_moto(workdir: Path) -> Server:
+    """moto in server mode: a real S3 HTTP API on loopback."""
+    port = free_port()
+    return _start(
+        "moto server",
+        [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+        f"http://127.0.0.1:{port}",
+        "/moto-api/",
+        workdir / f"moto-{port}.log",
+    )
