@@ -45,8 +45,8 @@ def vault_root(vault_server: VaultServer) -> hvac.Client:
 
 
 @pytest.fixture()
-def cli_env(vault_server: VaultServer, tmp_path: Path) -> dict[str, str]:
-    """Environment for running the `secure-mlops` command against the test Vault."""
+def cli_env(vault_server: VaultServer, vault_settings: Settings, tmp_path: Path) -> dict[str, str]:
+    """Environment for running the `secure-mlops` command against the test Vault (keys made)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("VAULT_", "SECURE_MLOPS_"))}
     env.update(
         VAULT_ADDR=vault_server.url,

@@ -10,6 +10,7 @@ app = typer.Typer(
     help="Run a local OpenBao (Vault-compatible) server that keeps its data between runs.\n\n"
     "Example: secure-mlops dev up && secure-mlops dev status",
     no_args_is_help=True,
+    rich_markup_mode=None,
 )
 
 

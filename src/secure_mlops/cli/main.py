@@ -24,6 +24,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,  # tracebacks could show locals holding secrets or data
+    rich_markup_mode=None,  # plain one-line usage errors, parseable by scripts
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.add_typer(dev_cmds.app, name="dev")

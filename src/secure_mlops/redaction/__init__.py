@@ -1,8 +1,28 @@
-"""Redaction of PII and secrets from logs and text, for every sink (logs, CLI output, errors)."""
+"""Redaction of PII and secrets from logs and text, for every sink (logs, CLI output, errors).
+
+    from secure_mlops.redaction import install_log_redaction, redact
+
+    install_log_redaction(extra_keys=contract.identifier_columns)  # every log record, once
+    print(redact(text))  # anything else that leaves the process
+"""
 
 from __future__ import annotations
 
+from secure_mlops.redaction.keys import DEFAULT_SENSITIVE_KEYS
+from secure_mlops.redaction.logging_filter import (
+    RedactingFilter,
+    install_log_redaction,
+    uninstall_log_redaction,
+)
 from secure_mlops.redaction.redactor import Redactor, redact
 from secure_mlops.redaction.stream import redact_stream
 
-__all__ = ["Redactor", "redact", "redact_stream"]
+__all__ = [
+    "DEFAULT_SENSITIVE_KEYS",
+    "RedactingFilter",
+    "Redactor",
+    "install_log_redaction",
+    "redact",
+    "redact_stream",
+    "uninstall_log_redaction",
+]

@@ -25,8 +25,7 @@ from secure_mlops.redaction.checksums import iban_valid, luhn_valid
 from secure_mlops.redaction.keys import KeyFinder
 from secure_mlops.redaction.spans import Span, apply_spans
 
-_Gate = Callable[[str, bytes], bool]
-_Handler = Callable[[re.Match[str]], "Span | None"]
+_Handler = Callable[[re.Match[str]], Span | None]
 
 _DIGIT_RUNS: Final = re.compile(r"[0-9]+")
 _IBAN_PIECES: Final = re.compile(r"[A-Z0-9]+")
@@ -91,15 +90,17 @@ def _ipv4(match: re.Match[str]) -> Span | None:
 
 
 def _ipv6(match: re.Match[str]) -> Span | None:
-    # A sentence or a `host:port` may end right after the address.
-    address = match.group().rstrip(".:")
-    try:
-        parsed = ipaddress.IPv6Address(address)
-    except ValueError:  # its message quotes the candidate; nothing of it leaves this function
-        return None
-    if parsed.is_loopback or parsed.is_unspecified:
-        return None
-    return match.start(), match.start() + len(address), _label("ip")
+    candidate = match.group()
+    # A sentence or a `host:` may end right after the address; `1::` itself ends in colons.
+    for address in (candidate, candidate.rstrip(".:")):
+        try:
+            parsed = ipaddress.IPv6Address(address)
+        except ValueError:  # its message quotes the candidate; nothing of it leaves this function
+            continue
+        if parsed.is_loopback or parsed.is_unspecified:
+            return None
+        return match.start(), match.start() + len(address), _label("ip")
+    return None
 
 
 _NUMBER_HANDLERS: Final[dict[str, _Handler]] = {
@@ -118,63 +119,38 @@ def _number(match: re.Match[str]) -> Span | None:
     return _NUMBER_HANDLERS[match.lastgroup or ""](match)
 
 
-def _number_shaped(text: str, shape: bytes) -> bool:
+def _number_shaped(text: str) -> bool:
+    shape = patterns.shape_of(text)
     for literal in patterns.NUMBER_SHAPES:
         if literal in shape:
             return True
     return bool(patterns.IPV4_SHAPE.search(shape) or patterns.INTL_PHONE_SHAPE.search(shape))
 
 
-class _PatternDetector:
-    """A regex that runs only on text its gate lets through."""
-
-    __slots__ = ("_gate", "_handle", "_pattern")
-
-    def __init__(self, gate: _Gate, pattern: re.Pattern[str], handle: _Handler) -> None:
-        self._gate = gate
-        self._pattern = pattern
-        self._handle = handle
-
-    def find(self, text: str, shape: bytes, out: list[Span]) -> None:
-        if self._gate(text, shape):
-            for match in self._pattern.finditer(text):
-                span = self._handle(match)
-                if span is not None:
-                    out.append(span)
+def _collect(pattern: re.Pattern[str], handle: _Handler, text: str, out: list[Span]) -> None:
+    for match in pattern.finditer(text):
+        span = handle(match)
+        if span is not None:
+            out.append(span)
 
 
-_PRIVATE_KEYS: Final = _PatternDetector(
-    lambda text, shape: "-----BEGIN" in text, patterns.PRIVATE_KEY, _whole("private_key")
-)
-_URL_PASSWORDS: Final = _PatternDetector(
-    lambda text, shape: "://" in text and "@" in text,
-    patterns.URL_PASSWORD,
-    _group("password", "password"),
-)
-# After the keyed values (whose spans win ties: `"ssn": "..."` is labelled by its key).
-_DETECTORS_AFTER_KEYS: Final = (
-    _PatternDetector(
-        lambda text, shape: "earer" in text or "EARER" in text,
-        patterns.BEARER,
-        _group("token", "bearer"),
-    ),
-    _PatternDetector(lambda text, shape: "eyJ" in text, patterns.JWT, _whole("jwt")),
-    _PatternDetector(
-        lambda text, shape: "AKIA" in text or "ASIA" in text, patterns.AWS_KEY_ID, _whole("aws_key")
-    ),
-    _PatternDetector(
-        lambda text, shape: "hv" in text or patterns.VAULT_HINT.search(text) is not None,
-        patterns.VAULT_TOKEN,
-        _whole("vault_token"),
-    ),
-    _PatternDetector(lambda text, shape: "@" in text, patterns.EMAIL, _whole("email")),
-    _PatternDetector(_number_shaped, patterns.NUMBERS, _number),
-    _PatternDetector(
-        lambda text, shape: "::" in text or patterns.IPV6_HINT.search(text) is not None,
-        patterns.IPV6,
-        _ipv6,
-    ),
-)
+_PRIVATE_KEY: Final = _whole("private_key")
+_URL_PASSWORD: Final = _group("password", "password")
+_BEARER: Final = _group("token", "bearer")
+_JWT: Final = _whole("jwt")
+_AWS_KEY_ID: Final = _whole("aws_key")
+_VAULT_TOKEN: Final = _whole("vault_token")
+_EMAIL_LABEL: Final = _label("email")
+
+
+def _email(match: re.Match[str]) -> Span | None:
+    start = match.start()
+    # `https://user:pw@host.example.com` is not the address `pw@host.example.com`: the URL
+    # detector takes the password and the host stays.
+    if start and match.string[start - 1] == ":":
+        if patterns.URL_USERINFO_END.search(match.string, max(0, start - 512), start):
+            return None
+    return start, match.end(), _EMAIL_LABEL
 
 
 class Redactor:
@@ -185,27 +161,50 @@ class Redactor:
     `.`, or a change of case between their words.
     """
 
-    __slots__ = ("_detectors", "keys")
+    __slots__ = ("_keys", "extra_keys", "keys")
 
     def __init__(self, extra_keys: Iterable[str] = ()) -> None:
-        key_finder = KeyFinder(extra_keys)
-        self.keys: frozenset[str] = key_finder.keys
+        self._keys = KeyFinder(extra_keys)
+        self.keys: frozenset[str] = self._keys.keys
         """Every key whose value is redacted, default and extra."""
-        # Priority order: where two spans start together, the earlier detector names it.
-        self._detectors = (_PRIVATE_KEYS, _URL_PASSWORDS, key_finder, *_DETECTORS_AFTER_KEYS)
+        self.extra_keys: frozenset[str] = self._keys.extra_keys
+        """The extra keys as matched: lowercase, `_` between words (`patientId` is `patient_id`)."""
 
     def __repr__(self) -> str:
         return f"Redactor(keys={len(self.keys)})"
+
+    def label_for(self, key: str) -> str | None:
+        """The replacement for the whole value of a field named `key` (for structured records:
+        log `extra=` fields, span attributes), or None if the name is not sensitive."""
+        return self._keys.label_for(key)
 
     def redact(self, text: str) -> str:
         """`text` with every detected secret and piece of PII replaced by `[REDACTED:<kind>]`."""
         if not isinstance(text, str):
             raise InputError(f"redact() takes str, not {type(text).__name__}")
-        # The shape only gates number detection, so a lossy encoding of odd characters is fine.
-        shape = text.encode("utf-8", "replace").translate(patterns.SHAPE_TABLE)
+        # Each regex runs only on text that holds something it cannot match without (see
+        # patterns.py). The order is the priority: of two spans that start together, the one
+        # found first names the replacement (`"ssn": "..."` is labelled by its key).
         spans: list[Span] = []
-        for detector in self._detectors:
-            detector.find(text, shape, spans)
+        if "-----BEGIN" in text:
+            _collect(patterns.PRIVATE_KEY, _PRIVATE_KEY, text, spans)
+        if "://" in text and "@" in text:
+            _collect(patterns.URL_PASSWORD, _URL_PASSWORD, text, spans)
+        self._keys.find(text, spans)
+        if "earer" in text or "EARER" in text:
+            _collect(patterns.BEARER, _BEARER, text, spans)
+        if "eyJ" in text:
+            _collect(patterns.JWT, _JWT, text, spans)
+        if "AKIA" in text or "ASIA" in text:
+            _collect(patterns.AWS_KEY_ID, _AWS_KEY_ID, text, spans)
+        if patterns.VAULT_HINT.search(text):
+            _collect(patterns.VAULT_TOKEN, _VAULT_TOKEN, text, spans)
+        if "@" in text:
+            _collect(patterns.EMAIL, _email, text, spans)
+        if _number_shaped(text):
+            _collect(patterns.NUMBERS, _number, text, spans)
+        if patterns.IPV6_HINT.search(text):
+            _collect(patterns.IPV6, _ipv6, text, spans)
         return apply_spans(text, spans) if spans else text
 
 

@@ -12,20 +12,18 @@ _START = itemgetter(0)
 
 
 def apply_spans(text: str, spans: list[Span]) -> str:
-    """`text` with the spans replaced.
+    """`text` with the spans replaced; overlapping spans merge.
 
-    Spans are collected in detector priority order and the sort is stable, so of two spans that
-    start together the higher-priority detector's wins and the other is dropped: it is the more
-    specific reading (`user:pw@host` is a URL password, not an e-mail address). A span that starts
-    inside an earlier one and runs past it widens that one, so nothing a detector found is left.
+    Spans are collected in detector priority order and the sort is stable, so where spans
+    overlap, the earliest (on a tie, the higher-priority one) names the replacement, and their
+    union goes: nothing any detector found is left (`phone=+1 555 123 4567` loses the whole
+    number although the key's own value ends at `+1`).
     """
     spans.sort(key=_START)
     pieces: list[str] = []
     cursor = 0
     start, end, replacement = spans[0]
     for next_start, next_end, next_replacement in spans[1:]:
-        if next_start == start:
-            continue
         if next_start < end:
             end = max(end, next_end)
             continue

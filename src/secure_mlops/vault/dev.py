@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -73,6 +74,7 @@ class DevVault:
     def up(self) -> DevStatus:
         """Start (if needed), initialize on first use, unseal, and provision Transit."""
         if self._pid() is None:
+            self._check_ports_free()
             self._start()
         self._wait_until_answering()
         client = hvac.Client(url=self.addr, timeout=10)
@@ -127,6 +129,19 @@ class DevVault:
                 start_new_session=True,  # survives the CLI process; stopped by `dev down`
             )
         self._pid_file.write_text(str(process.pid), encoding="utf-8")
+
+    def _check_ports_free(self) -> None:
+        # Without this, another server on our port would answer our health checks.
+        for port in (self.port, self.port + 1):
+            with socket.socket() as sock:
+                try:
+                    sock.bind(("127.0.0.1", port))
+                except OSError:
+                    raise VaultError(
+                        f"cannot start the local Vault: port {port} on 127.0.0.1 is in use",
+                        hint="stop what uses it, or choose another port with SECURE_MLOPS_DEV_VAULT_PORT "
+                        "(the server also takes the next port)",
+                    ) from None
 
     def _wait_until_answering(self) -> None:
         deadline = time.monotonic() + START_TIMEOUT_SECONDS

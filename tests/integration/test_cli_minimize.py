@@ -1,0 +1,115 @@
+"""`secure-mlops minimize` with pseudonyms from a real OpenBao Transit key."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import hvac
+import pyarrow.parquet as pq
+import pytest
+
+from secure_mlops.config import Settings
+from secure_mlops.demo_data import generate_patients, write_patients_csv
+from secure_mlops.errors import VaultError
+from secure_mlops.privacy import load_contract, minimize_file
+from secure_mlops.vault import TransitHmacService, connect, ensure_transit_keys
+from tests.support.servers import start_dev_vault
+
+pytestmark = pytest.mark.integration
+CLI = str(Path(sys.executable).parent / "secure-mlops")
+ROOT = Path(__file__).resolve().parents[2]
+CONTRACT = ROOT / "policies" / "data" / "patients.contract.yaml"
+IDENTIFIERS = ("patient_id", "full_name", "email", "ssn", "phone", "address", "referral_note")
+
+
+def run(env: dict[str, str], *args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([CLI, *map(str, args)], env=env, capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def raw_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_patients_csv(tmp_path_factory.mktemp("raw") / "patients.csv", rows=569, seed=11)
+
+
+def test_minimized_output_holds_no_raw_identifier(cli_env: dict[str, str], raw_csv: Path, tmp_path: Path) -> None:
+    out = tmp_path / "min.parquet"
+    result = run(cli_env, "minimize", "--contract", CONTRACT, "-i", raw_csv, "-o", out)
+    assert result.returncode == 0, result.stderr
+    raw = generate_patients(569, seed=11)
+    secrets = {v for col in IDENTIFIERS for v in raw.column(col).to_pylist()}
+    written = out.read_bytes() + Path(str(out) + ".report.json").read_bytes() + result.stdout.encode()
+    leaked = [s for s in secrets if s.encode() in written]
+    assert leaked == []
+    assert "referral_note" in json.loads(Path(str(out) + ".report.json").read_text())["columns_not_in_contract"]
+
+
+def test_pseudonyms_are_stable_across_runs_and_change_with_the_key(
+    cli_env: dict[str, str], vault_root: hvac.Client, raw_csv: Path, tmp_path: Path
+) -> None:
+    first, second, other = tmp_path / "a.parquet", tmp_path / "b.parquet", tmp_path / "c.parquet"
+    assert run(cli_env, "minimize", "--contract", CONTRACT, "-i", raw_csv, "-o", first).returncode == 0
+    assert run(cli_env, "minimize", "--contract", CONTRACT, "-i", raw_csv, "-o", second).returncode == 0
+    vault_root.adapter.post("/v1/transit/keys/other-pseudonym-key", json={"type": "hmac", "key_size": 32})
+    env = {**cli_env, "SECURE_MLOPS_PSEUDONYM_KEY_NAME": "other-pseudonym-key"}
+    assert run(env, "minimize", "--contract", CONTRACT, "-i", raw_csv, "-o", other).returncode == 0
+
+    ids = [pq.read_table(p).column("patient_id").to_pylist() for p in (first, second, other)]
+    assert ids[0] == ids[1]
+    assert not set(ids[0]) & set(ids[2])
+
+
+def test_below_k_fails_with_counts_and_writes_nothing(cli_env: dict[str, str], raw_csv: Path, tmp_path: Path) -> None:
+    result = run(cli_env, "minimize", "--contract", CONTRACT, "-i", raw_csv, "-o", tmp_path / "m.parquet", "--k", "500")
+    assert result.returncode == 5, result.stderr
+    assert "k-anonymity" in result.stderr and result.stderr.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_unknown_action_names_the_line(cli_env: dict[str, str], raw_csv: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(CONTRACT.read_text().replace("action: drop", "action: hash", 1))
+    result = run(cli_env, "minimize", "--contract", bad, "-i", raw_csv, "-o", tmp_path / "m.parquet")
+    assert result.returncode == 4
+    assert "bad.yaml:" in result.stderr and "unknown action 'hash'" in result.stderr
+    assert not (tmp_path / "m.parquet").exists()
+
+
+def test_malformed_csv_is_rejected_without_echoing_data(cli_env: dict[str, str], tmp_path: Path) -> None:
+    raw = write_patients_csv(tmp_path / "raw.csv", rows=100, seed=3)
+    lines = raw.read_text().splitlines()
+    lines[40] += ",extra-field-jane@example.com"
+    raw.write_text("\n".join(lines) + "\n")
+    result = run(cli_env, "minimize", "--contract", CONTRACT, "-i", raw, "-o", tmp_path / "m.parquet")
+    assert result.returncode == 4 and "row" in result.stderr
+    assert "jane@example.com" not in result.stderr
+    assert not (tmp_path / "m.parquet").exists()
+
+
+def test_vault_stopped_mid_run_fails_and_writes_nothing(tmp_path: Path) -> None:
+    server = start_dev_vault(tmp_path)
+    try:
+        settings = Settings(vault_addr=server.url, vault_token=server.token, state_dir=tmp_path)
+        ensure_transit_keys(hvac.Client(url=server.url, token=server.token), settings)
+        service = TransitHmacService(connect(settings), key_name=settings.pseudonym_key_name)
+        real = service.hmac_many
+        calls = []
+
+        def stop_vault_after_first_batch(values):  # noqa: ANN001, ANN202
+            calls.append(len(values))
+            if len(calls) == 2:
+                server.stop()
+            return real(values)
+
+        service.hmac_many = stop_vault_after_first_batch  # type: ignore[method-assign]
+        raw = write_patients_csv(tmp_path / "raw.csv", rows=3000, seed=5)
+        out = tmp_path / "out" / "m.parquet"
+        out.parent.mkdir()
+        with pytest.raises(VaultError, match="cannot reach Vault"):
+            minimize_file(load_contract(CONTRACT), raw, out, service, batch_rows=1000)
+        assert len(calls) == 2
+        assert list(out.parent.iterdir()) == []
+    finally:
+        server.stop()
