@@ -102,7 +102,7 @@ NUMBERS: Final = re.compile(
         # An IBAN, anchored on its first check digit: country code and check digits, then 11-30
         # letters and digits in groups of four or not; mod-97 decides.
         (?<=[A-Z][A-Z][0-9]) (?<![A-Za-z0-9]...)
-        (?P<iban> [0-9](?:[ ]?[A-Z0-9]{4}){2,7}+(?:[ ]?[A-Z0-9]{1,3})? (?![A-Za-z0-9]) )
+        (?P<iban> [0-9](?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})? (?![A-Za-z0-9]) )
     )
     """,
     re.ASCII | re.VERBOSE,
