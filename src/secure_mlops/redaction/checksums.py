@@ -6,8 +6,14 @@ only about one random number in ten passes Luhn and one in 97 passes the IBAN ch
 
 from __future__ import annotations
 
+from typing import Final
+
 # Luhn doubles every second digit from the right; a doubled digit above 9 counts its digit sum.
-_DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)
+_DOUBLED: Final = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)
+# IBAN letters count as 10..35 (A..Z); one translate does the whole string.
+_LETTER_VALUES: Final = str.maketrans(
+    {letter: str(value) for value, letter in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZ", start=10)}
+)
 
 
 def luhn_valid(digits: str) -> bool:
@@ -22,12 +28,11 @@ def luhn_valid(digits: str) -> bool:
 
 
 def iban_valid(iban: str) -> bool:
-    """True when `iban` (spaces allowed) is 15-34 characters and passes the ISO 13616 mod-97 check."""
+    """True when `iban` (spaces allowed) has 15-34 characters and passes ISO 13616 mod-97."""
     compact = iban.replace(" ", "").upper()
     if not (15 <= len(compact) <= 34 and compact.isascii() and compact.isalnum()):
         return False
     if not (compact[:2].isalpha() and compact[2:4].isdigit()):
         return False
-    # Move country code and check digits to the end, then read letters as 10..35 (base 36).
-    rearranged = compact[4:] + compact[:4]
-    return int("".join(str(int(char, 36)) for char in rearranged)) % 97 == 1
+    # Country code and check digits move to the end; the number then leaves 1 modulo 97.
+    return int((compact[4:] + compact[:4]).translate(_LETTER_VALUES)) % 97 == 1

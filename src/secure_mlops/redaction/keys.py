@@ -51,6 +51,8 @@ DEFAULT_SENSITIVE_KEYS: Final = (
     "credit_card",
     "card_number",
     "iban",
+    # pydantic's ValidationError echoes the rejected input as `input_value=...`.
+    "input_value",
 )
 WHOLE_WORD_ONLY_KEYS: Final = frozenset({"name", "address"})
 # AWS credentials by their usual names; their values carry the aws_secret label.
@@ -75,6 +77,7 @@ _QUOTED: Final = (
     r"|'(?:[^'\\\n]|\\.)*'"  # 'python repr'
     r'|\\"(?:[^\\\n]|\\[^"\n])*\\"'  # \"json inside a json string\"
     r"|\[[^\[\]{}\n]*\]"  # [a, list, of, scalars]
+    r"|\{(?:[^{}\n]|\{[^{}\n]*\})*\}"  # {"an": "object", "nested": {"once": 1}}
 )
 # `key=value` is logfmt or a query string: the value is one token (and `Bearer xyz` is one value).
 # `==` is tolerated.
@@ -146,7 +149,7 @@ def _value_span(value: re.Match[str], replacement: str) -> Span:
         return start + 2, end - 2, replacement
     if text[0] in "\"'":
         return start + 1, end - 1, replacement
-    if text[0] == "[":
+    if text[0] in "[{":
         return start, end, replacement
     return start, start + len(text.rstrip(_VALUE_CLOSERS)), replacement
 

@@ -1,15 +1,15 @@
 """What secrets and PII look like: the detectors' regexes and the cheap gates in front of them.
 
-Speed comes from not running a regex at all on most lines. CPython's `re` costs 10-30 ns for
-every position it tries, so a regex that may start anywhere costs microseconds per log line even
-when nothing matches; a literal search (`"@" in line`) costs nanoseconds. So every detector has a
+Speed comes from not running a regex at all on most lines. CPython's `re` spends 5-30 ns on every
+position it tries, so a regex that may start anywhere costs microseconds per log line even when
+nothing matches, while a literal search (`"@" in line`) costs nanoseconds. So every detector has a
 gate: a substring it cannot match without (`@`, `eyJ`, `-----BEGIN`), or, for numbers, a literal
 in the line's *shape* (digits as 9, capitals as A, lowercase as a: `4111 1111 1111 1111` has the
 shape `9999 9999 9999 9999`). Only a line that passes a gate meets that detector's regex.
 
-Regexes are ASCII (`re.ASCII`): a digit class must not accept other scripts' digits, which Luhn
-cannot read. A candidate that needs a check (Luhn, mod-97, a digit count, the IP parser) is
-confirmed by its handler in `redactor.py`.
+The regexes are ASCII (`re.ASCII`), except the e-mail one: a digit class must not accept other
+scripts' digits, which Luhn cannot read. A candidate that needs a check (Luhn, mod-97, a digit
+count, the IP parser) is confirmed by its handler in `redactor.py`.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ SHAPE_TABLE: Final = bytes.maketrans(
     b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
     b"9" * 10 + b"A" * 26 + b"a" * 26,
 )
-
 
 
 def shape_of(text: str) -> str:
@@ -60,9 +59,8 @@ IPV6_HINT: Final = re.compile(r":(?::|[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}:[0-9A-Fa
 
 # Numbers in one regex. It starts with a class so the engine only stops at `0-9 + (`, and a
 # lookbehind right after drops digits inside a number or a lowercase word (hex ids) at once.
-# The alternatives cannot match the same text (a card starts with four digits 2-6, a US number
-# with three, a national one with 0, an international one with +), so a candidate that fails its
-# check hides nothing else.
+# Where alternatives could overlap, they are told apart by their first digits (a card starts with
+# four digits 2-6, a US number with three, a national one with 0, an international one with +).
 NUMBERS: Final = re.compile(
     r"""
     [0-9+(] (?<![0-9a-z_.].)
@@ -71,20 +69,33 @@ NUMBERS: Final = re.compile(
         # +CC and 7-14 more digits (E.164 allows 15), spaces, dots, dashes, brackets between.
         (?P<phone_intl> [0-9] (?:[ .()\-]{0,2}[0-9]){7,14} (?![0-9]) )
     |
-        (?<=\() (?P<phone_us_paren> [2-9][0-9]{2}\)[ ]?[0-9]{3}[ .\-][0-9]{4} (?![A-Za-z0-9_]|[.\-][0-9]) )
+        (?<=\()
+        (?P<phone_us_paren>
+            [2-9][0-9]{2}\)[ ]?[0-9]{3}[ .\-][0-9]{4} (?![A-Za-z0-9_]|[.\-][0-9])
+        )
     |
         # A number at the start of a token.
         (?<=[0-9]) (?<![A-Za-z0-9_.].)
         (?:
-            # 13-19 digits from a card network (2-6), plain or grouped; Luhn decides.
-            (?<=[2-6]) (?P<card> (?:[0-9]{12,18}|[0-9]{3}(?:[ \-][0-9]{3,6}){2,4}) (?![A-Za-z0-9_]|\.[0-9]) )
+            # 13-19 digits from a card network (2-6), plain or grouped; Luhn decides. In a
+            # lookahead, so the next group is tried as a start too (`2345 6789 4111 1111 ...`).
+            (?<=[2-6])
+            (?=(?P<card>
+                (?:[0-9]{12,18}|[0-9]{3}(?:[ \-][0-9]{3,6}){2,4}) (?![A-Za-z0-9_]|\.[0-9])
+            ))
         |
             # Area 000, 666 and 9xx, group 00 and serial 0000 are never issued.
-            (?<=[0-8]) (?P<ssn> [0-9]{2} (?<!000)(?<!666) -(?!00)[0-9]{2}-(?!0000)[0-9]{4} (?![A-Za-z0-9_]|-[0-9]) )
+            (?<=[0-8])
+            (?P<ssn>
+                [0-9]{2} (?<!000)(?<!666) -(?!00)[0-9]{2}-(?!0000)[0-9]{4} (?![A-Za-z0-9_]|-[0-9])
+            )
         |
             # North American: NPA-NXX-XXXX with the area code 2-9, optionally 1 in front.
             (?P<phone_us>
-                (?: (?<=1)[ .\-]?(?:\([2-9][0-9]{2}\)[ ]?|[2-9][0-9]{2}[ .\-]) | (?<=[2-9])[0-9]{2}[ .\-] )
+                (?:
+                    (?<=1)[ .\-]?(?:\([2-9][0-9]{2}\)[ ]?|[2-9][0-9]{2}[ .\-])
+                |   (?<=[2-9])[0-9]{2}[ .\-]
+                )
                 [0-9]{3}[ .\-][0-9]{4} (?![A-Za-z0-9_]|[.\-][0-9])
             )
         |
@@ -100,18 +111,17 @@ NUMBERS: Final = re.compile(
         )
     |
         # An IBAN, anchored on its first check digit: country code and check digits, then 11-30
-        # letters and digits in groups of four or not; mod-97 decides.
+        # letters and digits in groups of four or not; mod-97 decides. In a lookahead, like cards.
         (?<=[A-Z][A-Z][0-9]) (?<![A-Za-z0-9]...)
-        (?P<iban> [0-9](?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})? (?![A-Za-z0-9]) )
+        (?=(?P<iban> [0-9](?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})? (?![A-Za-z0-9]) ))
     )
     """,
     re.ASCII | re.VERBOSE,
 )
 
+# Not ASCII-only: internationalized addresses (`zoë@exämple.de`) are PII too.
 EMAIL: Final = re.compile(
-    r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9][A-Za-z0-9._%+\-]*@"
-    r"[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}(?![A-Za-z0-9\-])",
-    re.ASCII,
+    r"(?<![\w.%+\-])[\w%+\-][\w.%+\-]*@[\w\-]+(?:\.[\w\-]+)*\.[^\W\d_]{2,}(?![\w\-])"
 )
 # `scheme://user:` right before an e-mail-shaped candidate: it is a URL password and a host.
 URL_USERINFO_END: Final = re.compile(r"://[^\s:/?#@]*:\Z")
@@ -126,10 +136,13 @@ BEARER: Final = re.compile(
 JWT: Final = re.compile(
     r"(?<![A-Za-z0-9_\-])eyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]{2,}\.[A-Za-z0-9_\-]*", re.ASCII
 )
-AWS_KEY_ID: Final = re.compile(r"(?<![A-Za-z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Za-z0-9])", re.ASCII)
+AWS_KEY_ID: Final = re.compile(
+    r"(?<![A-Za-z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Za-z0-9])", re.ASCII
+)
 # Vault service/batch/recovery tokens (hvs./hvb./hvr.); Vault's legacy and OpenBao's s./b. ones.
 VAULT_TOKEN: Final = re.compile(
-    r"(?<![A-Za-z0-9_.\-])(?:hv[sbr]\.[A-Za-z0-9_\-]{24,}|[sb]\.[A-Za-z0-9]{24,})(?![A-Za-z0-9_\-])",
+    r"(?<![A-Za-z0-9_.\-])(?:hv[sbr]\.[A-Za-z0-9_\-]{24,}|[sb]\.[A-Za-z0-9]{24,})"
+    r"(?![A-Za-z0-9_\-])",
     re.ASCII,
 )
 # Candidates only; `ipaddress` decides. Clock times never have `::` or seven colons.
@@ -146,8 +159,9 @@ PEM_BEGIN: Final = re.compile("-----BEGIN" + _PEM_KIND)
 PEM_END: Final = re.compile("-----END" + _PEM_KIND)
 PEM_BODY_LINE: Final = re.compile(rf"[ \t]*{_PEM_BODY}?[ \t]*\r?\n?")
 # A private key up to its END marker; without one (a key cut off), the rest of the BEGIN line and
-# the body lines after it.
+# the body lines after it. Keys are under 16 KiB (RSA-8192 is ~6.5 KiB); the bound keeps a text
+# full of unmatched BEGIN markers from costing quadratic time.
 PRIVATE_KEY: Final = re.compile(
-    rf"-----BEGIN{_PEM_KIND}(?:(?s:.*?)-----END{_PEM_KIND}"
+    rf"-----BEGIN{_PEM_KIND}(?:(?s:.{{0,16384}}?)-----END{_PEM_KIND}"
     rf"|[^\r\n]*(?:(?:\r?\n[ \t]*)+{_PEM_BODY}[ \t]*(?=\r?\n|\Z))*)"
 )

@@ -45,20 +45,19 @@ def _group(name: str, kind: str) -> _Handler:
     return lambda match: (match.start(name), match.end(name), replacement)
 
 
-def _valid_window(
+def _valid_prefix(
     text: str, offset: int, pieces: re.Pattern[str], valid: Callable[[str], bool], kind: str
 ) -> Span | None:
-    """The widest run of consecutive pieces of a candidate that passes `valid`, as a span.
+    """The longest run of whole pieces at the start of a candidate that passes `valid`.
 
-    A candidate can carry a neighbour's digits (`ref 5678 4111 1111 1111 1111`): the card or IBAN
-    inside still has to go. Candidates hold at most a few pieces, so trying every run is cheap.
+    A candidate can run on into a neighbour's digits (`4111 1111 1111 1111 5500`), so shorter
+    runs are tried too. Runs that start later need no try: each group start is a candidate of
+    its own (the card and IBAN alternatives sit in lookaheads).
     """
-    found = [(piece.start(), piece.end()) for piece in pieces.finditer(text)]
-    for width in range(len(found), 0, -1):
-        for first in range(len(found) - width + 1):
-            last = first + width - 1
-            if valid("".join(text[start:end] for start, end in found[first : last + 1])):
-                return offset + found[first][0], offset + found[last][1], _label(kind)
+    found = list(pieces.finditer(text))
+    for last in range(len(found) - 1, -1, -1):
+        if valid("".join(piece.group() for piece in found[: last + 1])):
+            return offset, offset + found[last].end(), _label(kind)
     return None
 
 
@@ -67,13 +66,17 @@ def _card_number(digits: str) -> bool:
 
 
 def _card(match: re.Match[str]) -> Span | None:
-    return _valid_window(match.group(), match.start(), _DIGIT_RUNS, _card_number, "card")
+    # The match is the first digit; the candidate runs on in the lookahead group.
+    start = match.start()
+    candidate = match.string[start : match.end("card")]
+    return _valid_prefix(candidate, start, _DIGIT_RUNS, _card_number, "card")
 
 
 def _iban(match: re.Match[str]) -> Span | None:
-    # The match starts at the first check digit; the country code is the two letters before it.
+    # The match is the first check digit; the country code is the two letters before it.
     start = match.start() - 2
-    return _valid_window(match.string[start : match.end()], start, _IBAN_PIECES, iban_valid, "iban")
+    candidate = match.string[start : match.end("iban")]
+    return _valid_prefix(candidate, start, _IBAN_PIECES, iban_valid, "iban")
 
 
 def _phone_national(match: re.Match[str]) -> Span | None:
@@ -90,12 +93,16 @@ def _ipv4(match: re.Match[str]) -> Span | None:
 
 
 def _ipv6(match: re.Match[str]) -> Span | None:
-    candidate = match.group()
-    # A sentence or a `host:` may end right after the address; `1::` itself ends in colons.
-    for address in (candidate, candidate.rstrip(".:")):
+    address = match.group()
+    # A sentence or a `host:` may end right after the address (and `1::` ends in colons itself),
+    # so trailing dots and colons are dropped one at a time until the address parses.
+    while address:
         try:
             parsed = ipaddress.IPv6Address(address)
         except ValueError:  # its message quotes the candidate; nothing of it leaves this function
+            if address[-1] not in ".:":
+                return None
+            address = address[:-1]
             continue
         if parsed.is_loopback or parsed.is_unspecified:
             return None

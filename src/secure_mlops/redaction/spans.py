@@ -1,4 +1,4 @@
-"""Replacing found spans: every detector reports (start, end, replacement); one pass applies them."""
+"""Replacing found spans: detectors report (start, end, replacement), one pass applies them."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ _START = itemgetter(0)
 
 
 def apply_spans(text: str, spans: list[Span]) -> str:
-    """`text` with the spans replaced; overlapping spans merge.
+    """`text` with the (one or more) spans replaced; overlapping spans merge.
 
     Spans are collected in detector priority order and the sort is stable, so where spans
     overlap, the earliest (on a tie, the higher-priority one) names the replacement, and their

@@ -71,6 +71,10 @@ def test_card_number_after_other_digits_is_still_redacted() -> None:
     assert redact("ref 5678 4111 1111 1111 1111") == "ref 5678 [REDACTED:card]"
 
 
+def test_card_number_after_several_digit_groups_is_still_redacted() -> None:
+    assert redact("ref 2345 6789 4111 1111 1111 1111") == "ref 2345 6789 [REDACTED:card]"
+
+
 def test_epoch_milliseconds_are_not_taken_for_a_card() -> None:
     # 13 digits that pass Luhn, but no card network starts with 1.
     assert redact("ts=1710417835124") == "ts=1710417835124"
@@ -81,6 +85,12 @@ def test_epoch_milliseconds_are_not_taken_for_a_card() -> None:
 )
 def test_iban_passing_mod97_is_redacted(iban: str) -> None:
     assert redact(f"payout to {iban} queued") == "payout to [REDACTED:iban] queued"
+
+
+def test_iban_after_an_iban_shaped_word_is_still_redacted() -> None:
+    assert redact("AB00000000000000 GB82 WEST 1234 5698 7654 32") == (
+        "AB00000000000000 [REDACTED:iban]"
+    )
 
 
 def test_iban_failing_mod97_is_kept() -> None:

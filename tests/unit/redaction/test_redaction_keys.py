@@ -22,6 +22,11 @@ def test_json_list_value_of_sensitive_key_is_redacted() -> None:
     assert redact('{"phone": ["555 0100", "555 0101"]}') == '{"phone": [REDACTED:phone]}'
 
 
+def test_object_value_of_sensitive_key_is_redacted_whole() -> None:
+    text = '{"address": {"street": "1 Main St", "geo": {"lat": 52.5}}, "rows": 3}'
+    assert redact(text) == '{"address": [REDACTED:address], "rows": 3}'
+
+
 def test_escaped_json_inside_a_json_string_is_redacted() -> None:
     text = '{"msg": "{\\"name\\": \\"Jane Doe\\"}"}'
     assert redact(text) == '{"msg": "{\\"name\\": \\"[REDACTED:name]\\"}"}'

@@ -67,6 +67,18 @@ def ssns(draw: st.DrawFn) -> str:
     return f"{area:03d}-{draw(st.integers(1, 99)):02d}-{draw(st.integers(1, 9999)):04d}"
 
 
+@st.composite
+def phone_numbers(draw: st.DrawFn) -> str:
+    if draw(st.booleans()):  # North American
+        area, exchange = draw(st.integers(200, 999)), draw(st.integers(0, 999))
+        layout = draw(st.sampled_from(["({}) {:03d}-{:04d}", "{}-{:03d}-{:04d}", "+1 {} {:03d} {:04d}"]))
+        return layout.format(area, exchange, draw(st.integers(0, 9999)))
+    country = str(draw(st.integers(1, 999)))
+    national = draw(st.text(string.digits, min_size=8 - len(country), max_size=15 - len(country)))
+    groups = [national[i : i + 3] for i in range(0, len(national), 3)]
+    return f"+{country} {' '.join(groups)}"
+
+
 def _b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
@@ -88,7 +100,7 @@ ipv4s = st.tuples(
 ipv6s = st.integers(2**64, 2**128 - 1).map(
     lambda value: str(ipaddress.IPv6Address(value))
 )
-pii = st.one_of(card_numbers(), ibans(), emails(), ssns(), jwts(), ipv4s, ipv6s)
+pii = st.one_of(card_numbers(), ibans(), emails(), ssns(), phone_numbers(), jwts(), ipv4s, ipv6s)
 
 _WORDS = ["INFO", "user", "request", "ok", "failed", "status=200", "step", "payload", "for"]
 words = st.lists(st.sampled_from(_WORDS), max_size=6).map(" ".join)
