@@ -14,6 +14,8 @@ from pathlib import Path
 
 import requests
 
+from secure_mlops.vault.dev import wait_until_active
+
 BIN = Path(sys.executable).parent
 
 
@@ -98,20 +100,8 @@ def start_dev_vault(workdir: Path) -> VaultServer:
         workdir / f"bao-{port}.log",
         env={**os.environ, "HOME": str(workdir)},  # bao -dev writes ~/.vault-token
     )
-    _wait_active(url)
+    wait_until_active(url, timeout=30)
     return VaultServer(server.name, server.process, server.url, server.log, token=token)
-
-
-def _wait_active(url: str) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(url + "/v1/sys/health", timeout=1).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"OpenBao at {url} did not become active")
 
 
 def start_moto(workdir: Path) -> Server:

@@ -82,7 +82,7 @@ class DevVault:
             creds = self._initialize_or_load(client)
             if client.sys.is_sealed():
                 client.sys.submit_unseal_key(creds.unseal_key)
-        self._wait_until_active()
+        wait_until_active(self.addr, hint=f"see {self.log_file}")
         client.token = creds.root_token
         ensure_transit_keys(client, self._settings)
         return self.status()
@@ -160,18 +160,6 @@ class DevVault:
                 time.sleep(0.1)
         raise VaultError(f"the local Vault did not answer on {self.addr}", hint=f"see {self.log_file}")
 
-    def _wait_until_active(self) -> None:
-        # After unseal, raft elects this node leader; until then requests fail with 500/429.
-        deadline = time.monotonic() + START_TIMEOUT_SECONDS
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(f"{self.addr}/v1/sys/health", timeout=1).status_code == 200:
-                    return
-            except requests.RequestException:
-                pass
-            time.sleep(0.1)
-        raise VaultError(f"the local Vault at {self.addr} did not become active", hint=f"see {self.log_file}")
-
     def _initialize_or_load(self, client: hvac.Client) -> DevCredentials:
         state_dir = self._settings.state_dir
         creds = read_dev_credentials(state_dir)
@@ -204,6 +192,22 @@ class DevVault:
         except OSError:
             return pid  # no /proc (macOS): trust the PID file
         return pid if str(self._config).encode() in cmdline else None
+
+
+def wait_until_active(addr: str, *, hint: str | None = None, timeout: float = START_TIMEOUT_SECONDS) -> None:
+    """Wait until the server at `addr` is unsealed and active (health 200).
+
+    After an unseal, raft elects the node leader; until then requests fail with 500 or 429.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"{addr}/v1/sys/health", timeout=1).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.1)
+    raise VaultError(f"the Vault at {addr} did not become active", hint=hint)
 
 
 def ensure_transit_keys(client: hvac.Client, settings: Settings) -> None:
