@@ -37,3 +37,11 @@ def test_undecodable_bytes_do_not_stop_the_stream() -> None:
     result = redact(b"\xff\xfe bad bytes ssn=123-45-6789\nnext line\n")
     assert result.returncode == 0
     assert b"123-45-6789" not in result.stdout and b"next line" in result.stdout
+
+
+def test_private_key_body_lines_are_dropped() -> None:
+    body = b"MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7"
+    pem = b"-----BEGIN PRIVATE KEY-----\n" + body + b"\n-----END PRIVATE KEY-----\nafter\n"
+    result = redact(pem)
+    assert result.returncode == 0
+    assert body not in result.stdout and b"after" in result.stdout

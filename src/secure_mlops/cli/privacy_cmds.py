@@ -57,14 +57,15 @@ def redact(
 
     Example: kubectl logs deploy/inference | secure-mlops redact --contract policies/data/patients.contract.yaml
     """
-    from secure_mlops.redaction import Redactor
+    from secure_mlops.redaction import Redactor, redact_stream
 
     redactor = Redactor(extra_keys=_identifier_columns(contract or []))
     # Undecodable bytes must not stop the stream (or echo raw bytes in an error): replace them.
     source = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace")
     out = sys.stdout
-    for line in source:
-        out.write(redactor.redact(line))
+    # The stream, not line by line: a PEM private key's body spans lines and is dropped whole.
+    for line in redact_stream(source, redactor):
+        out.write(line)
         if line_buffered:
             out.flush()
 

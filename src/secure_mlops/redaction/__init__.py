@@ -2,7 +2,7 @@
 
     from secure_mlops.redaction import install_log_redaction, redact
 
-    install_log_redaction(extra_keys=contract.identifier_columns)  # every log record, once
+    install_log_redaction(contract.identifier_columns())  # every log record of the process
     print(redact(text))  # anything else that leaves the process
 """
 

@@ -7,6 +7,8 @@ Covers `key=value` (logfmt, query strings, kwargs), `key: value` (headers, YAML)
 last words of a longer name (`DB_PASSWORD`, `githubToken`, `x-api-key`), except `name` and
 `address`: `file_name`, `model_name` and `ip_address` are mostly not personal, so those two (and
 extra keys) must be the whole name. `filename` and `pathname` are single words and never match.
+The whole value goes: a quoted string (its quotes stay), a list, an object (nested once), one
+token after `=`, or the rest of the field after `:`.
 
 Finding keys: a forward regex for ~30 names must try every position of a line, which costs
 microseconds per line in CPython. Instead the finder reverses the line and matches the reversed
@@ -21,7 +23,7 @@ from collections.abc import Iterable
 from typing import Final
 
 from secure_mlops.errors import InputError
-from secure_mlops.redaction.spans import Span
+from secure_mlops.redaction.spans import Span, label
 
 DEFAULT_SENSITIVE_KEYS: Final = (
     "name",
@@ -107,10 +109,6 @@ def _normalize(key: str) -> str:
     return _NOT_ALNUM.sub("", key).lower()
 
 
-def _label(key: str) -> str:
-    return f"[REDACTED:{key}]"
-
-
 def _reversed_names(keys: Iterable[str]) -> str:
     r"""One regex alternation matching every spelling of the keys, reversed, prefixes merged.
 
@@ -187,11 +185,11 @@ class KeyFinder:
         self._suffix_labels: dict[str, str] = {}
         for key in (*AWS_SECRET_KEYS, *DEFAULT_SENSITIVE_KEYS):
             if key in suffix:
-                label = _label("aws_secret" if key in AWS_SECRET_KEYS else key)
-                self._suffix_labels.setdefault(_normalize(key), label)
+                replacement = label("aws_secret" if key in AWS_SECRET_KEYS else key)
+                self._suffix_labels.setdefault(_normalize(key), replacement)
         self._labels: dict[str, str] = dict(self._suffix_labels)
         for key in (*DEFAULT_SENSITIVE_KEYS, *extras):
-            self._labels.setdefault(_normalize(key), _label(key))
+            self._labels.setdefault(_normalize(key), label(key))
         names = (
             _BEFORE_SEPARATOR
             + f"(?:(?P<key>{_reversed_names(suffix)}){_SUFFIX_START}"
@@ -204,13 +202,13 @@ class KeyFinder:
     def label_for(self, key: str) -> str | None:
         """The replacement for the value of a field named `key`, or None if it is not sensitive."""
         words = key_words(key)
-        label = self._labels.get("".join(words))
-        if label is None:
+        replacement = self._labels.get("".join(words))
+        if replacement is None:
             for first in range(1, len(words)):
-                label = self._suffix_labels.get("".join(words[first:]))
-                if label is not None:
+                replacement = self._suffix_labels.get("".join(words[first:]))
+                if replacement is not None:
                     break
-        return label
+        return replacement
 
     def find(self, text: str, out: list[Span]) -> None:
         """Append a span for each sensitive key's value in `text`."""
@@ -222,7 +220,7 @@ class KeyFinder:
         ):
             for found in finder.finditer(backwards):
                 key_start, key_end = found.span(found.lastgroup or "")
-                label = self._labels[_normalize(text[last - key_end + 1 : last - key_start + 1])]
+                key = text[last - key_end + 1 : last - key_start + 1]
                 value = values.match(text, last - found.start() + 1)
                 if value is not None:
-                    out.append(_value_span(value, label))
+                    out.append(_value_span(value, self._labels[_normalize(key)]))

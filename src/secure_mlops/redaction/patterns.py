@@ -59,12 +59,13 @@ IPV6_HINT: Final = re.compile(r":(?::|[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}:[0-9A-Fa
 
 # Numbers in one regex. It starts with a class so the engine only stops at `0-9 + (`, and a
 # lookbehind right after drops digits inside a number or a lowercase word (hex ids) at once.
-# Where alternatives could overlap, they are told apart by their first digits (a card starts with
-# four digits 2-6, a US number with three, a national one with 0, an international one with +).
+# A match is only that first character: the number itself is a group in a lookahead, so a
+# candidate that fails its check (`00 2000 0000 000006` is no phone number) does not hide the
+# ones that start inside it (a card from `2000` on); the handler reads the group's end.
 NUMBERS: Final = re.compile(
     r"""
     [0-9+(] (?<![0-9a-z_.].)
-    (?:
+    (?=
         (?<=\+) (?<![A-Za-z0-9+].)
         # +CC and 7-14 more digits (E.164 allows 15), spaces, dots, dashes, brackets between.
         (?P<phone_intl> [0-9] (?:[ .()\-]{0,2}[0-9]){7,14} (?![0-9]) )
@@ -77,12 +78,11 @@ NUMBERS: Final = re.compile(
         # A number at the start of a token.
         (?<=[0-9]) (?<![A-Za-z0-9_.].)
         (?:
-            # 13-19 digits from a card network (2-6), plain or grouped; Luhn decides. In a
-            # lookahead, so the next group is tried as a start too (`2345 6789 4111 1111 ...`).
+            # 13-19 digits from a card network (2-6), plain or grouped; Luhn decides.
             (?<=[2-6])
-            (?=(?P<card>
+            (?P<card>
                 (?:[0-9]{12,18}|[0-9]{3}(?:[ \-][0-9]{3,6}){2,4}) (?![A-Za-z0-9_]|\.[0-9])
-            ))
+            )
         |
             # Area 000, 666 and 9xx, group 00 and serial 0000 are never issued.
             (?<=[0-8])
@@ -111,9 +111,9 @@ NUMBERS: Final = re.compile(
         )
     |
         # An IBAN, anchored on its first check digit: country code and check digits, then 11-30
-        # letters and digits in groups of four or not; mod-97 decides. In a lookahead, like cards.
+        # letters and digits in groups of four or not; mod-97 decides.
         (?<=[A-Z][A-Z][0-9]) (?<![A-Za-z0-9]...)
-        (?=(?P<iban> [0-9](?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})? (?![A-Za-z0-9]) ))
+        (?P<iban> [0-9](?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})? (?![A-Za-z0-9]) )
     )
     """,
     re.ASCII | re.VERBOSE,

@@ -23,7 +23,7 @@ from secure_mlops.errors import InputError
 from secure_mlops.redaction import patterns
 from secure_mlops.redaction.checksums import iban_valid, luhn_valid
 from secure_mlops.redaction.keys import KeyFinder
-from secure_mlops.redaction.spans import Span, apply_spans
+from secure_mlops.redaction.spans import Span, apply_spans, label
 
 _Handler = Callable[[re.Match[str]], Span | None]
 
@@ -31,17 +31,13 @@ _DIGIT_RUNS: Final = re.compile(r"[0-9]+")
 _IBAN_PIECES: Final = re.compile(r"[A-Z0-9]+")
 
 
-def _label(kind: str) -> str:
-    return f"[REDACTED:{kind}]"
-
-
 def _whole(kind: str) -> _Handler:
-    replacement = _label(kind)
+    replacement = label(kind)
     return lambda match: (match.start(), match.end(), replacement)
 
 
 def _group(name: str, kind: str) -> _Handler:
-    replacement = _label(kind)
+    replacement = label(kind)
     return lambda match: (match.start(name), match.end(name), replacement)
 
 
@@ -52,12 +48,12 @@ def _valid_prefix(
 
     A candidate can run on into a neighbour's digits (`4111 1111 1111 1111 5500`), so shorter
     runs are tried too. Runs that start later need no try: each group start is a candidate of
-    its own (the card and IBAN alternatives sit in lookaheads).
+    its own (NUMBERS matches only a number's first character, see patterns.py).
     """
     found = list(pieces.finditer(text))
     for last in range(len(found) - 1, -1, -1):
         if valid("".join(piece.group() for piece in found[: last + 1])):
-            return offset, offset + found[last].end(), _label(kind)
+            return offset, offset + found[last].end(), label(kind)
     return None
 
 
@@ -65,8 +61,13 @@ def _card_number(digits: str) -> bool:
     return 13 <= len(digits) <= 19 and digits[0] in "23456" and luhn_valid(digits)
 
 
+def _number_through(group: str, kind: str) -> _Handler:
+    """A NUMBERS match is the number's first character; the number runs on to its group's end."""
+    replacement = label(kind)
+    return lambda match: (match.start(), match.end(group), replacement)
+
+
 def _card(match: re.Match[str]) -> Span | None:
-    # The match is the first digit; the candidate runs on in the lookahead group.
     start = match.start()
     candidate = match.string[start : match.end("card")]
     return _valid_prefix(candidate, start, _DIGIT_RUNS, _card_number, "card")
@@ -80,16 +81,17 @@ def _iban(match: re.Match[str]) -> Span | None:
 
 
 def _phone_national(match: re.Match[str]) -> Span | None:
-    digits = sum(char.isdigit() for char in match.group())
-    return (match.start(), match.end(), _label("phone")) if 9 <= digits <= 15 else None
+    start, end = match.start(), match.end("phone_national")
+    digits = sum(char.isdigit() for char in match.string[start:end])
+    return (start, end, label("phone")) if 9 <= digits <= 15 else None
 
 
 def _ipv4(match: re.Match[str]) -> Span | None:
-    text = match.group()
-    octets = [int(octet) for octet in text.split(".")]
+    start, end = match.start(), match.end("ipv4")
+    octets = [int(octet) for octet in match.string[start:end].split(".")]
     if max(octets) > 255 or octets[0] == 127 or not any(octets):
         return None
-    return match.start(), match.end(), _label("ip")
+    return start, end, label("ip")
 
 
 def _ipv6(match: re.Match[str]) -> Span | None:
@@ -106,16 +108,16 @@ def _ipv6(match: re.Match[str]) -> Span | None:
             continue
         if parsed.is_loopback or parsed.is_unspecified:
             return None
-        return match.start(), match.start() + len(address), _label("ip")
+        return match.start(), match.start() + len(address), label("ip")
     return None
 
 
 _NUMBER_HANDLERS: Final[dict[str, _Handler]] = {
-    "phone_intl": _whole("phone"),
-    "phone_us_paren": _whole("phone"),
+    "phone_intl": _number_through("phone_intl", "phone"),
+    "phone_us_paren": _number_through("phone_us_paren", "phone"),
     "card": _card,
-    "ssn": _whole("ssn"),
-    "phone_us": _whole("phone"),
+    "ssn": _number_through("ssn", "ssn"),
+    "phone_us": _number_through("phone_us", "phone"),
     "phone_national": _phone_national,
     "ipv4": _ipv4,
     "iban": _iban,
@@ -147,7 +149,7 @@ _BEARER: Final = _group("token", "bearer")
 _JWT: Final = _whole("jwt")
 _AWS_KEY_ID: Final = _whole("aws_key")
 _VAULT_TOKEN: Final = _whole("vault_token")
-_EMAIL_LABEL: Final = _label("email")
+_EMAIL_LABEL: Final = label("email")
 
 
 def _email(match: re.Match[str]) -> Span | None:

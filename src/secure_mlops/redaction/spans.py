@@ -11,6 +11,11 @@ Span: TypeAlias = tuple[int, int, str]
 _START = itemgetter(0)
 
 
+def label(kind: str) -> str:
+    """The replacement text, which says what was there: `[REDACTED:email]`."""
+    return f"[REDACTED:{kind}]"
+
+
 def apply_spans(text: str, spans: list[Span]) -> str:
     """`text` with the (one or more) spans replaced; overlapping spans merge.
 

@@ -72,7 +72,12 @@ def test_card_number_after_other_digits_is_still_redacted() -> None:
 
 
 def test_card_number_after_several_digit_groups_is_still_redacted() -> None:
-    assert redact("ref 2345 6789 4111 1111 1111 1111") == "ref 2345 6789 [REDACTED:card]"
+    assert redact("ref 2345 5678 4111 1111 1111 1111") == "ref 2345 5678 [REDACTED:card]"
+
+
+def test_card_number_inside_a_failed_phone_candidate_is_still_redacted() -> None:
+    # `00 2000 0000 000006` has too many digits for a phone number; the card in it still goes.
+    assert redact("00 2000 0000 000006 ") == "00 [REDACTED:card] "
 
 
 def test_epoch_milliseconds_are_not_taken_for_a_card() -> None:

@@ -6,7 +6,6 @@ import base64
 import ipaddress
 import json
 import string
-import uuid
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -156,8 +155,3 @@ def test_generated_benign_log_lines_are_unchanged(tokens: list[str]) -> None:
     line = " ".join(tokens)
     assert redact(line) == line
 
-
-def test_uuid_strategy_sanity() -> None:
-    # The benign strategies above must not produce PII by construction: a fixed UUID round-trips.
-    value = str(uuid.UUID(int=0x7C9E6679742540DE944BE07CC4F0A9B1))
-    assert redact(value) == value
