@@ -56,3 +56,13 @@ def test_unreachable_vault_says_how_to_start_one(tmp_path) -> None:  # noqa: ANN
     with pytest.raises(VaultError, match="cannot reach Vault") as info:
         TransitKeyService(connect(settings), key_name="k").generate_data_key()
     assert "dev up" in str(info.value)
+
+
+def test_signature_verifies_and_a_changed_message_does_not(vault_settings: Settings) -> None:
+    from secure_mlops.vault import TransitSigner
+
+    signer = TransitSigner(connect(vault_settings), key_name=vault_settings.signing_key_name)
+    signature = signer.sign(b'{"model": "sha256:abc"}')
+    assert signature.startswith("vault:v1:")
+    assert signer.verify(b'{"model": "sha256:abc"}', signature)
+    assert not signer.verify(b'{"model": "sha256:abd"}', signature)

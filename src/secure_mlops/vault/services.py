@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from secure_mlops.config import Settings, get_settings
 from secure_mlops.vault.client import connect
+from secure_mlops.vault.signing import TransitSigner
 from secure_mlops.vault.transit import TransitHmacService, TransitKeyService
 
 
@@ -15,3 +16,8 @@ def data_key_service(settings: Settings | None = None) -> TransitKeyService:
 def pseudonym_hmac_service(settings: Settings | None = None) -> TransitHmacService:
     s = settings or get_settings()
     return TransitHmacService(connect(s), key_name=s.pseudonym_key_name, mount=s.transit_mount)
+
+
+def manifest_signer(settings: Settings | None = None) -> TransitSigner:
+    s = settings or get_settings()
+    return TransitSigner(connect(s), key_name=s.signing_key_name, mount=s.transit_mount)
