@@ -9,7 +9,7 @@ LOCK := requirements/lock.txt
 export SECURE_MLOPS_STATE_DIR ?= $(CURDIR)/.state
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test unit integration bench lock clean
+.PHONY: help install demo down test unit integration bench lock clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -24,6 +24,9 @@ install: $(STAMP) ## Create .venv and install the locked dependencies (hash-chec
 
 demo: $(STAMP) ## Run the main job end to end on embedded defaults
 	$(BIN)/secure-mlops demo
+
+down: $(STAMP) ## Stop the local Vault that `make demo` started (its data stays in .state)
+	$(BIN)/secure-mlops dev down
 
 test: $(STAMP) ## Run every test (unit, then integration against real servers)
 	$(BIN)/python -m pytest tests
@@ -40,5 +43,6 @@ bench: $(STAMP) ## Run the benchmarks (not part of make test)
 lock: ## Re-resolve requirements/lock.txt from requirements/requirements.in (needs uv)
 	uv pip compile --python-version 3.11 --generate-hashes requirements/requirements.in -o $(LOCK)
 
-clean: ## Remove the venv and local state
+clean: ## Stop the local Vault, remove the venv and local state (its data is lost)
+	-test -x $(BIN)/secure-mlops && $(BIN)/secure-mlops dev down
 	rm -rf $(VENV) .state .pytest_cache

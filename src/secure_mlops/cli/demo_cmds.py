@@ -43,6 +43,8 @@ def demo(
     echo("redact (sample log):")
     for line in s.redacted_log:
         echo(f"  {line}")
+    if s.vault_addr == settings.dev_vault_addr:
+        echo(f"the local Vault keeps running (state in {settings.state_dir}); stop it with `secure-mlops dev down`")
     if not s.round_trip_ok:
         raise typer.Exit(1)
 
