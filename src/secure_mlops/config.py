@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     dev_vault_port: int = Field(8200, ge=1024, le=65534)
 
     chunk_size: int = Field(MIB, ge=4096, le=64 * MIB)
+    scratch_dir: Path | None = Field(
+        None, description="Where plaintext is staged while a step runs; default /dev/shm (memory) if usable."
+    )
     s3_sse_kms_key_id: str | None = None
 
     @model_validator(mode="after")

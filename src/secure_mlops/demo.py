@@ -8,13 +8,13 @@ scratch folder that is removed at the end: only the encrypted dataset and the re
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from secure_mlops.config import Settings
+from secure_mlops.digest import file_sha256
 
 SAMPLE_LOG = (
     "2026-11-22T10:00:00Z INFO request from 203.0.113.7 user=jane.doe@example.com ssn=123-45-6789",
@@ -63,7 +63,7 @@ def run_demo(settings: Settings, contract_path: Path, out_dir: Path, rows: int =
         header = encrypt_file(minimized, encrypted, data_key_service(settings), encrypted.name.encode(), settings.chunk_size)
         decrypted = scratch / "patients.decrypted.parquet"
         decrypt_file(encrypted, decrypted, data_key_service(settings), encrypted.name.encode())
-        round_trip_ok = _sha256(decrypted) == _sha256(minimized)
+        round_trip_ok = file_sha256(decrypted) == file_sha256(minimized)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     redactor = Redactor(extra_keys=contract.identifier_columns())
@@ -82,11 +82,3 @@ def run_demo(settings: Settings, contract_path: Path, out_dir: Path, rows: int =
         round_trip_ok=round_trip_ok,
         redacted_log=[redactor.redact(line) for line in SAMPLE_LOG],
     )
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1024 * 1024), b""):
-            digest.update(block)
-    return digest.hexdigest()

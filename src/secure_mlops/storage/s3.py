@@ -52,6 +52,15 @@ class S3Store:
             return False
         return True
 
+    def list_keys(self, prefix: str = "") -> list[str]:
+        """Keys under `prefix` (relative to the bucket), across result pages."""
+        full = f"{self.prefix}/{prefix}".strip("/") if self.prefix else prefix
+        keys: list[str] = []
+        with self._errors("list", prefix or "x"):
+            for page in self._client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=full):
+                keys.extend(obj["Key"] for obj in page.get("Contents", []))
+        return keys
+
     def put_file(self, local: Path, key: str) -> str:
         if not local.is_file():
             raise StorageError(f"{local} does not exist or is not a file")

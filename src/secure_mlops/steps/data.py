@@ -1,0 +1,63 @@
+"""Pipeline steps on data: minimize a shard, publish the validated dataset. Plaintext stays in
+scratch (memory-backed) or in memory; every file a step leaves behind is ciphertext."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+
+from secure_mlops.config import Settings
+from secure_mlops.crypto import encrypt_file
+from secure_mlops.digest import file_sha256
+from secure_mlops.privacy import MinimizationReport, load_contract, minimize_file
+from secure_mlops.steps.encrypted_tables import read_encrypted_table, write_encrypted_table
+from secure_mlops.steps.scratch import scratch_dir
+from secure_mlops.steps.sources import fetch_shard
+from secure_mlops.vault import data_key_service, pseudonym_hmac_service
+
+
+@dataclass(frozen=True)
+class EncryptedDataset:
+    """What a step wrote: ciphertext at `path`, and what is needed to read it back."""
+
+    path: Path
+    context: str
+    rows: int
+    key_version: int
+    sha256: str
+
+
+def minimize_shard(
+    shard_uri: str, contract_path: Path, output: Path, *, context: str, k: int | None, settings: Settings
+) -> tuple[EncryptedDataset, MinimizationReport]:
+    """Fetch a raw shard, minimize it under the contract, and encrypt the result to `output`.
+
+    The raw shard (if downloaded) and the plaintext minimized file live only in scratch.
+    """
+    contract = load_contract(contract_path)
+    with scratch_dir(settings) as scratch:
+        raw = fetch_shard(shard_uri, scratch)
+        plain = scratch / "minimized.parquet"
+        report = minimize_file(contract, raw, plain, pseudonym_hmac_service(settings), k=k)
+        header = encrypt_file(plain, output, data_key_service(settings), context.encode(), settings.chunk_size)
+    return EncryptedDataset(output, context, report.output_rows, header.key_version, file_sha256(output)), report
+
+
+def read_dataset(dataset_path: Path, context: str, settings: Settings) -> pa.Table:
+    return read_encrypted_table(dataset_path, context, data_key_service(settings))
+
+
+def publish_dataset(
+    shards: list[tuple[Path, str]], output: Path, *, context: str, settings: Settings
+) -> tuple[EncryptedDataset, pa.Table]:
+    """Merge validated shards (decrypted in memory) into one dataset encrypted under a new data key.
+
+    Returns the table too, so the caller can profile it without decrypting again.
+    """
+    keys = data_key_service(settings)
+    tables = [read_encrypted_table(path, shard_context, keys) for path, shard_context in shards]
+    table = pa.concat_tables(tables)
+    header = write_encrypted_table(table, output, context, keys, settings.chunk_size)
+    return EncryptedDataset(output, context, table.num_rows, header.key_version, file_sha256(output)), table

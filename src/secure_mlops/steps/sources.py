@@ -1,0 +1,44 @@
+"""Where a pipeline's raw data comes from: a local file or folder, or an S3 object or prefix.
+
+A folder or prefix is a sharded dataset: each CSV/Parquet file in it is one shard, and the
+pipeline fans out over them. Raw shards are fetched into a scratch folder (memory-backed on a
+cluster) and deleted as soon as they are minimized.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from secure_mlops.errors import InputError
+from secure_mlops.storage import S3Store
+
+SHARD_SUFFIXES = (".csv", ".parquet")
+
+
+def list_shards(data_uri: str) -> list[str]:
+    """The shard URIs of a dataset, sorted, so the same input always fans out the same way."""
+    if data_uri.startswith("s3://"):
+        bucket, _, prefix = data_uri.removeprefix("s3://").partition("/")
+        keys = S3Store(bucket).list_keys(prefix)
+        shards = [f"s3://{bucket}/{k}" for k in keys if k.endswith(SHARD_SUFFIXES)]
+    else:
+        path = Path(data_uri)
+        if path.is_file():
+            shards = [str(path.resolve())]
+        elif path.is_dir():
+            shards = sorted(str(p.resolve()) for p in path.iterdir() if p.suffix in SHARD_SUFFIXES)
+        else:
+            raise InputError(f"no data at {data_uri}", hint="pass a CSV/Parquet file or a folder of them")
+    if not shards:
+        raise InputError(f"{data_uri} holds no .csv or .parquet file")
+    return sorted(shards)
+
+
+def fetch_shard(shard_uri: str, scratch: Path) -> Path:
+    """A local path for the shard: the file itself, or a download into `scratch`."""
+    if not shard_uri.startswith("s3://"):
+        return Path(shard_uri)
+    bucket, _, key = shard_uri.removeprefix("s3://").partition("/")
+    target = scratch / Path(key).name
+    S3Store(bucket).get_file(key, target)
+    return target
