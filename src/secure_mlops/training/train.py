@@ -1,0 +1,146 @@
+"""Train a scikit-learn classifier on minimized data: a seeded stratified split, a Pipeline, and
+held-out metrics. The same seed and data give the same model and the same numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+
+from secure_mlops.errors import InputError
+from secure_mlops.privacy.contract import DataContract
+from secure_mlops.training.features import Dataset, feature_columns, load_dataset
+from secure_mlops.training.metrics import (
+    RocCurve,
+    classification_metrics,
+    confusion_matrix,
+    roc_curve,
+)
+
+# The classifier step is always named "model", so `params` address it the same way for each kind.
+_MODELS: dict[str, Callable[[int], Pipeline]] = {
+    "logistic_regression": lambda seed: Pipeline([
+        ("scale", StandardScaler()),
+        ("model", LogisticRegression(max_iter=1000, random_state=seed)),
+    ]),
+    # Leaves of at least 10 rows: fully grown trees memorize their training rows and fail the
+    # membership audit on extracts of a few hundred patients.
+    "random_forest": lambda seed: Pipeline([
+        ("model", RandomForestClassifier(n_estimators=200, min_samples_leaf=10, random_state=seed)),
+    ]),
+}
+MODELS = tuple(_MODELS)
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """A fitted model, its held-out evaluation, and (in memory only) the rows it was fitted on.
+
+    `train` are the members and `test` the non-members for the membership audit; their `repr`
+    shows counts only and they refuse pickling.
+    """
+
+    estimator: Pipeline
+    model: str
+    seed: int
+    features: list[str]
+    label: str
+    classes: list[str]
+    metrics: dict[str, float]
+    confusion_matrix: list[list[int]]
+    roc: RocCurve
+    train: Dataset = field(repr=False)
+    test: Dataset = field(repr=False)
+
+    @property
+    def positive_class(self) -> str:
+        """The class precision, recall and the ROC curve are about: the first of `classes`."""
+        return self.classes[0]
+
+
+def train_model(table: pa.Table, contract: DataContract, *, seed: int = 0, test_size: float = 0.25,
+                model: str = "logistic_regression", params: Mapping[str, Any] | None = None,
+                ) -> TrainResult:
+    """Fit `model` on the contract's features of `table` and evaluate it on a held-out split.
+
+    The split is stratified on the label and seeded, as is the model. `params` are
+    hyperparameters of the classifier (scikit-learn names, e.g. `{"C": 0.5}`). Raises
+    `InputError` for an unknown model or parameter, a bad `test_size`, or data that does not fit
+    the contract.
+    """
+    if model not in _MODELS:
+        raise InputError(f"unknown model {model!r}", hint=f"choose one of {', '.join(MODELS)}")
+    train, test = _split(table, contract, seed, test_size)
+    estimator = _build(model, seed, params or {})
+    try:
+        estimator.fit(train.x, train.y)
+    except ValueError as exc:
+        # Out-of-range hyperparameters surface here; the message names the parameter.
+        raise InputError(f"cannot fit {model}: {exc}") from None
+    return _evaluate(estimator, model, seed, contract, train, test)
+
+
+def evaluate_model(estimator: Pipeline, table: pa.Table, contract: DataContract, *, seed: int = 0,
+                   test_size: float = 0.25, model: str = "logistic_regression") -> TrainResult:
+    """Rebuild `train_model`'s result for an already fitted estimator (e.g. loaded from skops).
+
+    The same seed and test size give the same split, so a later pipeline step can audit the
+    model that was saved against exactly the rows it was, and was not, trained on.
+    """
+    train, test = _split(table, contract, seed, test_size)
+    return _evaluate(estimator, model, seed, contract, train, test)
+
+
+def _split(table: pa.Table, contract: DataContract, seed: int, test_size: float) -> tuple[Dataset, Dataset]:
+    if not 0 < test_size < 1:
+        raise InputError(f"test_size must be between 0 and 1, not {test_size}")
+    data = load_dataset(table, contract)
+    try:
+        train_rows, test_rows = train_test_split(np.arange(len(data.y)), test_size=test_size,
+                                                 random_state=seed, stratify=data.y)
+    except ValueError as exc:
+        # scikit-learn's message is about sizes and class counts, never about values.
+        raise InputError(f"cannot split {len(data.y)} rows for training: {exc}") from None
+    return (Dataset(x=data.x[train_rows], y=data.y[train_rows], classes=data.classes),
+            Dataset(x=data.x[test_rows], y=data.y[test_rows], classes=data.classes))
+
+
+def _evaluate(estimator: Pipeline, model: str, seed: int, contract: DataContract, train: Dataset,
+              test: Dataset) -> TrainResult:
+    features, label = feature_columns(contract)
+    positive = train.classes[0]
+    positive_score = positive_probability(estimator, test.x, positive)
+    predicted = estimator.predict(test.x)
+    metrics = classification_metrics(test.y, predicted, positive_score, positive)
+    metrics["train_accuracy"] = float(np.mean(estimator.predict(train.x) == train.y))
+    return TrainResult(
+        estimator=estimator, model=model, seed=seed, features=features, label=label,
+        classes=train.classes, metrics=metrics,
+        confusion_matrix=confusion_matrix(test.y, predicted, train.classes),
+        roc=roc_curve(test.y == positive, positive_score), train=train, test=test,
+    )
+
+
+def positive_probability(estimator: Pipeline, x: np.ndarray, positive: str) -> np.ndarray:
+    """The estimator's probability of `positive` for each row of `x`."""
+    column = list(estimator.classes_).index(positive)
+    return estimator.predict_proba(x)[:, column]
+
+
+def _build(model: str, seed: int, params: Mapping[str, Any]) -> Pipeline:
+    pipeline = _MODELS[model](seed)
+    classifier = pipeline.named_steps["model"]
+    unknown = sorted(set(params) - set(classifier.get_params(deep=False)))
+    if unknown:
+        raise InputError(f"{model} has no parameter {', '.join(unknown)}")
+    classifier.set_params(**params)
+    return pipeline
