@@ -13,7 +13,7 @@ import traceback
 
 import typer
 
-from secure_mlops.cli import crypto_cmds, demo_cmds, dev_cmds, privacy_cmds
+from secure_mlops.cli import crypto_cmds, demo_cmds, dev_cmds, pipeline_cmds, privacy_cmds
 from secure_mlops.errors import SecureMlopsError
 
 app = typer.Typer(
@@ -31,6 +31,7 @@ app.add_typer(dev_cmds.app, name="dev")
 crypto_cmds.register(app)
 privacy_cmds.register(app)
 demo_cmds.register(app)
+pipeline_cmds.register(app)
 
 _DEBUG_ENV = "SECURE_MLOPS_DEBUG"
 

@@ -1,0 +1,31 @@
+# syntax=docker/dockerfile:1
+# The image every pipeline step runs in on a cluster (set SECURE_MLOPS_PIPELINE_IMAGE to its
+# digest when compiling). Multi-stage: the final stage has no compiler, no pip cache, no source.
+# Base pinned by digest; refresh it with `docker buildx imagetools inspect python:3.11-slim-bookworm`.
+ARG PYTHON_IMAGE=python:3.11-slim-bookworm@sha256:2e32f7d302adc1c37428355c1e646897c0c53f4fd60b6a551245fb90ee129f91
+
+FROM ${PYTHON_IMAGE} AS build
+WORKDIR /build
+COPY requirements/lock.txt requirements/lock.txt
+# Hash-checking mode: a dependency whose bytes differ from the lock is refused.
+RUN python -m venv /opt/venv \
+    && /opt/venv/bin/pip install --no-cache-dir --require-hashes --no-deps -r requirements/lock.txt
+COPY pyproject.toml README.md ./
+COPY src ./src
+COPY pipelines ./pipelines
+RUN /opt/venv/bin/pip install --no-cache-dir --no-deps --no-build-isolation .
+
+FROM ${PYTHON_IMAGE}
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    HOME=/tmp \
+    SECURE_MLOPS_SCRATCH_DIR=/scratch
+COPY --from=build /opt/venv /opt/venv
+WORKDIR /app
+# Contracts are read by relative path (the pipeline's default contract_path).
+COPY policies ./policies
+# A numeric non-root user (matches the pipeline's securityContext); nothing here is writable:
+# steps write to /tmp and the memory-backed /scratch volume only.
+USER 10001:10001
+ENTRYPOINT []

@@ -1,0 +1,88 @@
+"""Data components: plan the shards, minimize, validate, publish."""
+
+from typing import List
+
+from kfp import dsl
+from kfp.dsl import HTML, Artifact, Dataset, Input, Output
+
+from pipelines.components.image import PIPELINE_IMAGE
+
+
+@dsl.component(base_image=PIPELINE_IMAGE)
+def plan_shards(data_uri: str) -> List[str]:
+    """List the dataset's shards (the files of a folder or S3 prefix; a single file is one shard)."""
+    from secure_mlops.steps import step_errors
+    from secure_mlops.steps.sources import list_shards
+
+    with step_errors("plan-shards"):
+        return list_shards(data_uri)
+
+
+@dsl.component(base_image=PIPELINE_IMAGE)
+def minimize_shard(
+    shard_uri: str, contract_path: str, k: int, dataset: Output[Dataset], report: Output[Artifact]
+) -> None:
+    """Minimize one raw shard under the data contract and encrypt it: the first artifact is ciphertext."""
+    from pathlib import Path
+
+    from secure_mlops.config import get_settings
+    from secure_mlops.privacy import write_report
+    from secure_mlops.steps import step_errors
+    from secure_mlops.steps.data import minimize_shard as run
+
+    with step_errors("minimize"):
+        written, result = run(
+            shard_uri, Path(contract_path), Path(dataset.path), context=dataset.uri, k=k or None,
+            settings=get_settings(),
+        )
+        write_report(result, Path(report.path))
+    dataset.metadata.update(
+        context=written.context, rows=written.rows, sha256=written.sha256, key_version=written.key_version,
+        encrypted=True, contract=f"{result.contract_name}@{result.contract_version}",
+        k_required=result.k_anonymity.k_required, k_achieved=result.k_anonymity.k_achieved,
+    )
+
+
+@dsl.component(base_image=PIPELINE_IMAGE)
+def validate_shard(
+    dataset: Input[Dataset], contract_path: str, reference_profile_uri: str, psi_threshold: float,
+    validated: Output[Dataset], report: Output[HTML],
+) -> None:
+    """Great Expectations suite from the contract plus drift checks; a failure stops the run."""
+    from pathlib import Path
+
+    from secure_mlops.config import get_settings
+    from secure_mlops.steps import step_errors
+    from secure_mlops.steps.validate import validate_shard as run
+
+    with step_errors("validate"):
+        result = run(
+            Path(dataset.path), dataset.metadata["context"], Path(contract_path),
+            reference_profile_uri=reference_profile_uri or None, psi_threshold=psi_threshold,
+            validated_output=Path(validated.path), report_output=Path(report.path), settings=get_settings(),
+        )
+    validated.metadata.update(dataset.metadata, checks=result.checks, checks_failed=result.failed)
+
+
+@dsl.component(base_image=PIPELINE_IMAGE)
+def publish_dataset(
+    shards: Input[List[Dataset]], contract_path: str, reference_profile_uri: str, psi_threshold: float,
+    dataset: Output[Dataset], profile: Output[Artifact],
+) -> None:
+    """Merge the validated shards and encrypt them as one object under a fresh data key."""
+    from pathlib import Path
+
+    from secure_mlops.config import get_settings
+    from secure_mlops.steps import step_errors
+    from secure_mlops.steps.validate import publish_validated
+
+    with step_errors("encrypt"):
+        written = publish_validated(
+            [(Path(s.path), s.metadata["context"]) for s in shards], Path(contract_path),
+            Path(dataset.path), Path(profile.path), context=dataset.uri,
+            reference_profile_uri=reference_profile_uri or None, psi_threshold=psi_threshold, settings=get_settings(),
+        )
+    dataset.metadata.update(
+        context=written.context, rows=written.rows, sha256=written.sha256, key_version=written.key_version,
+        encrypted=True, shards=len(shards),
+    )

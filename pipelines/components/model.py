@@ -1,0 +1,56 @@
+"""Model components: train (metrics and curves for the KFP UI), then the privacy audit."""
+
+from kfp import dsl
+from kfp.dsl import ClassificationMetrics, Dataset, Input, Markdown, Metrics, Model, Output
+
+from pipelines.components.image import PIPELINE_IMAGE
+
+
+@dsl.component(base_image=PIPELINE_IMAGE)
+def train(
+    dataset: Input[Dataset], contract_path: str, seed: int, model_type: str,
+    model: Output[Model], metrics: Output[Metrics], classification: Output[ClassificationMetrics],
+) -> None:
+    """Decrypt the dataset in memory, train a scikit-learn model, log held-out metrics."""
+    from pathlib import Path
+
+    from secure_mlops.config import get_settings
+    from secure_mlops.steps import step_errors
+    from secure_mlops.steps.model import train_step
+
+    with step_errors("train"):
+        trained = train_step(
+            Path(dataset.path), dataset.metadata["context"], Path(contract_path), Path(model.path),
+            seed=seed, model=model_type, settings=get_settings(),
+        )
+    for name, value in trained.metrics.items():
+        metrics.log_metric(name, round(value, 4))
+    classification.log_confusion_matrix(trained.classes, trained.confusion_matrix)
+    classification.log_roc_curve(trained.roc_fpr, trained.roc_tpr, trained.roc_thresholds)
+    model.metadata.update(format="skops", framework="scikit-learn", model_type=model_type, seed=seed,
+                          dataset_sha256=dataset.metadata["sha256"])
+
+
+@dsl.component(base_image=PIPELINE_IMAGE)
+def privacy_audit(
+    dataset: Input[Dataset], model: Input[Model], contract_path: str, seed: int, model_type: str,
+    max_membership_advantage: float, audit: Output[Metrics], model_card: Output[Markdown],
+) -> None:
+    """Membership-inference attack on the trained model; the run stops here above the threshold."""
+    from pathlib import Path
+
+    from secure_mlops.config import get_settings
+    from secure_mlops.steps import step_errors
+    from secure_mlops.steps.model import audit_step
+
+    with step_errors("privacy-audit"):
+        result = audit_step(
+            Path(dataset.path), dataset.metadata["context"], Path(model.path), Path(contract_path),
+            Path(model_card.path), data_digest=dataset.metadata["sha256"], seed=seed, model=model_type,
+            max_advantage=max_membership_advantage, settings=get_settings(),
+        )
+    audit.log_metric("membership_advantage", round(result.advantage, 4))
+    audit.log_metric("attack_auc", round(result.attack_auc, 4))
+    audit.log_metric("noise_floor", round(result.noise_floor, 4))
+    audit.log_metric("max_membership_advantage", result.max_advantage)
+    audit.log_metric("audit_rows_per_side", result.members)

@@ -1,0 +1,88 @@
+"""The pipeline: wiring only. minimize → validate (per shard, in parallel) → publish (encrypt) →
+train → privacy audit → package → deploy.
+
+`build_pipeline(cluster=True)` is what `secure-mlops compile` writes for the KFP UI: every task
+hardened for the cluster (see platform.py). `cluster=False` is the same graph for kfp.local.
+"""
+
+from kfp import dsl
+
+from pipelines.components import (
+    minimize_shard,
+    plan_shards,
+    privacy_audit,
+    publish_dataset,
+    train,
+    validate_shard,
+)
+from pipelines.platform import harden
+
+PIPELINE_NAME = "secure-mlops"
+DESCRIPTION = (
+    "Minimize, validate and encrypt personal data, train a model, audit it for membership "
+    "inference, package it as a signed BentoML bento and deploy it to a hardened namespace."
+)
+
+
+def build_pipeline(*, cluster: bool, parallelism: int = 4):  # noqa: ANN201 - a KFP GraphComponent
+    # KFP needs ParallelFor's parallelism as a constant, so it is a build option, not a run parameter.
+    def step(task, classification: str):  # noqa: ANN001, ANN202
+        return harden(task, classification=classification) if cluster else task
+
+    @dsl.pipeline(name=PIPELINE_NAME, description=DESCRIPTION)
+    def secure_mlops_pipeline(
+        data_uri: str = "s3://secure-mlops-data/raw/patients/",
+        contract_path: str = "policies/data/patients.contract.yaml",
+        k: int = 0,
+        reference_profile_uri: str = "",
+        psi_threshold: float = 0.2,
+        seed: int = 0,
+        model_type: str = "logistic_regression",
+        max_membership_advantage: float = 0.1,
+    ) -> None:
+        """Minimize, validate, encrypt, train, audit, package and deploy.
+
+        Args:
+        data_uri: Raw dataset: a CSV/Parquet file, or a folder or s3:// prefix of shards.
+        contract_path: Data contract (YAML) inside the step image or on the local machine.
+        k: Raise the contract's k-anonymity threshold for this run (0 keeps the contract's).
+        reference_profile_uri: Profile of the previous accepted dataset, for drift checks ('' for none).
+        psi_threshold: Population stability index above which a feature counts as drifted.
+        seed: Seed of the train/test split and the model: same inputs and seed, same model.
+        model_type: logistic_regression or random_forest.
+        max_membership_advantage: The run fails when the membership-inference attack's advantage exceeds this.
+        """
+        shards = step(plan_shards(data_uri=data_uri), "raw-identifiers")
+        with dsl.ParallelFor(shards.output, parallelism=parallelism) as shard_uri:
+            minimized = step(
+                minimize_shard(shard_uri=shard_uri, contract_path=contract_path, k=k), "raw-identifiers"
+            )
+            validated = step(
+                validate_shard(
+                    dataset=minimized.outputs["dataset"],
+                    contract_path=contract_path,
+                    reference_profile_uri=reference_profile_uri,
+                    psi_threshold=psi_threshold,
+                ),
+                "pseudonymized",
+            )
+        published = step(
+            publish_dataset(
+                shards=dsl.Collected(validated.outputs["validated"]), contract_path=contract_path,
+                reference_profile_uri=reference_profile_uri, psi_threshold=psi_threshold,
+            ),
+            "pseudonymized",
+        )
+        trained = step(
+            train(dataset=published.outputs["dataset"], contract_path=contract_path, seed=seed, model_type=model_type),
+            "pseudonymized",
+        )
+        step(
+            privacy_audit(
+                dataset=published.outputs["dataset"], model=trained.outputs["model"], contract_path=contract_path,
+                seed=seed, model_type=model_type, max_membership_advantage=max_membership_advantage,
+            ),
+            "pseudonymized",
+        )
+
+    return secure_mlops_pipeline

@@ -1,0 +1,15 @@
+"""Running the KFP pipeline: locally with kfp.local, or on a cluster with kfp.Client."""
+
+from secure_mlops.orchestration.local_run import LocalRun, run_locally
+from secure_mlops.orchestration.submit import PipelineError, SubmittedRun, submit_run
+from secure_mlops.orchestration.summary import ArtifactRecord, collect_artifacts
+
+__all__ = [
+    "ArtifactRecord",
+    "LocalRun",
+    "PipelineError",
+    "SubmittedRun",
+    "collect_artifacts",
+    "run_locally",
+    "submit_run",
+]

@@ -1,0 +1,64 @@
+"""Upload a compiled pipeline to Kubeflow Pipelines as a new version and start a run."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from secure_mlops.errors import ConfigError, SecureMlopsError
+
+
+class PipelineError(SecureMlopsError):
+    """A pipeline run failed, or KFP refused a request."""
+
+    exit_code = 10
+
+
+@dataclass(frozen=True)
+class SubmittedRun:
+    pipeline_id: str
+    version_id: str
+    run_id: str
+    url: str
+
+
+def submit_run(
+    package: Path,
+    *,
+    host: str,
+    pipeline_name: str,
+    arguments: dict[str, Any],
+    namespace: str | None,
+    service_account: str | None,
+    experiment: str,
+) -> SubmittedRun:
+    import kfp
+
+    if not package.is_file():
+        raise ConfigError(f"no compiled pipeline at {package}", hint="run `secure-mlops compile` first")
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    try:
+        client = kfp.Client(host=host, namespace=namespace or "kubeflow")
+        pipeline_id = client.get_pipeline_id(pipeline_name)
+        if pipeline_id is None:
+            pipeline_id = client.upload_pipeline(str(package), pipeline_name=pipeline_name).pipeline_id
+        version = client.upload_pipeline_version(
+            str(package), pipeline_version_name=f"{pipeline_name}-{stamp}", pipeline_id=pipeline_id
+        )
+        experiment_id = client.create_experiment(experiment, namespace=namespace).experiment_id
+        run = client.run_pipeline(
+            experiment_id,
+            f"{pipeline_name}-{stamp}",
+            pipeline_id=pipeline_id,
+            version_id=version.pipeline_version_id,
+            params=arguments,
+            service_account=service_account,
+        )
+    except Exception as exc:  # noqa: BLE001 - kfp raises urllib3, kfp_server_api and ValueError alike
+        raise PipelineError(
+            f"Kubeflow Pipelines at {host} refused or could not be reached ({type(exc).__name__})",
+            hint="check --host, your credentials and --namespace",
+        ) from None
+    return SubmittedRun(pipeline_id, version.pipeline_version_id, run.run_id, f"{host.rstrip('/')}/#/runs/details/{run.run_id}")

@@ -1,0 +1,88 @@
+"""Pipeline steps on the model: train, then audit it for membership inference (and card it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from secure_mlops.config import Settings
+from secure_mlops.privacy import load_contract
+from secure_mlops.steps.data import read_dataset
+from secure_mlops.storage import atomic_output
+
+
+@dataclass(frozen=True)
+class Trained:
+    metrics: dict[str, float]
+    classes: list[str]
+    confusion_matrix: list[list[int]]
+    roc_fpr: list[float]
+    roc_tpr: list[float]
+    roc_thresholds: list[float]
+
+
+@dataclass(frozen=True)
+class Audited:
+    advantage: float
+    attack_auc: float
+    noise_floor: float
+    max_advantage: float
+    members: int
+
+
+def train_step(
+    dataset: Path, context: str, contract_path: Path, model_output: Path, *, seed: int, model: str, settings: Settings
+) -> Trained:
+    """Decrypt the dataset into memory, fit the model, save it with skops (no pickle)."""
+    from secure_mlops.training import save_model, train_model
+
+    result = train_model(read_dataset(dataset, context, settings), load_contract(contract_path), seed=seed, model=model)
+    save_model(result.estimator, model_output)
+    return Trained(
+        result.metrics, result.classes, result.confusion_matrix, result.roc.fpr, result.roc.tpr, result.roc.thresholds
+    )
+
+
+def audit_step(
+    dataset: Path,
+    context: str,
+    model_file: Path,
+    contract_path: Path,
+    card_output: Path,
+    *,
+    data_digest: str,
+    seed: int,
+    model: str,
+    max_advantage: float,
+    settings: Settings,
+) -> Audited:
+    """Attack the saved model with the loss-threshold membership test; fail above the threshold.
+
+    The model card is written either way, so a failed run still documents why.
+    """
+    from secure_mlops.errors import PrivacyError
+    from secure_mlops.training import (
+        audit_membership,
+        evaluate_model,
+        load_model,
+        membership_advantage,
+        model_card,
+    )
+
+    contract = load_contract(contract_path)
+    result = evaluate_model(
+        load_model(model_file), read_dataset(dataset, context, settings), contract, seed=seed, model=model
+    )
+    try:
+        audit = audit_membership(result, max_advantage=max_advantage)
+    except PrivacyError:
+        _write_card(card_output, model_card(result, membership_advantage(result), contract=contract,
+                                            data_digest=data_digest, model_name=model))
+        raise
+    _write_card(card_output, model_card(result, audit, contract=contract, data_digest=data_digest, model_name=model))
+    return Audited(audit.advantage, audit.attack_auc, audit.noise_floor, max_advantage, audit.members)
+
+
+def _write_card(path: Path, text: str) -> None:
+    with atomic_output(path) as handle:
+        handle.write(text.encode("utf-8"))

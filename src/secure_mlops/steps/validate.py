@@ -1,0 +1,99 @@
+"""Pipeline steps around the validation gate: validate a shard, publish the accepted dataset."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from secure_mlops.config import Settings
+from secure_mlops.privacy import load_contract
+from secure_mlops.steps.data import EncryptedDataset, publish_dataset, read_dataset
+from secure_mlops.storage import atomic_output
+
+
+@dataclass(frozen=True)
+class ShardValidation:
+    checks: int
+    failed: int
+
+
+def load_profile(uri: str | None, settings: Settings):  # noqa: ANN201 - DatasetProfile, imported lazily
+    """The previous accepted dataset's profile (aggregates only), from a local path or s3:// URI."""
+    if not uri:
+        return None
+    from secure_mlops.steps.sources import fetch_shard
+    from secure_mlops.steps.scratch import scratch_dir
+    from secure_mlops.validation import DatasetProfile
+
+    with scratch_dir(settings) as scratch:
+        path = fetch_shard(uri, scratch)
+        if not path.is_file():
+            return None  # the first run has no previous dataset: schema and range checks still apply
+        return DatasetProfile.model_validate_json(path.read_text(encoding="utf-8"))
+
+
+def validate_shard(
+    dataset: Path,
+    context: str,
+    contract_path: Path,
+    *,
+    reference_profile_uri: str | None,
+    psi_threshold: float,
+    validated_output: Path,
+    report_output: Path,
+    settings: Settings,
+) -> ShardValidation:
+    """Validate in memory; write the HTML report (counts only) and pass the ciphertext on if it passed.
+
+    The reference profile describes a whole accepted dataset, so a shard's row count cannot be
+    compared with it: per shard the row-count check is neutral, and `publish_validated` checks the
+    merged dataset's row count against the reference.
+    """
+    from secure_mlops.validation import raise_for_failures, render_html, validate_dataset
+
+    contract = load_contract(contract_path)
+    table = read_dataset(dataset, context, settings)
+    reference = load_profile(reference_profile_uri, settings)
+    if reference is not None:
+        reference = reference.model_copy(update={"row_count": table.num_rows})
+    result = validate_dataset(table, contract, reference=reference, psi_threshold=psi_threshold)
+    with atomic_output(report_output) as handle:
+        handle.write(render_html(result, title=f"Validation of {contract.name} {contract.version}").encode())
+    raise_for_failures(result)
+    shutil.copyfile(dataset, validated_output)
+    return ShardValidation(checks=len(result.checks), failed=len(result.failures()))
+
+
+def publish_validated(
+    shards: list[tuple[Path, str]],
+    contract_path: Path,
+    output: Path,
+    profile_output: Path,
+    *,
+    context: str,
+    reference_profile_uri: str | None,
+    psi_threshold: float,
+    settings: Settings,
+) -> EncryptedDataset:
+    """Merge accepted shards into one encrypted dataset and record its profile as the next reference.
+
+    The merged dataset is validated once more against the reference, whole: this is where its
+    row count is compared, and where drift too small to show in one shard adds up.
+    """
+    from secure_mlops.validation import raise_for_failures, validate_dataset
+
+    contract = load_contract(contract_path)
+    written, table = publish_dataset(shards, output, context=context, settings=settings)
+    try:
+        result = validate_dataset(
+            table, contract, reference=load_profile(reference_profile_uri, settings), psi_threshold=psi_threshold
+        )
+        raise_for_failures(result)
+    except BaseException:
+        output.unlink(missing_ok=True)  # a rejected dataset must not be left as an artifact
+        raise
+    profile = result.profile
+    with atomic_output(profile_output) as handle:
+        handle.write(profile.model_dump_json(indent=2).encode())
+    return written

@@ -1,0 +1,37 @@
+"""The validation gate against data poisoning and drift: a Great Expectations suite derived
+from the data contract, then drift checks (PSI, row count) against the profile of the last
+accepted dataset. Results, reports and errors carry column names, counts and statistics, never
+a value from the data.
+
+    result = validate_dataset(table, contract, reference=previous_profile)
+    html = render_html(result, title="patients 1.0.0")
+    raise_for_failures(result)
+
+Great Expectations is imported on first use, not with this package (it takes seconds).
+"""
+
+from __future__ import annotations
+
+from secure_mlops.validation.drift import drift_checks, population_stability_index
+from secure_mlops.validation.errors import ValidationFailed
+from secure_mlops.validation.gate import raise_for_failures, validate_dataset
+from secure_mlops.validation.profile import ColumnProfile, DatasetProfile, profile_dataset
+from secure_mlops.validation.report import render_html
+from secure_mlops.validation.result import Check, ValidationResult
+from secure_mlops.validation.suite import PSEUDONYM_PATTERN, build_suite
+
+__all__ = [
+    "PSEUDONYM_PATTERN",
+    "Check",
+    "ColumnProfile",
+    "DatasetProfile",
+    "ValidationFailed",
+    "ValidationResult",
+    "build_suite",
+    "drift_checks",
+    "population_stability_index",
+    "profile_dataset",
+    "raise_for_failures",
+    "render_html",
+    "validate_dataset",
+]
