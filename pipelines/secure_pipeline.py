@@ -38,6 +38,7 @@ def build_pipeline(*, cluster: bool, parallelism: int = 4):  # noqa: ANN201 - a 
         psi_threshold: float = 0.2,
         seed: int = 0,
         model_type: str = "logistic_regression",
+        model_params: str = "{}",
         max_membership_advantage: float = 0.1,
     ) -> None:
         """Minimize, validate, encrypt, train, audit, package and deploy.
@@ -50,6 +51,7 @@ def build_pipeline(*, cluster: bool, parallelism: int = 4):  # noqa: ANN201 - a 
         psi_threshold: Population stability index above which a feature counts as drifted.
         seed: Seed of the train/test split and the model: same inputs and seed, same model.
         model_type: logistic_regression or random_forest.
+        model_params: Hyperparameters of the classifier as a JSON object, e.g. {"C": 0.5}.
         max_membership_advantage: The run fails when the membership-inference attack's advantage exceeds this.
         """
         shards = step(plan_shards(data_uri=data_uri), "raw-identifiers")
@@ -74,7 +76,10 @@ def build_pipeline(*, cluster: bool, parallelism: int = 4):  # noqa: ANN201 - a 
             "pseudonymized",
         )
         trained = step(
-            train(dataset=published.outputs["dataset"], contract_path=contract_path, seed=seed, model_type=model_type),
+            train(
+                dataset=published.outputs["dataset"], contract_path=contract_path, seed=seed,
+                model_type=model_type, model_params=model_params,
+            ),
             "pseudonymized",
         )
         step(

@@ -8,7 +8,7 @@ from pipelines.components.image import PIPELINE_IMAGE
 
 @dsl.component(base_image=PIPELINE_IMAGE)
 def train(
-    dataset: Input[Dataset], contract_path: str, seed: int, model_type: str,
+    dataset: Input[Dataset], contract_path: str, seed: int, model_type: str, model_params: str,
     model: Output[Model], metrics: Output[Metrics], classification: Output[ClassificationMetrics],
 ) -> None:
     """Decrypt the dataset in memory, train a scikit-learn model, log held-out metrics."""
@@ -21,7 +21,7 @@ def train(
     with step_errors("train"):
         trained = train_step(
             Path(dataset.path), dataset.metadata["context"], Path(contract_path), Path(model.path),
-            seed=seed, model=model_type, settings=get_settings(),
+            seed=seed, model=model_type, model_params=model_params, settings=get_settings(),
         )
     for name, value in trained.metrics.items():
         metrics.log_metric(name, round(value, 4))

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from secure_mlops.config import Settings
+from secure_mlops.errors import InputError
 from secure_mlops.privacy import load_contract
 from secure_mlops.steps.data import read_dataset
 from secure_mlops.storage import atomic_output
@@ -31,12 +33,26 @@ class Audited:
 
 
 def train_step(
-    dataset: Path, context: str, contract_path: Path, model_output: Path, *, seed: int, model: str, settings: Settings
+    dataset: Path,
+    context: str,
+    contract_path: Path,
+    model_output: Path,
+    *,
+    seed: int,
+    model: str,
+    model_params: str,
+    settings: Settings,
 ) -> Trained:
-    """Decrypt the dataset into memory, fit the model, save it with skops (no pickle)."""
+    """Decrypt the dataset into memory, fit the model, save it with skops (no pickle).
+
+    `model_params` is a JSON object of the classifier's hyperparameters, e.g. '{"C": 0.5}'.
+    """
     from secure_mlops.training import save_model, train_model
 
-    result = train_model(read_dataset(dataset, context, settings), load_contract(contract_path), seed=seed, model=model)
+    params = _json_object(model_params, "model_params")
+    result = train_model(
+        read_dataset(dataset, context, settings), load_contract(contract_path), seed=seed, model=model, params=params
+    )
     save_model(result.estimator, model_output)
     return Trained(
         result.metrics, result.classes, result.confusion_matrix, result.roc.fpr, result.roc.tpr, result.roc.thresholds
@@ -81,6 +97,16 @@ def audit_step(
         raise
     _write_card(card_output, model_card(result, audit, contract=contract, data_digest=data_digest, model_name=model))
     return Audited(audit.advantage, audit.attack_auc, audit.noise_floor, max_advantage, audit.members)
+
+
+def _json_object(text: str, name: str) -> dict[str, object]:
+    try:
+        value = json.loads(text or "{}")
+    except json.JSONDecodeError:
+        value = None
+    if not isinstance(value, dict):
+        raise InputError(f"{name} must be a JSON object, e.g. '{{\"C\": 0.5}}'")
+    return value
 
 
 def _write_card(path: Path, text: str) -> None:

@@ -1,0 +1,146 @@
+"""The whole KFP pipeline run locally (kfp.local) against a real OpenBao server."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from secure_mlops.demo_data import generate_patients, write_patients_csv
+
+pytestmark = pytest.mark.integration
+CLI = str(Path(sys.executable).parent / "secure-mlops")
+ROOT = Path(__file__).resolve().parents[2]
+IDENTIFIERS = ("patient_id", "full_name", "email", "ssn", "phone", "address")
+
+
+def run_pipeline(env: dict[str, str], *args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([CLI, "run", *map(str, args)], env=env, capture_output=True, text=True, timeout=600, cwd=ROOT)
+
+
+def shards(folder: Path, seeds: tuple[int, ...] = (21, 22), rows: int = 569) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for seed in seeds:
+        write_patients_csv(folder / f"part-{seed}.csv", rows=rows, seed=seed)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def state(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("pipeline-state")
+
+
+@pytest.fixture(scope="module")
+def good_run(vault_server, vault_settings, state: Path):  # noqa: ANN001, ANN201
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("VAULT_", "SECURE_MLOPS_"))}
+    env.update(VAULT_ADDR=vault_server.url, VAULT_TOKEN=vault_server.token, SECURE_MLOPS_STATE_DIR=str(state))
+    data = shards(state / "raw")
+    result = run_pipeline(env, "--data", data)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return env, data, result
+
+
+def _run_dir(stdout: str) -> Path:
+    line = next(line for line in stdout.splitlines() if line.startswith("pipeline succeeded: "))
+    return Path(line.removeprefix("pipeline succeeded: "))
+
+
+def test_pipeline_runs_green_and_reports_every_step(good_run) -> None:  # noqa: ANN001
+    _, _, result = good_run
+    for step in ("plan-shards", "minimize-shard", "validate-shard", "publish-dataset", "train", "privacy-audit"):
+        assert f"{step}" in result.stdout and "FAILURE" not in result.stdout
+    assert "held-out metrics: accuracy" in result.stdout and "membership_advantage" in result.stdout
+
+
+def test_no_raw_identifier_appears_anywhere_under_the_pipeline_root(good_run, state: Path) -> None:  # noqa: ANN001
+    _, data, result = good_run
+    secrets: set[str] = set()
+    for shard in data.glob("*.csv"):
+        with open(shard, newline="") as handle:
+            for row in csv.DictReader(handle):
+                secrets.update(row[c] for c in IDENTIFIERS)
+    blobs = [p.read_bytes() for p in (state / "pipeline-root").rglob("*") if p.is_file()]
+    blobs.append((result.stdout + result.stderr).encode())
+    leaked = [s for s in secrets if any(s.encode() in blob for blob in blobs)]
+    assert leaked == []
+
+
+def test_every_dataset_artifact_is_ciphertext(good_run, state: Path) -> None:  # noqa: ANN001
+    datasets = [p for p in (state / "pipeline-root").rglob("*") if p.is_file() and p.name in {"dataset", "validated"}]
+    assert datasets
+    assert all(p.read_bytes()[:6] == b"SMLENC" for p in datasets)
+
+
+def test_rerun_gives_the_same_metrics(good_run) -> None:  # noqa: ANN001
+    env, data, first = good_run
+    again = run_pipeline(env, "--data", data)
+    assert again.returncode == 0, again.stderr
+    metrics = [line for line in first.stdout.splitlines() if line.startswith("held-out metrics")]
+    assert metrics and metrics == [line for line in again.stdout.splitlines() if line.startswith("held-out metrics")]
+
+
+def test_out_of_range_values_fail_at_validate(good_run, tmp_path: Path) -> None:  # noqa: ANN001
+    env, _, _ = good_run
+    table = generate_patients(569, seed=31)
+    poisoned = table.set_column(
+        table.schema.get_field_index("mean_smoothness"), "mean_smoothness",
+        [[5.0 if i % 10 == 0 else v for i, v in enumerate(table.column("mean_smoothness").to_pylist())]],
+    )
+    (tmp_path / "raw").mkdir()
+    pq.write_table(poisoned, tmp_path / "raw" / "part-0.parquet")
+    result = run_pipeline(env, "--data", tmp_path / "raw")
+    assert result.returncode == 10
+    assert "[validate]" in result.stderr and "mean_smoothness" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_shifted_distribution_fails_at_validate_against_the_last_accepted_dataset(good_run, tmp_path: Path) -> None:  # noqa: ANN001
+    env, _, _ = good_run
+    table = generate_patients(569, seed=32)
+    index = table.schema.get_field_index("mean_radius")
+    shifted = table.set_column(index, "mean_radius", [[v * 1.8 for v in table.column("mean_radius").to_pylist()]])
+    (tmp_path / "raw").mkdir()
+    pq.write_table(shifted, tmp_path / "raw" / "part-0.parquet")
+    result = run_pipeline(env, "--data", tmp_path / "raw")
+    assert result.returncode == 10
+    assert "[validate]" in result.stderr and "mean_radius" in result.stderr and "PSI" in result.stderr
+
+
+def test_dataset_below_k_fails_at_minimize(good_run, tmp_path: Path) -> None:  # noqa: ANN001
+    env, _, _ = good_run
+    data = shards(tmp_path / "raw", seeds=(41,), rows=60)
+    result = run_pipeline(env, "--data", data)
+    assert result.returncode == 10
+    assert "[minimize]" in result.stderr and "k-anonymity" in result.stderr
+
+
+def test_overfit_model_fails_at_the_privacy_audit(good_run, tmp_path: Path) -> None:  # noqa: ANN001
+    env, _, _ = good_run
+    # Labels shuffled across rows: nothing to learn, so a fully grown forest can only memorize.
+    import numpy as np
+
+    (tmp_path / "raw").mkdir()
+    for seed in (51, 52):
+        table = generate_patients(569, seed=seed)
+        labels = np.random.default_rng(seed).permutation(np.array(table.column("diagnosis").to_pylist()))
+        table = table.set_column(table.schema.get_field_index("diagnosis"), "diagnosis", [labels.tolist()])
+        pq.write_table(table, tmp_path / "raw" / f"part-{seed}.parquet")
+    result = run_pipeline(
+        env, "--data", tmp_path / "raw", "--param", "model_type=random_forest",
+        "--param", 'model_params={"min_samples_leaf": 1, "bootstrap": false}',
+    )
+    assert result.returncode == 10
+    assert "[privacy-audit]" in result.stderr and "membership-inference advantage" in result.stderr
+
+
+def test_unknown_param_is_rejected_before_running(good_run) -> None:  # noqa: ANN001
+    env, data, _ = good_run
+    result = run_pipeline(env, "--data", data, "--param", "nope=1")
+    assert result.returncode == 4 and "unknown pipeline parameter 'nope'" in result.stderr
