@@ -14,7 +14,7 @@ STEP_TIMEOUT_SECONDS = 3600
 VAULT_ENV = {
     "SECURE_MLOPS_VAULT_AUTH": "kubernetes",
     "SECURE_MLOPS_VAULT_KUBERNETES_ROLE": "secure-mlops-pipeline",
-    "VAULT_ADDR": "http://vault.vault.svc:8200",
+    "VAULT_ADDR": "https://vault.vault.svc:8200",
     "SECURE_MLOPS_SCRATCH_DIR": SCRATCH,
 }
 

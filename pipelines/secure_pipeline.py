@@ -44,15 +44,15 @@ def build_pipeline(*, cluster: bool, parallelism: int = 4):  # noqa: ANN201 - a 
         """Minimize, validate, encrypt, train, audit, package and deploy.
 
         Args:
-        data_uri: Raw dataset: a CSV/Parquet file, or a folder or s3:// prefix of shards.
-        contract_path: Data contract (YAML) inside the step image or on the local machine.
-        k: Raise the contract's k-anonymity threshold for this run (0 keeps the contract's).
-        reference_profile_uri: Profile of the previous accepted dataset, for drift checks ('' for none).
-        psi_threshold: Population stability index above which a feature counts as drifted.
-        seed: Seed of the train/test split and the model: same inputs and seed, same model.
-        model_type: logistic_regression or random_forest.
-        model_params: Hyperparameters of the classifier as a JSON object, e.g. {"C": 0.5}.
-        max_membership_advantage: The run fails when the membership-inference attack's advantage exceeds this.
+            data_uri: Raw dataset: a CSV/Parquet file, or a folder or s3:// prefix of shards.
+            contract_path: Data contract (YAML) inside the step image or on the local machine.
+            k: Raise the contract's k-anonymity threshold for this run (0 keeps the contract's).
+            reference_profile_uri: Profile of the previous accepted dataset, for drift checks ('' for none).
+            psi_threshold: Population stability index above which a feature counts as drifted.
+            seed: Seed of the train/test split and the model: same inputs and seed, same model.
+            model_type: logistic_regression or random_forest.
+            model_params: Hyperparameters of the classifier as a JSON object, e.g. {"C": 0.5}.
+            max_membership_advantage: The run fails when the membership-inference attack's advantage exceeds this.
         """
         shards = step(plan_shards(data_uri=data_uri), "raw-identifiers")
         with dsl.ParallelFor(shards.output, parallelism=parallelism) as shard_uri:
