@@ -12,7 +12,7 @@ Great Expectations is imported on first use, not with this package (it takes sec
 
 from __future__ import annotations
 
-from secure_mlops.validation.drift import drift_checks, population_stability_index
+from secure_mlops.validation.drift import population_stability_index
 from secure_mlops.validation.errors import ValidationFailed
 from secure_mlops.validation.gate import raise_for_failures, validate_dataset
 from secure_mlops.validation.profile import ColumnProfile, DatasetProfile, profile_dataset
@@ -28,7 +28,6 @@ __all__ = [
     "ValidationFailed",
     "ValidationResult",
     "build_suite",
-    "drift_checks",
     "population_stability_index",
     "profile_dataset",
     "raise_for_failures",

@@ -114,7 +114,10 @@ def contract_text(value: Scalar) -> str:
 
 def numeric_shares(values: pa.ChunkedArray, edges: list[float]) -> tuple[list[Share], Share]:
     """Shares of rows per bin of `edges`, and the share of null or NaN rows."""
-    numbers = _as_floats(values)
+    return _bin_shares(_as_floats(values), edges)
+
+
+def _bin_shares(numbers: np.ndarray, edges: list[float]) -> tuple[list[Share], Share]:
     total = len(numbers)
     if total == 0:
         return [0.0] * (len(edges) + 1), 0.0
@@ -133,7 +136,7 @@ def _numeric(name: str, values: pa.ChunkedArray) -> ColumnProfile | None:
     # Ties (generalized or discrete features) repeat quantiles; repeated edges would give
     # empty bins that say nothing, so they are merged.
     edges = np.unique(np.quantile(finite, inner)).tolist() if finite.size else []
-    proportions, nulls = numeric_shares(values, edges)
+    proportions, nulls = _bin_shares(numbers, edges)
     return ColumnProfile(name=name, kind="numeric", edges=edges, proportions=proportions,
                          null_proportion=nulls)
 

@@ -9,6 +9,7 @@ from the data.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from html import escape
 
 from secure_mlops.validation.result import ValidationResult
@@ -29,6 +30,7 @@ _CSP = "default-src 'none'; style-src 'unsafe-inline'"
 
 
 def render_html(result: ValidationResult, *, title: str) -> str:
+    """The whole page: summary, every check, and the drift table when a reference was given."""
     drift = [c for c in result.checks if c.name == "drift"]
     profile = result.profile
     parts = [
@@ -59,7 +61,7 @@ def render_html(result: ValidationResult, *, title: str) -> str:
 
 
 def _table(headers: list[str], rows: list[tuple[bool, list[str]]], *,
-           numeric: frozenset[int] | set[int] = frozenset()) -> str:
+           numeric: Collection[int] = ()) -> str:
     """Rows of (success, cells); a status cell comes first. `numeric`: indices into cells."""
     head = "".join(f"<th>{escape(h)}</th>" for h in headers)
     body = []

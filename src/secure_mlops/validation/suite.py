@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from secure_mlops.errors import InputError
 from secure_mlops.privacy.contract import Action, Column, ColumnType, DataContract, Scalar
+from secure_mlops.privacy.sources import ARROW_TYPES
 from secure_mlops.validation.frame import PANDAS_DTYPES
 from secure_mlops.validation.profile import contract_text
 
@@ -71,7 +72,7 @@ def _column_expectations(column: Column) -> list[Expectation]:
     written = ColumnType.STRING if column.action is Action.PSEUDONYMIZE else column.type
     found: list[Expectation] = [gxe.ExpectColumnValuesToBeInTypeList(
         column=name, type_list=PANDAS_DTYPES[written],
-        meta=_meta("type", name, breaks=written.value))]
+        meta=_meta("type", name, breaks=str(ARROW_TYPES[written])))]
     if not column.nullable:
         found.append(gxe.ExpectColumnValuesToNotBeNull(
             column=name, meta=_meta("not_null", name, breaks="null")))
