@@ -8,7 +8,9 @@ hardened for the cluster (see platform.py). `cluster=False` is the same graph fo
 from kfp import dsl
 
 from pipelines.components import (
+    deploy,
     minimize_shard,
+    package,
     plan_shards,
     privacy_audit,
     publish_dataset,
@@ -40,6 +42,9 @@ def build_pipeline(*, cluster: bool, parallelism: int = 4):  # noqa: ANN201 - a 
         model_type: str = "logistic_regression",
         model_params: str = "{}",
         max_membership_advantage: float = 0.1,
+        triggered_by: str = "kubeflow-pipelines",
+        inference_registry: str = "ghcr.io/secure-mlops",
+        apply: bool = False,
     ) -> None:
         """Minimize, validate, encrypt, train, audit, package and deploy.
 
@@ -53,6 +58,9 @@ def build_pipeline(*, cluster: bool, parallelism: int = 4):  # noqa: ANN201 - a 
             model_type: logistic_regression or random_forest.
             model_params: Hyperparameters of the classifier as a JSON object, e.g. {"C": 0.5}.
             max_membership_advantage: The run fails when the membership-inference attack's advantage exceeds this.
+            triggered_by: Who or what started the run, recorded in the signed provenance manifest.
+            inference_registry: Registry of the inference images (the image is REGISTRY/BENTO:VERSION).
+            apply: Apply the rendered manifests to the cluster (false: render them only).
         """
         shards = step(plan_shards(data_uri=data_uri), "raw-identifiers")
         with dsl.ParallelFor(shards.output, parallelism=parallelism) as shard_uri:
@@ -82,12 +90,27 @@ def build_pipeline(*, cluster: bool, parallelism: int = 4):  # noqa: ANN201 - a 
             ),
             "pseudonymized",
         )
-        step(
+        audited = step(
             privacy_audit(
                 dataset=published.outputs["dataset"], model=trained.outputs["model"], contract_path=contract_path,
                 seed=seed, model_type=model_type, max_membership_advantage=max_membership_advantage,
             ),
             "pseudonymized",
+        )
+        packaged = step(
+            package(
+                model=trained.outputs["model"], dataset=published.outputs["dataset"],
+                metrics=trained.outputs["metrics"], audit=audited.outputs["audit"], contract_path=contract_path,
+                run_id=dsl.PIPELINE_JOB_ID_PLACEHOLDER, triggered_by=triggered_by,
+            ),
+            "model",
+        )
+        step(
+            deploy(
+                manifest=packaged.outputs["manifest"], model=trained.outputs["model"],
+                bento=packaged.outputs["bento"], registry=inference_registry, apply=apply,
+            ),
+            "model",
         )
 
     return secure_mlops_pipeline

@@ -58,12 +58,33 @@ class StorageError(SecureMlopsError):
     exit_code = 8
 
 
+class ValidationFailed(SecureMlopsError):
+    """A dataset failed the validation gate (schema, ranges, drift); the pipeline must stop."""
+
+    exit_code = 9
+
+
+class PipelineError(SecureMlopsError):
+    """A pipeline run failed, or Kubeflow Pipelines refused a request."""
+
+    exit_code = 10
+
+
+class ClusterError(SecureMlopsError):
+    """The Kubernetes API is unreachable or refused to apply a manifest."""
+
+    exit_code = 11
+
+
 __all__ = [
+    "ClusterError",
     "ConfigError",
     "InputError",
     "IntegrityError",
+    "PipelineError",
     "PrivacyError",
     "SecureMlopsError",
     "StorageError",
+    "ValidationFailed",
     "VaultError",
 ]

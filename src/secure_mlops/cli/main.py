@@ -1,7 +1,8 @@
 """Entry point: builds the Typer app and turns every error into one line and an exit code.
 
 Exit codes: 0 ok, 1 unexpected error, 2 usage error, and each project error kind its own
-(3 config, 4 input, 5 privacy gate, 6 integrity, 7 Vault, 8 storage; see secure_mlops.errors).
+(3 config, 4 input, 5 privacy gate, 6 integrity, 7 Vault, 8 storage, 9 validation gate,
+10 pipeline run, 11 cluster; see secure_mlops.errors).
 """
 
 from __future__ import annotations

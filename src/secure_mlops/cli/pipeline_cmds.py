@@ -68,6 +68,12 @@ def _print_summary(run_dir: Path, reference: Path) -> None:
     k_values = sorted({int(r.metadata["k_achieved"]) for r in records if "k_achieved" in r.metadata})
     if k_values:
         typer.echo(f"k-anonymity achieved per shard: {min(k_values)} or more")
+    for record in records:
+        if record.name == "manifests":
+            applied = "applied to the cluster" if record.metadata.get("applied") else "not applied (apply=false)"
+            typer.echo(f"deploy: {record.metadata.get('bento_tag')} rendered to {record.metadata.get('rendered')}, {applied}")
+        elif record.name in {"manifest", "model_card"}:
+            typer.echo(f"{record.name.replace('_', ' ')}: {record.uri}")
     typer.echo("artifacts:")
     for record in records:
         shown = {k: v for k, v in record.metadata.items() if k in _METADATA_SHOWN}

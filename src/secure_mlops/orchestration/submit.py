@@ -7,13 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from secure_mlops.errors import ConfigError, SecureMlopsError
-
-
-class PipelineError(SecureMlopsError):
-    """A pipeline run failed, or KFP refused a request."""
-
-    exit_code = 10
+from secure_mlops.errors import ConfigError, PipelineError
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ import base64
 from typing import Protocol
 
 import hvac
+import hvac.exceptions
 
 from secure_mlops.vault.errors import vault_errors
 
@@ -41,11 +42,17 @@ class TransitSigner:
         return str(data["signature"])
 
     def verify(self, message: bytes, signature: str) -> bool:
+        """False for a wrong or malformed signature; VaultError only when Vault itself fails."""
         with vault_errors(f"verify with Transit key '{self._key_name}'", self._client.url):
-            data = self._client.secrets.transit.verify_signed_data(
-                self._key_name,
-                base64.b64encode(message).decode("ascii"),
-                signature=signature,
-                mount_point=self._mount,
-            )["data"]
+            try:
+                data = self._client.secrets.transit.verify_signed_data(
+                    self._key_name,
+                    base64.b64encode(message).decode("ascii"),
+                    signature=signature,
+                    mount_point=self._mount,
+                )["data"]
+            except hvac.exceptions.InvalidRequest:
+                # Vault answers 400 for a signature it cannot parse or whose key version it
+                # lacks: for the caller that is simply a signature that does not verify.
+                return False
         return bool(data["valid"])

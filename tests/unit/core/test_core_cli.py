@@ -7,11 +7,14 @@ from typer.testing import CliRunner
 
 from secure_mlops.cli import app
 from secure_mlops.errors import (
+    ClusterError,
     ConfigError,
     InputError,
     IntegrityError,
+    PipelineError,
     PrivacyError,
     StorageError,
+    ValidationFailed,
     VaultError,
 )
 
@@ -36,7 +39,10 @@ def test_top_level_help_lists_the_commands() -> None:
 
 
 def test_exit_codes_are_distinct() -> None:
-    codes = [e.exit_code for e in (ConfigError, InputError, PrivacyError, IntegrityError, VaultError, StorageError)]
+    codes = [e.exit_code for e in (
+        ConfigError, InputError, PrivacyError, IntegrityError, VaultError, StorageError, ValidationFailed,
+        PipelineError, ClusterError,
+    )]
     assert len(set(codes)) == len(codes) and 1 not in codes and 2 not in codes
 
 

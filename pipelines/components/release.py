@@ -1,0 +1,52 @@
+"""Release components: package a signed bento, then deploy it (verify, render, maybe apply)."""
+
+from kfp import dsl
+from kfp.dsl import Artifact, Dataset, Input, Metrics, Model, Output
+
+from pipelines.components.image import PIPELINE_IMAGE
+
+
+@dsl.component(base_image=PIPELINE_IMAGE)
+def package(
+    model: Input[Model], dataset: Input[Dataset], metrics: Input[Metrics], audit: Input[Metrics],
+    contract_path: str, run_id: str, triggered_by: str, bento: Output[Artifact], manifest: Output[Artifact],
+) -> None:
+    """Build the BentoML bento (skops model, no pickle) and sign its provenance manifest in Vault."""
+    from pathlib import Path
+
+    from secure_mlops.config import get_settings
+    from secure_mlops.steps import step_errors
+    from secure_mlops.steps.release import package_step
+
+    with step_errors("package"):
+        packaged = package_step(
+            Path(model.path), Path(contract_path), Path(bento.path), Path(manifest.path),
+            data_digest=dataset.metadata["sha256"], data_key_version=int(dataset.metadata["key_version"]),
+            metrics=dict(metrics.metadata), privacy=dict(audit.metadata), run_id=run_id,
+            triggered_by=triggered_by, settings=get_settings(),
+        )
+    bento.metadata.update(bento_tag=packaged.bento_tag, model_tag=packaged.model_tag, sha256=packaged.bento_digest)
+    manifest.metadata.update(bento_tag=packaged.bento_tag, model_sha256=packaged.model_digest, signed=True)
+
+
+@dsl.component(base_image=PIPELINE_IMAGE)
+def deploy(
+    manifest: Input[Artifact], model: Input[Model], bento: Input[Artifact], registry: str, apply: bool,
+    manifests: Output[Artifact],
+) -> None:
+    """Refuse anything whose signature or digests do not verify; render the hardened manifests."""
+    from pathlib import Path
+
+    from secure_mlops.config import get_settings
+    from secure_mlops.steps import step_errors
+    from secure_mlops.steps.release import deploy_step
+
+    with step_errors("deploy"):
+        result = deploy_step(
+            Path(manifest.path), Path(model.path), Path(bento.path), Path(manifests.path),
+            registry=registry, apply=apply, settings=get_settings(),
+        )
+    manifests.metadata.update(
+        bento_tag=result.bento_tag, model_tag=result.model_tag, applied=len(result.applied),
+        rendered=str(result.manifests),
+    )

@@ -1,0 +1,11 @@
+"""Deploy: verify a release's signed provenance, render hardened Kubernetes manifests from the
+kustomize base in k8s/base, and apply them with server-side apply."""
+
+from __future__ import annotations
+
+from secure_mlops.deploy.apply import apply_manifests
+from secure_mlops.deploy.deploy import DeployResult, deploy
+from secure_mlops.errors import ClusterError
+from secure_mlops.deploy.render import render_manifests
+
+__all__ = ["ClusterError", "DeployResult", "apply_manifests", "deploy", "render_manifests"]

@@ -1,0 +1,171 @@
+"""Build the inference bento, digest it, and read which model it serves.
+
+BentoML refuses files from outside the build context, and the service needs the secure_mlops
+package inside the image. So the build runs in a temporary context holding the service folder
+and a copy of the package (whichever is installed, so this works from a checkout and from the
+pipeline image alike); the checkout is never written to.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from importlib import metadata as dist_metadata
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+import secure_mlops
+from secure_mlops.digest import file_sha256
+from secure_mlops.errors import ConfigError, InputError, IntegrityError
+from secure_mlops.packaging.canonical import canonical_json, sha256_digest
+from secure_mlops.packaging.home import use_bentoml_home
+from secure_mlops.packaging.serving import MODEL_TAG_ENV
+from secure_mlops.storage.atomic import atomic_output
+
+# src/secure_mlops/packaging/bento.py -> the checkout's root
+DEFAULT_SERVICE_DIR = Path(__file__).resolve().parents[3] / "services" / "inference"
+BENTOFILE = "bentofile.yaml"
+BENTO_YAML = "bento.yaml"
+_SKIP = {"__pycache__"}
+_BARE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+@dataclass(frozen=True)
+class BuiltBento:
+    tag: str
+    """``name:version`` in BentoML's bento store."""
+    digest: str
+    """`bento_digest` of `path`."""
+    path: Path
+    model_tag: str
+    """The exact model version the bento serves."""
+
+
+def build_bento(
+    model_tag: str, *, service_dir: Path = DEFAULT_SERVICE_DIR, version: str | None = None
+) -> BuiltBento:
+    """Build the bento of `service_dir/bentofile.yaml` serving `model_tag` (which must be in the
+    local model store; ``name:latest`` is resolved to its version). Works offline: a bento build
+    only copies files and writes requirements, it installs nothing."""
+    service_dir = Path(service_dir)
+    if not (service_dir / BENTOFILE).is_file():
+        raise ConfigError(f"no {BENTOFILE} in {service_dir}")
+    home = use_bentoml_home()
+    import bentoml
+    from bentoml.exceptions import BentoMLException, NotFound
+
+    try:
+        model = bentoml.models.get(model_tag)
+    except NotFound:
+        raise InputError(
+            f"model {model_tag} is not in the BentoML store at {home}", hint="package it first"
+        ) from None
+    except (BentoMLException, ValueError) as exc:
+        raise InputError(f"invalid model tag {model_tag!r}: {exc}") from None
+    exact_tag = str(model.tag)
+
+    with tempfile.TemporaryDirectory(prefix="secure-mlops-bento-") as ctx:
+        _stage(service_dir, Path(ctx), exact_tag)
+        # The service declares its model from this variable when BentoML imports it.
+        with _environ(MODEL_TAG_ENV, exact_tag):
+            try:
+                bento = bentoml.bentos.build_bentofile(
+                    str(Path(ctx) / BENTOFILE), build_ctx=ctx, version=version, reload=True
+                )
+            except (BentoMLException, ValueError) as exc:
+                raise InputError(f"bento build failed: {exc}") from None
+    path = Path(bento.path)
+    return BuiltBento(tag=str(bento.tag), digest=bento_digest(path), path=path, model_tag=exact_tag)
+
+
+def bento_digest(bento_dir: Path) -> str:
+    """``sha256:<hex>`` over every file of a bento directory: the canonical JSON of the sorted
+    list of [relative path, file digest] pairs. JSON rather than text lines, so no file name
+    can forge an entry; independent of file times, permissions and walk order."""
+    bento_dir = Path(bento_dir)
+    if not (bento_dir / BENTO_YAML).is_file():
+        raise InputError(f"{bento_dir} is not a bento directory (no {BENTO_YAML})")
+    entries = []
+    for path in bento_dir.rglob("*"):
+        if path.is_symlink():
+            # A link's target can change without changing the bento: refuse to vouch for it.
+            raise IntegrityError(f"bento {bento_dir} contains a symbolic link: {path.name}")
+        if path.is_file():
+            entries.append([path.relative_to(bento_dir).as_posix(), file_sha256(path)])
+    entries.sort()
+    return sha256_digest(canonical_json(entries))
+
+
+def bento_info(bento_dir: Path) -> tuple[str, str]:
+    """(bento tag, model tag) from a bento's bento.yaml; the bento must serve exactly one model."""
+    try:
+        info = yaml.safe_load((Path(bento_dir) / BENTO_YAML).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise InputError(f"cannot read {BENTO_YAML} in {bento_dir}: {exc}") from None
+    if not isinstance(info, dict) or not info.get("name") or not info.get("version"):
+        raise InputError(f"{BENTO_YAML} in {bento_dir} has no name and version")
+    models = {m["tag"] for m in _model_entries(info)}
+    if len(models) != 1:
+        raise InputError(f"bento {info['name']} serves {len(models)} models; exactly one is expected")
+    return f"{info['name']}:{info['version']}", models.pop()
+
+
+def _model_entries(info: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    # BentoML lists models at the top level (bentofile `models:`) and per service (declared
+    # in the class); both count.
+    yield from info.get("models") or []
+    for service in info.get("services") or []:
+        yield from service.get("models") or []
+
+
+def _stage(service_dir: Path, ctx: Path, model_tag: str) -> None:
+    _copy_tree(service_dir, ctx)
+    package = Path(secure_mlops.__file__).resolve().parent
+    _copy_tree(package, ctx / package.name)
+    config = yaml.safe_load((service_dir / BENTOFILE).read_text(encoding="utf-8"))
+    python = config.setdefault("python", {})
+    python["packages"] = [_pin(p) for p in python.get("packages") or []]
+    envs = [e for e in config.get("envs") or [] if e.get("name") != MODEL_TAG_ENV]
+    config["envs"] = [*envs, {"name": MODEL_TAG_ENV, "value": model_tag}]
+    with atomic_output(ctx / BENTOFILE) as handle:
+        handle.write(yaml.safe_dump(config, sort_keys=False).encode("utf-8"))
+
+
+def _pin(requirement: str) -> str:
+    """`name` -> `name==<installed version>`: the image runs what training and tests ran."""
+    if not _BARE_NAME.fullmatch(requirement):
+        return requirement  # already has a specifier, marker or extra: keep it as written
+    try:
+        return f"{requirement}=={dist_metadata.version(requirement)}"
+    except dist_metadata.PackageNotFoundError:
+        raise ConfigError(f"package {requirement} (listed in {BENTOFILE}) is not installed") from None
+
+
+def _copy_tree(source: Path, target: Path) -> None:
+    for path in sorted(source.rglob("*")):
+        relative = path.relative_to(source)
+        if _SKIP.intersection(relative.parts) or path.is_symlink() or not path.is_file():
+            continue
+        destination = target / relative
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_output(destination) as handle:
+            handle.write(path.read_bytes())
+
+
+@contextmanager
+def _environ(name: str, value: str) -> Iterator[None]:
+    previous = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ[name]
+        else:
+            os.environ[name] = previous

@@ -1,0 +1,109 @@
+"""Pipeline steps that release a model: package it as a signed bento, then deploy it."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from secure_mlops.config import Settings
+from secure_mlops.privacy import load_contract
+from secure_mlops.steps.scratch import scratch_dir
+
+MODEL_NAME = "secure-mlops-model"
+
+
+@dataclass(frozen=True)
+class Packaged:
+    bento_tag: str
+    model_tag: str
+    bento_digest: str
+    model_digest: str
+
+
+def package_step(
+    model_file: Path,
+    contract_path: Path,
+    bento_output: Path,
+    manifest_output: Path,
+    *,
+    data_digest: str,
+    data_key_version: int,
+    metrics: dict[str, float],
+    privacy: dict[str, float],
+    run_id: str,
+    triggered_by: str,
+    settings: Settings,
+) -> Packaged:
+    """Store the skops model as a BentoML model, build the bento, copy it out as an artifact, and
+    sign a provenance manifest of every digest with the Vault Transit signing key."""
+    from secure_mlops.packaging import (
+        build_bento,
+        build_manifest,
+        package_model,
+        sign_manifest,
+        use_bentoml_home,
+        write_signed_manifest,
+    )
+    from secure_mlops.vault import manifest_signer
+
+    use_bentoml_home(settings)
+    contract = load_contract(contract_path)
+    with scratch_dir(settings) as scratch:
+        # KFP names artifact files after the output ("model"); packaging wants the format's suffix.
+        named = scratch / "model.skops"
+        shutil.copyfile(model_file, named)
+        model = package_model(
+            named,
+            name=MODEL_NAME,
+            metadata={"contract": contract.name, "contract_version": contract.version, **metrics},
+            labels={"contract": contract.name},
+        )
+    bento = build_bento(model.tag)
+    # The bento travels as an artifact: on a cluster the deploy step runs in another pod.
+    shutil.copytree(bento.path, bento_output)
+    signer = manifest_signer(settings)
+    manifest = build_manifest(
+        data_digest=data_digest,
+        contract_name=contract.name,
+        contract_version=contract.version,
+        contract_digest=contract.digest(),
+        model_digest=model.digest,
+        bento_tag=bento.tag,
+        bento_digest=bento.digest,
+        key_versions={"data": data_key_version},
+        run_id=run_id,
+        triggered_by=triggered_by,
+        metrics=metrics,
+        privacy=privacy,
+    )
+    write_signed_manifest(sign_manifest(manifest, signer), manifest_output)
+    return Packaged(bento.tag, model.tag, bento.digest, model.digest)
+
+
+def deploy_step(
+    manifest_file: Path,
+    model_file: Path,
+    bento_dir: Path,
+    out_dir: Path,
+    *,
+    registry: str,
+    apply: bool,
+    settings: Settings,
+):  # noqa: ANN201 - DeployResult, imported lazily
+    """Verify the signed manifest against the model and bento, then render (and maybe apply)."""
+    from secure_mlops.deploy import deploy
+    from secure_mlops.packaging import bento_info
+    from secure_mlops.vault import manifest_signer
+
+    bento_tag, _ = bento_info(bento_dir)
+    name, _, version = bento_tag.partition(":")
+    return deploy(
+        manifest_file,
+        signer=manifest_signer(settings),
+        model_file=model_file,
+        bento_dir=bento_dir,
+        image=f"{registry.rstrip('/')}/{name}:{version}",
+        out_dir=out_dir,
+        apply=apply,
+    )

@@ -1,0 +1,248 @@
+"""Packaging against real servers: manifests signed by OpenBao Transit, and a real BentoML
+model store and bento build (offline) holding a skops model and no pickle."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import signal
+import subprocess
+import sys
+import tarfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import hvac
+import numpy as np
+import pytest
+import requests
+import yaml
+from sklearn.linear_model import LogisticRegression
+
+from secure_mlops.config import Settings
+from secure_mlops.deploy import deploy
+from secure_mlops.errors import ConfigError, InputError, IntegrityError
+from secure_mlops.packaging import (
+    BuiltBento,
+    PackagedModel,
+    build_bento,
+    build_manifest,
+    package_model,
+    sign_manifest,
+    use_bentoml_home,
+    verify_manifest,
+    write_signed_manifest,
+)
+from secure_mlops.packaging.serving import FEATURE_NAMES, MODEL_FILENAME
+from secure_mlops.training import save_model
+from secure_mlops.vault import TransitSigner, connect
+from tests.support.servers import free_port
+
+pytestmark = pytest.mark.integration
+
+PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib")
+
+
+@pytest.fixture(scope="module")
+def transit_signer(vault_settings: Settings) -> TransitSigner:
+    return TransitSigner(connect(vault_settings), key_name=vault_settings.signing_key_name,
+                         mount=vault_settings.transit_mount)
+
+
+@pytest.fixture(scope="module")
+def bentoml_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    # BentoML fixes its home on first use in a process; this module is the only user in tests.
+    home = tmp_path_factory.mktemp("bentoml")
+    previous = os.environ.get("BENTOML_HOME")
+    os.environ["BENTOML_HOME"] = str(home)
+    yield home
+    if previous is None:
+        os.environ.pop("BENTOML_HOME", None)
+    else:
+        os.environ["BENTOML_HOME"] = previous
+
+
+@pytest.fixture(scope="module")
+def model_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    rng = np.random.default_rng(3)
+    estimator = LogisticRegression().fit(rng.random((50, len(FEATURE_NAMES))),
+                                         np.array(["malignant", "benign"] * 25))
+    path = tmp_path_factory.mktemp("model") / "model.skops"
+    save_model(estimator, path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def packaged(bentoml_home: Path, model_file: Path) -> PackagedModel:
+    return package_model(model_file, name="secure-mlops-model",
+                         metadata={"contract_version": "1.0.0", "accuracy": 0.91, "rows": 50},
+                         labels={"contract": "patients"})
+
+
+@pytest.fixture(scope="module")
+def bento(packaged: PackagedModel) -> BuiltBento:
+    return build_bento("secure-mlops-model:latest")
+
+
+@pytest.fixture(scope="module")
+def manifest(packaged: PackagedModel, bento: BuiltBento) -> dict:
+    return build_manifest(
+        data_digest="sha256:" + "1" * 64, contract_name="patients", contract_version="1.0.0",
+        contract_digest="2" * 64, model_digest=packaged.digest, bento_tag=bento.tag,
+        bento_digest=bento.digest, key_versions={"secure-mlops-signing": 1},
+        run_id="integration-run-1", triggered_by="pytest",
+        metrics={"accuracy": 0.91}, privacy={"k_anonymity": 5, "membership_advantage": 0.01},
+    )
+
+
+def test_transit_signature_verifies(manifest, transit_signer, model_file, bento):
+    signed = sign_manifest(manifest, transit_signer)
+
+    assert signed.signature.startswith("vault:v1:")
+    verify_manifest(signed, transit_signer, model_file=model_file, bento_dir=bento.path)
+
+
+def test_tampered_manifest_fails_transit_verification(manifest, transit_signer):
+    signed = sign_manifest(manifest, transit_signer)
+    forged = {**signed.manifest, "bento": {**signed.manifest["bento"], "tag": "evil:v1"}}
+
+    with pytest.raises(IntegrityError, match="manifest signature does not verify"):
+        verify_manifest(dataclasses.replace(signed, manifest=forged), transit_signer)
+
+
+def test_signature_by_another_transit_key_fails(manifest, transit_signer, vault_root: hvac.Client,
+                                                vault_settings: Settings):
+    vault_root.secrets.transit.create_key("other-signing", key_type="ed25519")
+    impostor = TransitSigner(connect(vault_settings), key_name="other-signing")
+    forged = dataclasses.replace(sign_manifest(manifest, impostor), key=transit_signer.key_name)
+
+    with pytest.raises(IntegrityError, match="manifest signature does not verify"):
+        verify_manifest(forged, transit_signer)
+
+
+def test_model_is_stored_as_skops_without_pickle(packaged, model_file):
+    assert sorted(p.name for p in packaged.path.iterdir()) == [MODEL_FILENAME, "model.yaml"]
+    assert (packaged.path / MODEL_FILENAME).read_bytes() == model_file.read_bytes()
+    info = yaml.safe_load((packaged.path / "model.yaml").read_text())
+    assert info["metadata"]["model_sha256"] == packaged.digest
+    assert info["metadata"]["model_format"] == "skops"
+
+
+def test_bento_serves_the_packaged_model_and_holds_no_pickle(bento, packaged, bentoml_home, tmp_path):
+    import bentoml
+
+    assert bento.model_tag == packaged.tag
+    files = [p for p in bento.path.rglob("*") if p.is_file()]
+    assert not [p for p in files if p.name.endswith(PICKLE_SUFFIXES)]
+    assert (bento.path / "src" / "service.py").is_file()
+    assert (bento.path / "src" / "secure_mlops" / "packaging" / "serving.py").is_file()
+    requirements = (bento.path / "env" / "python" / "requirements.txt").read_text().split()
+    assert "skops==0.16.0" in requirements and "bentoml==1.4.39" in requirements
+
+    # The exported bento is what `bentoml containerize` turns into the image: it carries the model.
+    exported = bentoml.bentos.export_bento(bento.tag, str(tmp_path / "inference.bento"))
+    with tarfile.open(exported) as archive:
+        names = archive.getnames()
+    model_dir = f"models/secure-mlops-model/{packaged.tag.split(':')[1]}/"
+    assert any(n.endswith(model_dir + MODEL_FILENAME) for n in names)
+    assert not [n for n in names if n.endswith(PICKLE_SUFFIXES)]
+
+
+def test_signed_release_deploys_and_a_swapped_model_does_not(manifest, transit_signer, model_file,
+                                                             bento, packaged, tmp_path):
+    signed_path = write_signed_manifest(sign_manifest(manifest, transit_signer),
+                                        tmp_path / "provenance.json")
+    image = "registry.example/ml/inference:1.0.0"
+
+    result = deploy(signed_path, signer=transit_signer, model_file=model_file, bento_dir=bento.path,
+                    image=image, out_dir=tmp_path / "release", apply=False)
+
+    assert result.model_tag == packaged.tag and result.bento_tag == bento.tag
+    assert f"value: {packaged.tag}" in result.manifests.read_text()
+
+    other = tmp_path / "other.skops"
+    other.write_bytes(model_file.read_bytes() + b"\x00")
+    with pytest.raises(IntegrityError, match="model file digest"):
+        deploy(signed_path, signer=transit_signer, model_file=other, bento_dir=bento.path,
+               image=image, out_dir=tmp_path / "refused", apply=False)
+    assert not (tmp_path / "refused").exists()
+
+
+def test_signature_naming_a_key_version_vault_lacks_is_an_integrity_error(manifest, transit_signer):
+    signed = sign_manifest(manifest, transit_signer)
+    forged = signed.signature.replace("vault:v1:", "vault:v9:")
+
+    with pytest.raises(IntegrityError, match="manifest signature does not verify"):
+        verify_manifest(dataclasses.replace(signed, signature=forged), transit_signer)
+
+
+def test_building_a_bento_for_a_model_not_in_the_store_is_an_input_error(bento):
+    with pytest.raises(InputError, match="not in the BentoML store"):
+        build_bento("no-such-model:latest")
+
+
+def test_an_invalid_model_name_is_an_input_error(packaged, model_file):
+    with pytest.raises(InputError, match="cannot store model"):
+        package_model(model_file, name="Not A Valid Name!", metadata={}, labels={})
+
+
+def test_changing_bentoml_home_after_first_use_is_a_config_error(packaged, tmp_path, monkeypatch):
+    monkeypatch.setenv("BENTOML_HOME", str(tmp_path / "elsewhere"))
+
+    with pytest.raises(ConfigError, match="BentoML already uses"):
+        use_bentoml_home()
+
+
+@pytest.fixture(scope="module")
+def served(bento: BuiltBento, packaged: PackagedModel, bentoml_home: Path,
+           tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """`bentoml serve` of the built bento on a free loopback port, stopped by its process group."""
+    port, log = free_port(), tmp_path_factory.mktemp("serve") / "bentoml.log"
+    env = {**os.environ, "BENTOML_HOME": str(bentoml_home), "BENTOML_DO_NOT_TRACK": "true",
+           "SECURE_MLOPS_MODEL_TAG": packaged.tag}
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            [str(Path(sys.executable).parent / "bentoml"), "serve", str(bento.path),
+             "--host", "127.0.0.1", "--port", str(port)],
+            stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while not _ready(url):
+            assert process.poll() is None and time.monotonic() < deadline, log.read_text()[-2000:]
+            time.sleep(0.2)
+        yield url, log
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)  # the server and its workers, by group id
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def _ready(url: str) -> bool:
+    try:
+        return requests.get(url + "/readyz", timeout=1).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+def test_served_bento_answers_coarsely_and_keeps_inputs_out_of_its_log(served):
+    url, log = served
+    features = dict.fromkeys(FEATURE_NAMES, 0.25)
+
+    answer = requests.post(url + "/predict", json=features, timeout=10)
+    refused = requests.post(url + "/predict", timeout=10,
+                            json={**features, "mean_radius": -987.654, "ssn": "123-45-6789"})
+
+    assert answer.status_code == 200, answer.text
+    assert set(answer.json()) == {"label", "score"}
+    assert answer.json()["score"] == round(answer.json()["score"], 1)
+    assert refused.status_code == 400
+    time.sleep(0.2)  # let the server flush its log line for the refusal
+    text = log.read_text()
+    assert "PatientFeatures" in text  # the refusal was logged...
+    assert "987.654" not in text and "123-45-6789" not in text  # ...without the values
