@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+import yaml
 
 from secure_mlops.demo_data import generate_patients, write_patients_csv
 
@@ -78,12 +79,63 @@ def test_every_dataset_artifact_is_ciphertext(good_run, state: Path) -> None:  #
     assert all(p.read_bytes()[:6] == b"SMLENC" for p in datasets)
 
 
-def test_rerun_gives_the_same_metrics(good_run) -> None:  # noqa: ANN001
+def _published_ids(run_dir: Path, settings) -> list[str]:  # noqa: ANN001
+    from secure_mlops.orchestration import collect_artifacts
+    from secure_mlops.steps.data import read_dataset
+
+    record = next(r for r in collect_artifacts(run_dir) if r.task == "publish-dataset" and r.name == "dataset")
+    return read_dataset(Path(record.uri), record.metadata["context"], settings).column("patient_id").to_pylist()
+
+
+def test_rerun_gives_the_same_pseudonyms_and_metrics_and_a_new_signed_manifest(good_run, vault_settings) -> None:  # noqa: ANN001
+    from secure_mlops.packaging import load_signed_manifest
+
     env, data, first = good_run
     again = run_pipeline(env, "--data", data)
     assert again.returncode == 0, again.stderr
     metrics = [line for line in first.stdout.splitlines() if line.startswith("held-out metrics")]
     assert metrics and metrics == [line for line in again.stdout.splitlines() if line.startswith("held-out metrics")]
+    runs = [_run_dir(first.stdout), _run_dir(again.stdout)]
+    assert _published_ids(runs[0], vault_settings) == _published_ids(runs[1], vault_settings)
+    manifests = [load_signed_manifest(run / "package" / "manifest") for run in runs]
+    assert manifests[0].signature != manifests[1].signature
+    assert manifests[0].manifest["run"]["id"] != manifests[1].manifest["run"]["id"]
+
+
+@pytest.mark.parametrize("tamper", ["manifest", "model"])
+def test_tampered_manifest_or_model_is_refused_at_deploy(good_run, vault_settings, tmp_path: Path, tamper: str) -> None:  # noqa: ANN001
+    import shutil
+
+    from secure_mlops.errors import IntegrityError
+    from secure_mlops.steps.release import deploy_step
+
+    run = _run_dir(good_run[2].stdout)
+    manifest, model = tmp_path / "manifest.json", tmp_path / "model"
+    shutil.copyfile(run / "package" / "manifest", manifest)
+    shutil.copyfile(run / "train" / "model", model)
+    if tamper == "manifest":
+        signed = json.loads(manifest.read_text())
+        signed["manifest"]["model"]["metrics"]["accuracy"] = 0.999
+        manifest.write_text(json.dumps(signed))
+    else:
+        model.write_bytes(model.read_bytes() + b"\0")
+    out = tmp_path / "rendered"
+    with pytest.raises(IntegrityError, match="signature does not verify|does not match"):
+        deploy_step(manifest, model, run / "package" / "bento", out, registry="ghcr.io/x", apply=False,
+                    settings=vault_settings)
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_deploy_renders_hardened_manifests_for_the_model_version(good_run) -> None:  # noqa: ANN001
+    run = _run_dir(good_run[2].stdout)
+    rendered = list(yaml.safe_load_all((run / "deploy" / "manifests" / "manifests.yaml").read_text()))
+    deployment = next(d for d in rendered if d and d["kind"] == "Deployment")
+    pod = deployment["spec"]["template"]["spec"]
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    for container in pod["containers"]:
+        assert container["securityContext"]["readOnlyRootFilesystem"] is True
+        assert container["securityContext"]["capabilities"]["drop"] == ["ALL"]
+        assert container["image"].startswith("ghcr.io/secure-mlops/") and ":latest" not in container["image"]
 
 
 def test_out_of_range_values_fail_at_validate(good_run, tmp_path: Path) -> None:  # noqa: ANN001
