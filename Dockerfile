@@ -20,11 +20,15 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     HOME=/tmp \
-    SECURE_MLOPS_SCRATCH_DIR=/scratch
+    SECURE_MLOPS_SCRATCH_DIR=/scratch \
+    SECURE_MLOPS_PROJECT_ROOT=/app
 COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
-# Contracts are read by relative path (the pipeline's default contract_path).
+# Contracts are read by relative path (the pipeline's default contract_path); the package and
+# deploy steps build the bento from services/ and render k8s/ (SECURE_MLOPS_PROJECT_ROOT=/app).
 COPY policies ./policies
+COPY services ./services
+COPY k8s ./k8s
 # A numeric non-root user (matches the pipeline's securityContext); nothing here is writable:
 # steps write to /tmp and the memory-backed /scratch volume only.
 USER 10001:10001

@@ -22,8 +22,9 @@ $(STAMP): $(LOCK) pyproject.toml
 
 install: $(STAMP) ## Create .venv and install the locked dependencies (hash-checked)
 
-demo: $(STAMP) ## Run the main job end to end on embedded defaults
-	$(BIN)/secure-mlops demo
+demo: $(STAMP) ## Run the whole pipeline locally on generated demo data (local Vault, kfp.local)
+	$(BIN)/secure-mlops dev up
+	$(BIN)/secure-mlops run
 
 down: $(STAMP) ## Stop the local Vault that `make demo` started (its data stays in .state)
 	$(BIN)/secure-mlops dev down

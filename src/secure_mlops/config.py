@@ -27,6 +27,13 @@ def _default_state_dir() -> Path:
     return Path(base) / "secure-mlops"
 
 
+def _default_project_root() -> Path:
+    """The checkout this package runs from (editable install), else the working directory (the
+    image's WORKDIR holds policies/, k8s/ and services/)."""
+    checkout = Path(__file__).resolve().parents[2]
+    return checkout if (checkout / "k8s").is_dir() else Path.cwd()
+
+
 def _both(name: str) -> AliasChoices:
     """Accept the ecosystem's variable and the prefixed one (the ecosystem's wins)."""
     return AliasChoices(name, ENV_PREFIX + name)
@@ -37,6 +44,10 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", populate_by_name=True)
 
+    project_root: Path = Field(
+        default_factory=_default_project_root,
+        description="Folder holding policies/, k8s/ and services/ (the kustomize base and the bento's service).",
+    )
     state_dir: Path = Field(
         default_factory=_default_state_dir,
         description="Where the local Vault keeps its storage and credentials.",

@@ -20,7 +20,10 @@ from secure_mlops.packaging.serving import MODEL_TAG_ENV
 from secure_mlops.storage.atomic import atomic_output
 
 # src/secure_mlops/deploy/render.py -> the checkout's root
-DEFAULT_BASE_DIR = Path(__file__).resolve().parents[3] / "k8s" / "base"
+def default_base_dir() -> Path:
+    from secure_mlops.config import get_settings
+
+    return get_settings().project_root / "k8s" / "base"
 BASE_IMAGE_NAME = "secure-mlops-inference"  # the placeholder `image:` of the base Deployment
 DEPLOYMENT = "inference"
 CONTAINER = "inference"
@@ -39,7 +42,7 @@ def render_manifests(
     model_tag: str,
     out_dir: Path,
     namespace: str = "secure-mlops",
-    base_dir: Path = DEFAULT_BASE_DIR,
+    base_dir: Path | None = None,
 ) -> Path:
     """Write `out_dir/{base/,kustomization.yaml}`, render them with `kubectl kustomize` into
     `out_dir/manifests.yaml`, and return that path. Tags must name exact versions."""
@@ -47,9 +50,9 @@ def render_manifests(
     patch = _release_patch(model_tag=model_tag, bento_tag=bento_tag,
                            model_version=pinned_version("model tag", model_tag))
     overlay = _overlay(image=image, namespace=check_namespace(namespace))
-    base_dir, out_dir = Path(base_dir), Path(out_dir)
+    base_dir, out_dir = Path(base_dir) if base_dir is not None else default_base_dir(), Path(out_dir)
     if not (base_dir / "kustomization.yaml").is_file():
-        raise ConfigError(f"no kustomize base at {base_dir}", hint="pass base_dir=<checkout>/k8s/base")
+        raise ConfigError(f"no kustomize base at {base_dir}", hint="set SECURE_MLOPS_PROJECT_ROOT to the folder holding k8s/")
     out_dir.mkdir(parents=True, exist_ok=True)
     _copy_base(base_dir, out_dir / "base")
     _write(out_dir / PATCH, yaml.safe_dump(patch, sort_keys=False))

@@ -29,7 +29,10 @@ from secure_mlops.packaging.serving import MODEL_TAG_ENV
 from secure_mlops.storage.atomic import atomic_output
 
 # src/secure_mlops/packaging/bento.py -> the checkout's root
-DEFAULT_SERVICE_DIR = Path(__file__).resolve().parents[3] / "services" / "inference"
+def default_service_dir() -> Path:
+    from secure_mlops.config import get_settings
+
+    return get_settings().project_root / "services" / "inference"
 BENTOFILE = "bentofile.yaml"
 BENTO_YAML = "bento.yaml"
 _SKIP = {"__pycache__"}
@@ -48,12 +51,12 @@ class BuiltBento:
 
 
 def build_bento(
-    model_tag: str, *, service_dir: Path = DEFAULT_SERVICE_DIR, version: str | None = None
+    model_tag: str, *, service_dir: Path | None = None, version: str | None = None
 ) -> BuiltBento:
     """Build the bento of `service_dir/bentofile.yaml` serving `model_tag` (which must be in the
     local model store; ``name:latest`` is resolved to its version). Works offline: a bento build
     only copies files and writes requirements, it installs nothing."""
-    service_dir = Path(service_dir)
+    service_dir = Path(service_dir) if service_dir is not None else default_service_dir()
     if not (service_dir / BENTOFILE).is_file():
         raise ConfigError(f"no {BENTOFILE} in {service_dir}")
     home = use_bentoml_home()

@@ -15,7 +15,7 @@ from sklearn.linear_model import LogisticRegression
 
 from secure_mlops.errors import InputError, IntegrityError
 from secure_mlops.packaging import bento_digest, bento_info
-from secure_mlops.packaging.bento import DEFAULT_SERVICE_DIR
+from secure_mlops.packaging.bento import default_service_dir
 from secure_mlops.packaging.serving import FEATURE_NAMES, MODEL_FILENAME
 from secure_mlops.training import save_model
 from tests.unit.packaging.conftest import BENTO_TAG, MODEL_TAG, make_bento_dir
@@ -78,7 +78,7 @@ def test_bento_info_refuses_a_bento_serving_two_models(bento_dir):
 
 
 def test_bentofile_ships_no_pickle_and_builds_offline():
-    config = yaml.safe_load((DEFAULT_SERVICE_DIR / "bentofile.yaml").read_text())
+    config = yaml.safe_load((default_service_dir() / "bentofile.yaml").read_text())
 
     assert {"**/*.pkl", "**/*.pickle", "**/*.joblib"} <= set(config["exclude"])
     assert not any(p.endswith((".pkl", ".pickle", ".joblib")) for p in config["include"])
@@ -132,7 +132,7 @@ def test_bento_packages_cover_every_import_of_the_service(tmp_path):
     save_model(estimator, tmp_path / MODEL_FILENAME)
 
     done = subprocess.run(
-        [sys.executable, "-c", _IMAGE_IMPORTS, str(DEFAULT_SERVICE_DIR), str(tmp_path)],
+        [sys.executable, "-c", _IMAGE_IMPORTS, str(default_service_dir()), str(tmp_path)],
         capture_output=True, text=True, timeout=60, check=False,
     )
 
