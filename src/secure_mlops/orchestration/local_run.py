@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import builtins
 import contextlib
+import logging
 import io
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -49,6 +51,20 @@ class _ProgressTee(io.TextIOBase):
             self._progress(f"  {done.group(1):<16} {done.group(2)}")
 
 
+@contextlib.contextmanager
+def _kfp_global_state_restored() -> Iterator[None]:
+    """kfp.local swaps the root logger's handlers and `builtins.print` while it runs, and a
+    failed run can leave them swapped: put back what was there."""
+    root = logging.getLogger()
+    handlers, level, original_print = root.handlers[:], root.level, builtins.print
+    try:
+        yield
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
+        builtins.print = original_print
+
+
 def run_locally(
     pipeline: Callable[..., Any], arguments: dict[str, Any], pipeline_root: Path, progress: Callable[[str], None]
 ) -> LocalRun:
@@ -67,7 +83,7 @@ def run_locally(
         with contextlib.redirect_stdout(terminal):
             progress(line)
 
-    with open(log_file, "w", encoding="utf-8") as log:
+    with open(log_file, "w", encoding="utf-8") as log, _kfp_global_state_restored():
         tee = _ProgressTee(log, show, outcome)
         with contextlib.redirect_stdout(tee), contextlib.redirect_stderr(tee):
             try:
