@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import shutil
 from pathlib import Path
 
@@ -43,6 +44,7 @@ def run(
         "data_uri": data or str(_demo_shards(settings.state_dir / "demo-data")),
         "contract_path": str(contract.resolve()),
         "reference_profile_uri": str(reference) if reference.is_file() else "",
+        "triggered_by": f"local-{getpass.getuser()}",
         **parse_params(param or [], pipeline),
     }
     if settings.vault_addr == settings.dev_vault_addr and settings.vault_token is None:
