@@ -6,9 +6,9 @@ from pathlib import Path
 
 import typer
 
+from secure_mlops.cli.options import contract_option, contract_or_default
 from secure_mlops.config import get_settings
 
-DEFAULT_CONTRACT = Path("policies/data/patients.contract.yaml")
 
 
 def register(app: typer.Typer) -> None:
@@ -17,7 +17,7 @@ def register(app: typer.Typer) -> None:
 
 
 def demo(
-    contract: Path = typer.Option(DEFAULT_CONTRACT, "--contract", exists=True, dir_okay=False, help="Data contract to apply."),
+    contract: Path = contract_option(),
     out: Path = typer.Option(None, "--out", file_okay=False, help="Where to keep the results. Default: STATE_DIR/demo."),
     rows: int = typer.Option(569, "--rows", min=50, help="Rows of synthetic data."),
 ) -> None:
@@ -29,7 +29,7 @@ def demo(
     from secure_mlops.demo import run_demo
 
     settings = get_settings()
-    s = run_demo(settings, contract, out or settings.state_dir / "demo", rows=rows)
+    s = run_demo(settings, contract_or_default(contract), out or settings.state_dir / "demo", rows=rows)
     echo = typer.echo
     echo(f"Vault:        {s.vault_addr} (data key version {s.key_version})")
     echo(f"minimize:     {s.raw_rows} rows in, {s.minimized_rows} out; k-anonymity {s.k_achieved} >= {s.k_required}")

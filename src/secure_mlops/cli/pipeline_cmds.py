@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from secure_mlops.cli.demo_cmds import DEFAULT_CONTRACT
+from secure_mlops.cli.options import contract_option, contract_or_default
 from secure_mlops.config import get_settings
 
 COMPILED = Path("pipelines/compiled/secure-mlops.yaml")
@@ -24,7 +24,7 @@ def register(app: typer.Typer) -> None:
 
 def run(
     data: str = typer.Option(None, "--data", help="Raw data: CSV/Parquet file, folder of shards, or s3:// prefix. Default: generated demo shards."),
-    contract: Path = typer.Option(DEFAULT_CONTRACT, "--contract", exists=True, dir_okay=False, help="Data contract (YAML)."),
+    contract: Path = contract_option(),
     param: list[str] = typer.Option(None, "--param", help=PARAM_HELP),
     parallelism: int = typer.Option(4, "--parallelism", min=1, help="Shards processed at once."),
 ) -> None:
@@ -42,7 +42,7 @@ def run(
     reference = settings.state_dir / "reference-profile.json"
     arguments = {
         "data_uri": data or str(_demo_shards(settings.state_dir / "demo-data")),
-        "contract_path": str(contract.resolve()),
+        "contract_path": str(contract_or_default(contract).resolve()),
         "reference_profile_uri": str(reference) if reference.is_file() else "",
         "triggered_by": f"local-{getpass.getuser()}",
         **parse_params(param or [], pipeline),
