@@ -1,0 +1,383 @@
+"""The kustomize overlays (k8s/overlays/{dev,prod}): they render, their core objects are valid
+Kubernetes 1.32, and what they render is hardened, least-privilege and default-deny.
+
+CRD objects (Prometheus Operator, Kubeflow) are unknown to kubernetes-validate: they are left
+out of schema validation and checked structurally here instead.
+"""
+
+from __future__ import annotations
+
+import functools
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.support.tools import ROOT, path_tool
+
+K8S = ROOT / "k8s"
+OVERLAYS = ("dev", "prod")
+VALIDATE = Path(sys.executable).parent / "kubernetes-validate"
+NAMESPACE = "secure-mlops"
+CRD_KINDS = {
+    ("monitoring.coreos.com/v1", "ServiceMonitor"),
+    ("monitoring.coreos.com/v1", "PrometheusRule"),
+    ("kubeflow.org/v1alpha1", "PodDefault"),
+}
+WORKLOAD_KINDS = {"Pod", "Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob"}
+# Pod Security Standards, restricted profile: the only volume types it allows.
+RESTRICTED_VOLUME_TYPES = {"configMap", "csi", "downwardAPI", "emptyDir", "ephemeral",
+                           "persistentVolumeClaim", "projected", "secret"}
+DIGEST_SUFFIX = "@sha256:"
+# Key material, and ways into a running container: no Role here may grant them.
+FORBIDDEN_RESOURCES = {"secrets", "pods/exec", "pods/attach", "serviceaccounts/token"}
+
+
+@functools.cache
+def rendered(overlay: str) -> tuple[dict[str, Any], ...]:
+    """`kubectl kustomize k8s/overlays/<overlay>`, parsed; rendered once per test session."""
+    done = subprocess.run([path_tool("kubectl"), "kustomize", str(K8S / "overlays" / overlay)],
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    return tuple(d for d in yaml.safe_load_all(done.stdout) if d)
+
+
+def objects(overlay: str, kind: str, namespace: str | None = None) -> list[dict[str, Any]]:
+    return [o for o in rendered(overlay) if o["kind"] == kind
+            and (namespace is None or o["metadata"].get("namespace") == namespace)]
+
+
+def one(overlay: str, kind: str, name: str, namespace: str | None = None) -> dict[str, Any]:
+    found = [o for o in objects(overlay, kind, namespace) if o["metadata"]["name"] == name]
+    assert len(found) == 1, f"{overlay}: expected one {kind} {name}, found {len(found)}"
+    return found[0]
+
+
+def profile_namespace(overlay: str) -> str:
+    """The KFP profile namespace, set once in overlays/<env>/pipeline/kustomization.yaml."""
+    kustomization = K8S / "overlays" / overlay / "pipeline" / "kustomization.yaml"
+    return yaml.safe_load(kustomization.read_text())["namespace"]
+
+
+def pod_spec(workload: dict[str, Any]) -> dict[str, Any]:
+    if workload["kind"] == "Pod":
+        return workload["spec"]
+    if workload["kind"] == "CronJob":
+        return workload["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    return workload["spec"]["template"]["spec"]
+
+
+def all_containers(spec: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    for field in ("initContainers", "containers", "ephemeralContainers"):
+        yield from spec.get(field, [])
+
+
+def workloads(overlay: str) -> list[dict[str, Any]]:
+    found = [o for o in rendered(overlay) if o["kind"] in WORKLOAD_KINDS]
+    assert found, f"{overlay} renders no workload"
+    return found
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_core_objects_pass_kubernetes_validate_strict_for_1_32(overlay, tmp_path):
+    core = [o for o in rendered(overlay) if (o["apiVersion"], o["kind"]) not in CRD_KINDS]
+    path = tmp_path / f"{overlay}.yaml"
+    path.write_text(yaml.safe_dump_all(core))
+
+    done = subprocess.run([str(VALIDATE), "-k", "1.32.0", "--strict", str(path)],
+                          capture_output=True, text=True, timeout=60, check=False)
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.count(" passed ") == len(core)
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_custom_resources_are_only_the_known_crd_kinds_with_their_required_fields(overlay):
+    custom = [o for o in rendered(overlay) if (o["apiVersion"], o["kind"]) in CRD_KINDS]
+
+    assert {(o["apiVersion"], o["kind"]) for o in custom} == CRD_KINDS
+    for obj in custom:
+        assert obj["metadata"]["name"] and obj["metadata"]["namespace"]
+        assert isinstance(obj["spec"], dict) and obj["spec"]
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_namespaced_object_lives_in_a_namespace_the_overlay_declares(overlay):
+    declared = {n["metadata"]["name"] for n in objects(overlay, "Namespace")}
+
+    used = {o["metadata"].get("namespace") for o in rendered(overlay) if o["kind"] != "Namespace"}
+
+    assert declared == {NAMESPACE, profile_namespace(overlay)}
+    assert used == declared
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_pod_template_meets_pod_security_restricted(overlay):
+    for workload in workloads(overlay):
+        spec, name = pod_spec(workload), workload["metadata"]["name"]
+        pod_context = spec.get("securityContext", {})
+        for field in ("hostNetwork", "hostPID", "hostIPC"):
+            assert spec.get(field, False) is False, (name, field)
+        assert not pod_context.get("sysctls"), name
+        for volume in spec.get("volumes", []):
+            assert set(volume) - {"name"} <= RESTRICTED_VOLUME_TYPES, (name, volume["name"])
+        for container in all_containers(spec):
+            context, where = container.get("securityContext", {}), (name, container["name"])
+            assert context.get("runAsNonRoot", pod_context.get("runAsNonRoot")) is True, where
+            assert context.get("runAsUser", pod_context.get("runAsUser", 1)) != 0, where
+            assert context.get("privileged", False) is False, where
+            assert context.get("allowPrivilegeEscalation") is False, where
+            assert "ALL" in context.get("capabilities", {}).get("drop", []), where
+            assert set(context.get("capabilities", {}).get("add", [])) <= {"NET_BIND_SERVICE"}, where
+            seccomp = context.get("seccompProfile", pod_context.get("seccompProfile", {}))
+            assert seccomp.get("type") in {"RuntimeDefault", "Localhost"}, where
+            assert all("hostPort" not in port for port in container.get("ports", [])), where
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_container_is_read_only_bounded_probed_and_tokenless(overlay):
+    for workload in workloads(overlay):
+        spec = pod_spec(workload)
+        assert spec["automountServiceAccountToken"] is False
+        memory_volumes = {v["name"] for v in spec.get("volumes", [])
+                          if v.get("emptyDir", {}).get("medium") == "Memory"}
+        for container in all_containers(spec):
+            assert container["securityContext"]["readOnlyRootFilesystem"] is True
+            mounts = {m["mountPath"]: m["name"] for m in container.get("volumeMounts", [])}
+            assert mounts.get("/tmp") in memory_volumes, "/tmp must be a memory-backed emptyDir"
+            resources = container["resources"]
+            assert {"cpu", "memory"} <= set(resources["requests"]) & set(resources["limits"])
+            assert container["livenessProbe"] and container["readinessProbe"]
+
+
+def test_prod_images_are_pinned_by_digest():
+    for workload in workloads("prod"):
+        for container in all_containers(pod_spec(workload)):
+            name, _, digest = container["image"].partition(DIGEST_SUFFIX)
+            assert name and len(digest) == 64 and set(digest) <= set("0123456789abcdef"), container["image"]
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_no_image_is_latest_or_untagged(overlay):
+    for workload in workloads(overlay):
+        for container in all_containers(pod_spec(workload)):
+            image = container["image"]
+            tag = image.rsplit("/", 1)[-1].partition(":")[2]
+            assert DIGEST_SUFFIX in image or (tag and tag != "latest"), image
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_namespace_carries_all_three_pod_security_labels(overlay):
+    for namespace in objects(overlay, "Namespace"):
+        labels = namespace["metadata"]["labels"]
+        for mode in ("enforce", "audit", "warn"):
+            assert labels[f"pod-security.kubernetes.io/{mode}"] in {"restricted", "baseline"}
+            assert labels[f"pod-security.kubernetes.io/{mode}-version"] == "v1.32"
+        # audit and warn report every deviation from restricted, wherever enforce is lower.
+        assert labels["pod-security.kubernetes.io/audit"] == "restricted"
+        assert labels["pod-security.kubernetes.io/warn"] == "restricted"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_inference_namespace_enforces_restricted_and_opts_into_admission_policies(overlay):
+    labels = one(overlay, "Namespace", NAMESPACE)["metadata"]["labels"]
+
+    assert labels["pod-security.kubernetes.io/enforce"] == "restricted"
+    assert labels["secure-mlops.io/admission"] == "enforce"
+    assert labels["secure-mlops.io/environment"] == overlay
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_namespace_has_a_default_deny_network_policy(overlay):
+    for namespace in objects(overlay, "Namespace"):
+        name = namespace["metadata"]["name"]
+        deny = [p["spec"] for p in objects(overlay, "NetworkPolicy", name)
+                if p["spec"] == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}]
+        assert deny, f"{overlay}: no default-deny NetworkPolicy in {name}"
+
+
+def _flows(overlay: str, namespace: str) -> set[tuple]:
+    """Every allowed flow: (pod selector, direction, peer, ports) with peers and ports flattened."""
+    flows = set()
+    for policy in objects(overlay, "NetworkPolicy", namespace):
+        spec = policy["spec"]
+        selector = yaml.safe_dump(spec["podSelector"], sort_keys=True).strip()
+        for direction, peer_field in (("ingress", "from"), ("egress", "to")):
+            for rule in spec.get(direction, []):
+                ports = tuple(sorted(f"{p['port']}/{p['protocol']}" for p in rule.get("ports", [])))
+                for peer in rule.get(peer_field, []):
+                    flows.add((selector, direction, yaml.safe_dump(peer, sort_keys=True).strip(), ports))
+    return flows
+
+
+def _ns(name: str) -> str:
+    return yaml.safe_dump({"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": name}}},
+                          sort_keys=True).strip()
+
+
+DNS_PEER = yaml.safe_dump(
+    {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
+     "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}, sort_keys=True).strip()
+ALL_PODS = "{}"
+INFERENCE_PODS = "matchLabels:\n  app.kubernetes.io/name: inference"
+STEP_PODS = "matchExpressions:\n- key: secure-mlops/data-classification\n  operator: Exists"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_inference_namespace_allows_only_gateway_monitoring_and_dns(overlay):
+    assert _flows(overlay, NAMESPACE) == {
+        (INFERENCE_PODS, "ingress", _ns("istio-system"), ("3000/TCP",)),
+        (INFERENCE_PODS, "ingress", _ns("monitoring"), ("3000/TCP",)),
+        (ALL_PODS, "egress", DNS_PEER, ("53/TCP", "53/UDP")),
+    }
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_profile_namespace_allows_dns_kubeflow_https_and_vault_for_steps_only(overlay):
+    https = yaml.safe_dump({"ipBlock": {"cidr": "0.0.0.0/0", "except": ["169.254.0.0/16"]}},
+                           sort_keys=True).strip()
+
+    assert _flows(overlay, profile_namespace(overlay)) == {
+        (ALL_PODS, "egress", DNS_PEER, ("53/TCP", "53/UDP")),
+        (ALL_PODS, "ingress", _ns("kubeflow"), ()),
+        (ALL_PODS, "egress", _ns("kubeflow"), ()),
+        (ALL_PODS, "egress", https, ("443/TCP",)),
+        (STEP_PODS, "egress", _ns("vault"), ("8200/TCP",)),
+    }
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_deployer_may_only_get_and_patch_the_named_inference_objects(overlay):
+    role = one(overlay, "Role", "secure-mlops-deployer", NAMESPACE)
+    binding = one(overlay, "RoleBinding", "secure-mlops-deployer", NAMESPACE)
+
+    granted = {(group, resource, verb) for rule in role["rules"] for group in rule["apiGroups"]
+               for resource in rule["resources"] for verb in rule["verbs"]}
+    assert granted == {(g, r, v) for g, r in (("apps", "deployments"), ("", "services"), ("", "configmaps"))
+                       for v in ("get", "patch")}
+    assert all(rule["resourceNames"] == ["inference"] for rule in role["rules"])
+    assert binding["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role",
+                                  "name": "secure-mlops-deployer"}
+    assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "secure-mlops-deployer",
+                                    "namespace": NAMESPACE}]
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_no_role_grants_wildcards_secrets_or_exec_and_none_is_cluster_wide(overlay):
+    assert not [o for o in rendered(overlay) if o["kind"] in {"ClusterRole", "ClusterRoleBinding"}]
+    for role in objects(overlay, "Role"):
+        for rule in role["rules"]:
+            for field in ("apiGroups", "resources", "verbs", "resourceNames"):
+                assert "*" not in rule.get(field, []), (role["metadata"]["name"], field)
+            assert not FORBIDDEN_RESOURCES & set(rule["resources"])
+            assert not {"escalate", "bind", "impersonate"} & set(rule["verbs"])
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_service_account_is_one_per_workload_and_never_automounts(overlay):
+    accounts = {(o["metadata"]["namespace"], o["metadata"]["name"]): o
+                for o in objects(overlay, "ServiceAccount")}
+
+    assert set(accounts) == {(NAMESPACE, "secure-mlops-inference"), (NAMESPACE, "secure-mlops-deployer"),
+                             (NAMESPACE, "secure-mlops-auditor"),
+                             (profile_namespace(overlay), "secure-mlops-pipeline")}
+    assert all(a["automountServiceAccountToken"] is False for a in accounts.values())
+    assert pod_spec(one(overlay, "Deployment", "inference"))["serviceAccountName"] == "secure-mlops-inference"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_pipeline_service_account_names_this_environments_iam_role(overlay):
+    account = one(overlay, "ServiceAccount", "secure-mlops-pipeline", profile_namespace(overlay))
+    annotations = account["metadata"]["annotations"]
+
+    assert annotations["eks.amazonaws.com/role-arn"].startswith("arn:aws:iam::")
+    assert annotations["eks.amazonaws.com/role-arn"].endswith(f":role/secure-mlops-{overlay}-pipeline")
+    assert int(annotations["eks.amazonaws.com/token-expiration"]) <= 3600
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_pod_defaults_mount_short_lived_tokens_with_their_own_audience(overlay):
+    namespace = profile_namespace(overlay)
+    vault = one(overlay, "PodDefault", "secure-mlops-vault-token", namespace)["spec"]
+    api = one(overlay, "PodDefault", "secure-mlops-kubernetes-api-token", namespace)["spec"]
+
+    vault_token = vault["volumes"][0]["projected"]["sources"][0]["serviceAccountToken"]
+    assert vault_token["audience"] == "vault" and vault_token["expirationSeconds"] == 600
+    mount = vault["volumeMounts"][0]
+    assert mount["readOnly"] is True and mount["name"] == vault["volumes"][0]["name"]
+    assert vault["env"] == [{"name": "SECURE_MLOPS_VAULT_KUBERNETES_JWT_PATH",
+                             "value": f"{mount['mountPath']}/{vault_token['path']}"}]
+    assert vault["selector"]["matchExpressions"] == [
+        {"key": "secure-mlops/data-classification", "operator": "Exists"}]
+    api_token = api["volumes"][0]["projected"]["sources"][0]["serviceAccountToken"]
+    assert api_token["expirationSeconds"] <= 3600 and "audience" not in api_token
+    assert api["volumeMounts"][0]["mountPath"] == "/var/run/secrets/kubernetes.io/serviceaccount"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_autoscaler_and_disruption_budget_govern_the_inference_pods(overlay):
+    deployment = one(overlay, "Deployment", "inference", NAMESPACE)
+    hpa = one(overlay, "HorizontalPodAutoscaler", "inference", NAMESPACE)["spec"]
+    pdb = one(overlay, "PodDisruptionBudget", "inference", NAMESPACE)["spec"]
+
+    assert "replicas" not in deployment["spec"], "the autoscaler owns the replica count"
+    assert hpa["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": "inference"}
+    assert 1 <= hpa["minReplicas"] < hpa["maxReplicas"]
+    pod_labels = deployment["spec"]["template"]["metadata"]["labels"]
+    assert pdb["selector"]["matchLabels"].items() <= pod_labels.items()
+    assert pdb["maxUnavailable"] == 1
+
+
+def test_prod_runs_more_replicas_than_dev():
+    def low(overlay: str) -> int:
+        return one(overlay, "HorizontalPodAutoscaler", "inference")["spec"]["minReplicas"]
+
+    assert low("prod") >= 2 and low("prod") > low("dev")
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_service_monitor_scrapes_the_inference_service_metrics_port(overlay):
+    service = one(overlay, "Service", "inference", NAMESPACE)
+    monitor = one(overlay, "ServiceMonitor", "inference", NAMESPACE)["spec"]
+
+    assert monitor["selector"]["matchLabels"].items() <= service["metadata"]["labels"].items()
+    assert [(e["port"], e["path"]) for e in monitor["endpoints"]] == [("http", "/metrics")]
+    assert "http" in {p["name"] for p in service["spec"]["ports"]}
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_prometheus_rules_alert_on_drift_errors_and_auth_and_rate_limit_spikes(overlay):
+    groups = one(overlay, "PrometheusRule", "inference", NAMESPACE)["spec"]["groups"]
+    rules = {r["alert"]: r for group in groups for r in group["rules"]}
+
+    assert set(rules) == {"SecureMlopsFeatureDrift", "SecureMlopsInference5xxRate",
+                          "SecureMlopsUnauthorizedSpike", "SecureMlopsRateLimitedSpike"}
+    for rule in rules.values():
+        assert rule["labels"]["severity"] in {"warning", "critical"}
+        assert rule["annotations"]["summary"] and rule["for"]
+    assert "secure_mlops_feature_drift_psi" in rules["SecureMlopsFeatureDrift"]["expr"]
+    for alert, code in (("SecureMlopsInference5xxRate", 'http_response_code=~"5.."'),
+                        ("SecureMlopsUnauthorizedSpike", 'http_response_code="401"'),
+                        ("SecureMlopsRateLimitedSpike", 'http_response_code="429"')):
+        assert "bentoml_service_request_total" in rules[alert]["expr"] and code in rules[alert]["expr"]
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_overlays_hold_only_patches_over_the_bases(overlay):
+    folder = K8S / "overlays" / overlay
+    kustomizations = sorted(folder.rglob("kustomization.yaml"))
+    listed = set()
+    for path in kustomizations:
+        config = yaml.safe_load(path.read_text())
+        assert set(config) <= {"apiVersion", "kind", "namespace", "resources", "images", "patches"}, path
+        for resource in config["resources"]:
+            target = (path.parent / resource).resolve()
+            local = (target / "kustomization.yaml") in kustomizations
+            assert target.is_relative_to(K8S / "base") or local, resource
+        listed |= {(path.parent / p["path"]).resolve() for p in config.get("patches", [])}
+    files = {p.resolve() for p in folder.rglob("*.yaml")} - {p.resolve() for p in kustomizations}
+    assert files == listed, "every other file of an overlay is a patch it applies"
