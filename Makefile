@@ -55,6 +55,7 @@ bench: $(STAMP) ## Run the benchmarks (not part of make test)
 lock: ## Re-resolve the locks from requirements/*.in (needs uv)
 	uv pip compile --python-version 3.11 --generate-hashes requirements/requirements.in -o $(LOCK)
 	uv pip compile --python-version 3.11 --generate-hashes requirements/tools.in -o $(TOOLS_LOCK)
+	uv pip compile --python-version 3.11 --generate-hashes requirements/inference.in -c $(LOCK) -o requirements/inference.lock
 
 clean: ## Stop the local Vault, remove the venv and local state (its data is lost)
 	-test -x $(BIN)/secure-mlops && $(BIN)/secure-mlops dev down

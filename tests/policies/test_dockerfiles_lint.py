@@ -88,7 +88,7 @@ def test_both_images_start_from_the_same_base_pinned_by_digest():
 def test_dependencies_install_hash_checked_from_the_lock(name):
     installs = [args for op, args in _instructions(name) if op == "RUN" and "pip install" in args]
 
-    assert any("--require-hashes" in a and "-r requirements/lock.txt" in a for a in installs)
+    assert any("--require-hashes" in a and re.search(r"-r requirements/(lock\.txt|inference\.lock)", a) for a in installs)
     assert all("--no-cache-dir" in a for a in installs)
 
 
@@ -118,10 +118,10 @@ def test_inference_build_context_admits_only_the_lock_and_the_bento():
     ignore = (DOCKERFILES["inference"].parent / "Dockerfile.dockerignore").read_text().split("\n")
     rules = [line for line in ignore if line and not line.startswith("#")]
 
-    assert rules == ["*", "!requirements/lock.txt", "!build/bento"]
+    assert rules == ["*", "!requirements/inference.lock", "!build/bento"]
     copied = [args.split()[0] for op, args in _instructions("inference")
               if op == "COPY" and "--from" not in args]
-    assert copied == ["requirements/lock.txt", "build/bento"]
+    assert copied == ["requirements/inference.lock", "build/bento"]
 
 
 def test_pipeline_image_keeps_its_project_layout():
