@@ -1,0 +1,343 @@
+# The data lake: one data bucket (raw/, datasets/, models/, reports/ and, without object lock,
+# audit/), an optional object-locked audit bucket, and a log bucket for S3 server access logs.
+# Every policy document comes from policies/ (one source for Terraform and the policy tests).
+
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+data "aws_region" "current" {}
+
+locals {
+  # The modules live in this repository, next to policies/: a relative path keeps one copy.
+  policies_dir = "${path.module}/../../../../policies"
+
+  log_bucket_name   = "${var.bucket_name}-access-logs"
+  audit_bucket_name = "${var.bucket_name}-audit"
+  # Object lock is per bucket: locked audit records need a bucket of their own.
+  separate_audit_bucket = var.audit_object_lock.enabled
+
+  # No folder-marker objects are created for these: S3 prefixes exist by name alone, and a
+  # zero-byte "raw/" object would be listed as a shard by the pipeline's planner.
+  prefixes = ["raw/", "datasets/", "models/", "reports/", "audit/"]
+}
+
+# --- Customer-managed key for SSE-KMS ------------------------------------------------------
+
+resource "aws_kms_key" "data" {
+  description             = "SSE-KMS key of the ${var.bucket_name} data lake"
+  enable_key_rotation     = true
+  rotation_period_in_days = var.kms_key.rotation_period_in_days
+  deletion_window_in_days = var.kms_key.deletion_window_in_days
+  policy = templatefile("${local.policies_dir}/iam/data-key-policy.json.tftpl", {
+    account_id = data.aws_caller_identity.current.account_id
+    partition  = data.aws_partition.current.partition
+    region     = data.aws_region.current.name
+  })
+  tags = var.tags
+}
+
+resource "aws_kms_alias" "data" {
+  name          = "alias/${var.bucket_name}"
+  target_key_id = aws_kms_key.data.key_id
+}
+
+# --- Access-log bucket ---------------------------------------------------------------------
+
+resource "aws_s3_bucket" "logs" {
+  # checkov:skip=CKV_AWS_18:This is the access-log target; logging it into itself would loop and logging it elsewhere needs yet another bucket. Who reads logs is recorded by CloudTrail.
+  # checkov:skip=CKV_AWS_144:Logs stay in the region of the data they describe (data residency); durability comes from S3's multi-AZ storage and versioning.
+  # checkov:skip=CKV_AWS_145:S3 server access logging delivers only to buckets whose default encryption is SSE-S3 (AES256); SSE-KMS would silently drop the logs.
+  bucket        = local.log_bucket_name
+  force_destroy = false
+  tags          = var.tags
+}
+
+resource "aws_s3_bucket_ownership_controls" "logs" {
+  bucket = aws_s3_bucket.logs.id
+  rule {
+    object_ownership = "BucketOwnerEnforced"
+  }
+}
+
+resource "aws_s3_bucket_public_access_block" "logs" {
+  bucket                  = aws_s3_bucket.logs.id
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+resource "aws_s3_bucket_versioning" "logs" {
+  bucket = aws_s3_bucket.logs.id
+  versioning_configuration {
+    status = "Enabled"
+  }
+}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "logs" {
+  bucket = aws_s3_bucket.logs.id
+  rule {
+    apply_server_side_encryption_by_default {
+      sse_algorithm = "AES256"
+    }
+  }
+}
+
+resource "aws_s3_bucket_lifecycle_configuration" "logs" {
+  bucket = aws_s3_bucket.logs.id
+
+  rule {
+    id     = "expire-access-logs"
+    status = "Enabled"
+    filter {}
+    expiration {
+      days = var.retention.access_log_expiration_days
+    }
+    noncurrent_version_expiration {
+      noncurrent_days = var.retention.noncurrent_version_expiration_days
+    }
+    abort_incomplete_multipart_upload {
+      days_after_initiation = var.retention.abort_incomplete_upload_days
+    }
+  }
+
+  depends_on = [aws_s3_bucket_versioning.logs]
+}
+
+resource "aws_s3_bucket_notification" "logs" {
+  bucket      = aws_s3_bucket.logs.id
+  eventbridge = true
+}
+
+resource "aws_s3_bucket_policy" "logs" {
+  bucket = aws_s3_bucket.logs.id
+  policy = templatefile("${local.policies_dir}/s3/log-bucket-policy.json.tftpl", {
+    bucket_arn = aws_s3_bucket.logs.arn
+    account_id = data.aws_caller_identity.current.account_id
+    # Bucket ARNs are known before the buckets exist, so this does not depend on them.
+    source_bucket_arns_json = jsonencode(concat(
+      ["arn:${data.aws_partition.current.partition}:s3:::${var.bucket_name}"],
+      local.separate_audit_bucket ? ["arn:${data.aws_partition.current.partition}:s3:::${local.audit_bucket_name}"] : [],
+    ))
+  })
+
+  depends_on = [aws_s3_bucket_public_access_block.logs]
+}
+
+# --- Data bucket ---------------------------------------------------------------------------
+
+resource "aws_s3_bucket" "data" {
+  # checkov:skip=CKV_AWS_144:Personal data stays in one region (data residency, GDPR art. 44); a replica would double the copies to minimize, expire and shred. Durability comes from S3's multi-AZ storage and versioning.
+  bucket        = var.bucket_name
+  force_destroy = false
+  tags          = var.tags
+}
+
+resource "aws_s3_bucket_ownership_controls" "data" {
+  bucket = aws_s3_bucket.data.id
+  rule {
+    object_ownership = "BucketOwnerEnforced"
+  }
+}
+
+resource "aws_s3_bucket_public_access_block" "data" {
+  bucket                  = aws_s3_bucket.data.id
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+resource "aws_s3_bucket_versioning" "data" {
+  bucket = aws_s3_bucket.data.id
+  versioning_configuration {
+    status = "Enabled"
+  }
+}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "data" {
+  bucket = aws_s3_bucket.data.id
+  rule {
+    apply_server_side_encryption_by_default {
+      sse_algorithm     = "aws:kms"
+      kms_master_key_id = aws_kms_key.data.arn
+    }
+    # One KMS request per bucket key period instead of one per object: cheaper and fewer throttles.
+    bucket_key_enabled = true
+  }
+}
+
+resource "aws_s3_bucket_logging" "data" {
+  bucket        = aws_s3_bucket.data.id
+  target_bucket = aws_s3_bucket.logs.id
+  target_prefix = "${var.bucket_name}/"
+  target_object_key_format {
+    partitioned_prefix {
+      partition_date_source = "EventTime"
+    }
+  }
+}
+
+resource "aws_s3_bucket_lifecycle_configuration" "data" {
+  bucket = aws_s3_bucket.data.id
+
+  rule {
+    id     = "expire-raw-data"
+    status = "Enabled"
+    filter {
+      prefix = "raw/"
+    }
+    expiration {
+      days = var.retention.raw_expiration_days
+    }
+  }
+
+  rule {
+    # Versioning keeps an overwritten or expired object as a noncurrent version: without this
+    # rule raw data would outlive its retention period in the version history.
+    id     = "expire-noncurrent-versions"
+    status = "Enabled"
+    filter {}
+    noncurrent_version_expiration {
+      noncurrent_days = var.retention.noncurrent_version_expiration_days
+    }
+    abort_incomplete_multipart_upload {
+      days_after_initiation = var.retention.abort_incomplete_upload_days
+    }
+  }
+
+  rule {
+    id     = "remove-expired-delete-markers"
+    status = "Enabled"
+    filter {}
+    expiration {
+      expired_object_delete_marker = true
+    }
+  }
+
+  depends_on = [aws_s3_bucket_versioning.data]
+}
+
+resource "aws_s3_bucket_notification" "data" {
+  bucket      = aws_s3_bucket.data.id
+  eventbridge = true
+}
+
+resource "aws_s3_bucket_policy" "data" {
+  bucket = aws_s3_bucket.data.id
+  policy = templatefile("${local.policies_dir}/s3/data-bucket-policy.json.tftpl", {
+    bucket_arn  = aws_s3_bucket.data.arn
+    kms_key_arn = aws_kms_key.data.arn
+  })
+
+  depends_on = [aws_s3_bucket_public_access_block.data]
+}
+
+# --- Audit bucket (object lock) ------------------------------------------------------------
+
+resource "aws_s3_bucket" "audit" {
+  # checkov:skip=CKV_AWS_144:Audit records stay in the region of the data they describe (data residency); object lock and versioning protect them in place.
+  count               = local.separate_audit_bucket ? 1 : 0
+  bucket              = local.audit_bucket_name
+  force_destroy       = false
+  object_lock_enabled = true
+  tags                = var.tags
+}
+
+resource "aws_s3_bucket_object_lock_configuration" "audit" {
+  count  = local.separate_audit_bucket ? 1 : 0
+  bucket = aws_s3_bucket.audit[0].id
+  rule {
+    default_retention {
+      mode = var.audit_object_lock.mode
+      days = var.audit_object_lock.retention_days
+    }
+  }
+
+  depends_on = [aws_s3_bucket_versioning.audit]
+}
+
+resource "aws_s3_bucket_ownership_controls" "audit" {
+  count  = local.separate_audit_bucket ? 1 : 0
+  bucket = aws_s3_bucket.audit[0].id
+  rule {
+    object_ownership = "BucketOwnerEnforced"
+  }
+}
+
+resource "aws_s3_bucket_public_access_block" "audit" {
+  count                   = local.separate_audit_bucket ? 1 : 0
+  bucket                  = aws_s3_bucket.audit[0].id
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+resource "aws_s3_bucket_versioning" "audit" {
+  count  = local.separate_audit_bucket ? 1 : 0
+  bucket = aws_s3_bucket.audit[0].id
+  versioning_configuration {
+    status = "Enabled"
+  }
+}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "audit" {
+  count  = local.separate_audit_bucket ? 1 : 0
+  bucket = aws_s3_bucket.audit[0].id
+  rule {
+    apply_server_side_encryption_by_default {
+      sse_algorithm     = "aws:kms"
+      kms_master_key_id = aws_kms_key.data.arn
+    }
+    bucket_key_enabled = true
+  }
+}
+
+resource "aws_s3_bucket_logging" "audit" {
+  count         = local.separate_audit_bucket ? 1 : 0
+  bucket        = aws_s3_bucket.audit[0].id
+  target_bucket = aws_s3_bucket.logs.id
+  target_prefix = "${local.audit_bucket_name}/"
+  target_object_key_format {
+    partitioned_prefix {
+      partition_date_source = "EventTime"
+    }
+  }
+}
+
+resource "aws_s3_bucket_lifecycle_configuration" "audit" {
+  count  = local.separate_audit_bucket ? 1 : 0
+  bucket = aws_s3_bucket.audit[0].id
+
+  rule {
+    # Object lock already refuses early deletion; this only cleans up what the lock has released.
+    id     = "expire-noncurrent-versions"
+    status = "Enabled"
+    filter {}
+    noncurrent_version_expiration {
+      noncurrent_days = var.retention.noncurrent_version_expiration_days
+    }
+    abort_incomplete_multipart_upload {
+      days_after_initiation = var.retention.abort_incomplete_upload_days
+    }
+  }
+
+  depends_on = [aws_s3_bucket_versioning.audit]
+}
+
+resource "aws_s3_bucket_notification" "audit" {
+  count       = local.separate_audit_bucket ? 1 : 0
+  bucket      = aws_s3_bucket.audit[0].id
+  eventbridge = true
+}
+
+resource "aws_s3_bucket_policy" "audit" {
+  count  = local.separate_audit_bucket ? 1 : 0
+  bucket = aws_s3_bucket.audit[0].id
+  policy = templatefile("${local.policies_dir}/s3/data-bucket-policy.json.tftpl", {
+    bucket_arn  = aws_s3_bucket.audit[0].arn
+    kms_key_arn = aws_kms_key.data.arn
+  })
+
+  depends_on = [aws_s3_bucket_public_access_block.audit]
+}

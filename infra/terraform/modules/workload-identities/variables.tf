@@ -1,0 +1,110 @@
+variable "name_prefix" {
+  description = "Prefix of the IAM role names: one role <name_prefix>-<workload> per workload."
+  type        = string
+
+  validation {
+    # IAM role names are at most 64 characters; workload keys are at most 16.
+    condition     = can(regex("^[a-zA-Z][a-zA-Z0-9-]{0,46}$", var.name_prefix))
+    error_message = "name_prefix must start with a letter and hold 1-47 letters, digits or hyphens."
+  }
+}
+
+variable "identity_provider" {
+  description = "How pods obtain their role on the existing EKS cluster: type \"irsa\" (IAM roles for service accounts; needs the cluster's OIDC provider ARN and issuer URL) or \"pod_identity\" (EKS Pod Identity; needs the cluster name and the eks-pod-identity-agent add-on)."
+  type = object({
+    type              = string
+    cluster_name      = optional(string)
+    oidc_provider_arn = optional(string)
+    oidc_provider_url = optional(string)
+  })
+
+  validation {
+    condition     = contains(["irsa", "pod_identity"], var.identity_provider.type)
+    error_message = "identity_provider.type must be \"irsa\" or \"pod_identity\"."
+  }
+  validation {
+    condition = var.identity_provider.type != "irsa" || (
+      can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:oidc-provider/.+$", var.identity_provider.oidc_provider_arn)) &&
+      can(regex("^https://[^*\\s]+$", var.identity_provider.oidc_provider_url))
+    )
+    error_message = "With type \"irsa\", identity_provider.oidc_provider_arn must be an IAM OIDC provider ARN and oidc_provider_url the cluster's https:// issuer URL."
+  }
+  validation {
+    condition     = var.identity_provider.type != "pod_identity" || can(regex("^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$", var.identity_provider.cluster_name))
+    error_message = "With type \"pod_identity\", identity_provider.cluster_name must be the EKS cluster's name."
+  }
+}
+
+variable "workloads" {
+  description = "One IAM role per workload identity, keyed by workload: the single namespace and service account allowed to assume it, and the permissions policy it gets (policies/iam/<policy>.json.tftpl)."
+  type = map(object({
+    namespace       = string
+    service_account = string
+    policy          = string
+  }))
+
+  validation {
+    condition     = length(var.workloads) > 0 && alltrue([for key, _ in var.workloads : can(regex("^[a-z][a-z0-9-]{0,15}$", key))])
+    error_message = "workloads must not be empty and its keys must be 1-16 lowercase letters, digits or hyphens."
+  }
+  validation {
+    # DNS-1123 names: in particular never "*" or a pattern, which would bind many accounts.
+    condition     = alltrue([for workload in var.workloads : can(regex("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$", workload.namespace)) && can(regex("^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$", workload.service_account))])
+    error_message = "Each workload's namespace and service_account must be a single Kubernetes name (DNS-1123), never a wildcard."
+  }
+  validation {
+    condition     = alltrue([for workload in var.workloads : contains(["pipeline-runner", "inference", "deployer", "auditor"], workload.policy)])
+    error_message = "Each workload's policy must be one of pipeline-runner, inference, deployer, auditor (files in policies/iam/)."
+  }
+}
+
+variable "data_lake" {
+  description = "The data lake the policies are scoped to: the data bucket, the bucket holding audit/ (the same bucket when object lock is off) and the SSE-KMS key."
+  type = object({
+    bucket_arn       = string
+    audit_bucket_arn = string
+    kms_key_arn      = string
+  })
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]+$", var.data_lake.bucket_arn)) && can(regex("^arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]+$", var.data_lake.audit_bucket_arn))
+    error_message = "data_lake.bucket_arn and data_lake.audit_bucket_arn must be S3 bucket ARNs (no object path, no wildcard)."
+  }
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[0-9a-f-]+$", var.data_lake.kms_key_arn))
+    error_message = "data_lake.kms_key_arn must be a KMS key ARN (not an alias)."
+  }
+}
+
+variable "permissions_boundary_arn" {
+  description = "ARN of an IAM permissions boundary to attach to every role, when the account requires one; null for none."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.permissions_boundary_arn == null || can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:policy/.+$", var.permissions_boundary_arn))
+    error_message = "permissions_boundary_arn must be null or an IAM policy ARN."
+  }
+}
+
+variable "max_session_duration_seconds" {
+  description = "Longest session a role grants, in seconds. The SDKs refresh web-identity and Pod Identity credentials on their own, so the IAM minimum of one hour is enough."
+  type        = number
+  default     = 3600
+
+  validation {
+    condition     = var.max_session_duration_seconds >= 3600 && var.max_session_duration_seconds <= 14400
+    error_message = "max_session_duration_seconds must be between 3600 and 14400."
+  }
+}
+
+variable "tags" {
+  description = "Tags added to every resource of the module."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for key, value in var.tags : length(key) > 0 && length(key) <= 128 && length(value) <= 256])
+    error_message = "tags keys must be 1-128 characters and values at most 256 characters."
+  }
+}

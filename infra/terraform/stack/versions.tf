@@ -1,0 +1,14 @@
+terraform {
+  required_version = ">= 1.6, < 2.0"
+
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = "~> 5.60"
+    }
+    vault = {
+      source  = "hashicorp/vault"
+      version = "~> 4.4"
+    }
+  }
+}

@@ -1,0 +1,230 @@
+"""The Vault policies in policies/vault and the Kubernetes auth roles Terraform binds them to.
+
+Offline: each policy against its allowed/denied examples (<policy>.cases.yaml) with Vault's
+path-matching rules, and the roles of infra/terraform/modules/vault read from the HCL. The same
+examples run against a real OpenBao in tests/integration/test_vault_policy_matrix.py.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import hcl2
+import pytest
+import yaml
+
+from pipelines.platform import VAULT_ENV
+from secure_mlops.config import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+VAULT_POLICIES = ROOT / "policies" / "vault"
+TERRAFORM = ROOT / "infra" / "terraform"
+POLICY_NAMES = sorted(p.name.removesuffix(".hcl") for p in VAULT_POLICIES.glob("*.hcl"))
+# Policies bound to Kubernetes auth roles (workloads); the others are for people.
+WORKLOAD_POLICIES = ("secure-mlops-pipeline", "secure-mlops-inference", "secure-mlops-deployer", "secure-mlops-auditor")
+ONE_HOUR = 3600
+
+
+def unquote(value: str) -> str:
+    """python-hcl2 keeps the quotes of string literals."""
+    return value[1:-1] if len(value) >= 2 and value[0] == value[-1] == '"' else value
+
+
+def load_rules(name: str) -> dict[str, dict[str, Any]]:
+    """path -> its block (capabilities, parameter constraints), quotes removed."""
+    document = hcl2.load((VAULT_POLICIES / f"{name}.hcl").open(encoding="utf-8"))
+    rules: dict[str, dict[str, Any]] = {}
+    for block in document.get("path", []):
+        for path, body in ((k, v) for k, v in block.items() if not k.startswith("__")):
+            assert unquote(path) not in rules, f"{name}: path {path} appears twice"
+            rules[unquote(path)] = body
+    return rules
+
+
+def capabilities_of(rules: dict[str, dict[str, Any]], path: str) -> set[str]:
+    return {unquote(c) for c in rules[path]["capabilities"]}
+
+
+def load_cases(name: str) -> dict[str, list[dict[str, str]]]:
+    return yaml.safe_load((VAULT_POLICIES / f"{name}.cases.yaml").read_text(encoding="utf-8"))
+
+
+# --- Vault's path matching, as documented for ACL policies ------------------------------------
+# `+` matches exactly one path segment; `*` is a glob only as the last character; when several
+# rules match, the most specific wins (later first wildcard, no trailing glob, fewer `+`,
+# longer, then lexicographically greater).
+
+
+def _pattern(rule: str) -> re.Pattern[str]:
+    glob = rule.endswith("*")
+    body = rule[:-1] if glob else rule
+    segments = ("[^/]+" if segment == "+" else re.escape(segment) for segment in body.split("/"))
+    return re.compile("/".join(segments) + (".*" if glob else "") + r"\Z")
+
+
+def _specificity(rule: str) -> tuple[int, bool, int, int, str]:
+    wildcards = [i for i, char in enumerate(rule) if char in "+*"]
+    return (wildcards[0] if wildcards else len(rule), not rule.endswith("*"), -rule.count("+"), len(rule), rule)
+
+
+def granted(rules: dict[str, dict[str, Any]], path: str) -> set[str]:
+    matching = [rule for rule in rules if _pattern(rule).match(path)]
+    if not matching:
+        return set()
+    capabilities = capabilities_of(rules, max(matching, key=_specificity))
+    return set() if "deny" in capabilities else capabilities
+
+
+def test_every_policy_has_examples_and_every_example_file_a_policy() -> None:
+    cases = sorted(p.name.removesuffix(".cases.yaml") for p in VAULT_POLICIES.glob("*.cases.yaml"))
+    assert cases == POLICY_NAMES
+    assert set(WORKLOAD_POLICIES) <= set(POLICY_NAMES)
+
+
+@pytest.mark.parametrize("name", POLICY_NAMES)
+def test_globs_appear_only_where_vault_honours_them(name: str) -> None:
+    # A `*` anywhere but at the end is a literal star: the rule silently matches nothing.
+    for path in load_rules(name):
+        assert "*" not in path[:-1], f"{name}: '*' inside {path} is not a glob"
+        assert all(segment == "+" or "+" not in segment for segment in path.split("/")), path
+
+
+@pytest.mark.parametrize("name", POLICY_NAMES)
+def test_policies_touch_transit_only_and_never_with_sudo(name: str) -> None:
+    for path, body in load_rules(name).items():
+        assert path.startswith("transit/"), f"{name} grants {path}"
+        assert not {"sudo", "root"} & {unquote(c) for c in body["capabilities"]}, path
+
+
+@pytest.mark.parametrize("name", WORKLOAD_POLICIES)
+def test_workload_policies_cannot_manage_export_or_back_up_keys(name: str) -> None:
+    for path, body in load_rules(name).items():
+        assert not re.match(r"transit/(export|backup|restore|keys/[^/]+/(rotate|config|trim))", path), path
+        assert capabilities_of(load_rules(name), path) <= {"read", "update"}, path
+        assert not path.endswith("*"), f"{name}: workloads get exact paths only, not {path}"
+
+
+@pytest.mark.parametrize("name", ["secure-mlops-operator"])
+def test_operator_cannot_make_keys_exportable_backed_up_or_deletable(name: str) -> None:
+    for path, body in load_rules(name).items():
+        if path.endswith("/config"):
+            denied = {unquote(key) for key in body["denied_parameters"]}
+            assert denied == {"exportable", "allow_plaintext_backup", "deletion_allowed"}, path
+
+
+def _matrix() -> list[Any]:
+    params = []
+    for name in POLICY_NAMES:
+        cases = load_cases(name)
+        for expected, key in ((True, "allowed"), (False, "denied")):
+            params += [
+                pytest.param(name, case, expected, id=f"{name}-{key}-{case['capability']}-{case['path']}")
+                for case in cases[key]
+            ]
+    return params
+
+
+@pytest.mark.parametrize(("name", "case", "expected"), _matrix())
+def test_vault_policy_matrix(name: str, case: dict[str, str], expected: bool) -> None:
+    assert (case["capability"] in granted(load_rules(name), case["path"])) is expected
+
+
+def test_path_matching_follows_vault_rules() -> None:
+    """The matcher above is itself a test instrument: check it on Vault's documented cases."""
+    rules = {
+        "secret/*": {"capabilities": ['"read"']},
+        "secret/+/config": {"capabilities": ['"update"']},
+        "secret/a/config": {"capabilities": ['"deny"']},
+        "transit/keys/x-*/rotate": {"capabilities": ['"update"']},
+    }
+    assert granted(rules, "secret/anything/deeper") == {"read"}
+    assert granted(rules, "secret/b/config") == {"update"}
+    assert granted(rules, "secret/a/config") == set()
+    # The mid-path star is literal: the operator policy once relied on it and granted nothing.
+    assert granted(rules, "transit/keys/x-data/rotate") == set()
+
+
+# --- The Kubernetes auth roles of the vault module ------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def vault_module() -> dict[str, Any]:
+    return hcl2.load((TERRAFORM / "modules" / "vault" / "main.tf").open(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def stack_workloads() -> dict[str, dict[str, Any]]:
+    stack = hcl2.load((TERRAFORM / "stack" / "main.tf").open(encoding="utf-8"))
+    (workloads,) = [block["workloads"] for block in stack["locals"] if "workloads" in block]
+    return workloads
+
+
+def _resource(module: dict[str, Any], kind: str, name: str) -> dict[str, Any]:
+    for block in module["resource"]:
+        if f'"{kind}"' in block and f'"{name}"' in block[f'"{kind}"']:
+            return block[f'"{kind}"'][f'"{name}"']
+    raise AssertionError(f"no {kind}.{name}")
+
+
+def test_each_role_binds_exactly_one_service_account_in_one_namespace(vault_module: dict[str, Any]) -> None:
+    role = _resource(vault_module, "vault_kubernetes_auth_backend_role", "this")
+    assert role["bound_service_account_names"] == ["${each.value.service_account}"]
+    assert role["bound_service_account_namespaces"] == ["${each.value.namespace}"]
+    assert role["token_policies"] == ["${vault_policy.roles[each.key].name}"]
+    assert role["audience"] == "${var.kubernetes_auth.audience}"
+    assert unquote(role["alias_name_source"]) == "serviceaccount_uid"
+
+
+def test_stack_workloads_name_single_accounts_and_short_tokens(stack_workloads: dict[str, dict[str, Any]]) -> None:
+    assert set(stack_workloads) == {"pipeline", "inference", "deployer", "auditor"}
+    for key, workload in stack_workloads.items():
+        account = unquote(workload["service_account"])
+        assert re.fullmatch(r"[a-z0-9]([a-z0-9.-]*[a-z0-9])?", account), key
+        assert "*" not in workload["namespace"], key
+        assert int(workload["token_ttl_seconds"]) <= ONE_HOUR, key
+        assert unquote(workload["vault_role"]) in WORKLOAD_POLICIES, key
+
+
+def test_token_lifetimes_are_capped_at_one_hour(vault_module: dict[str, Any]) -> None:
+    stack = (TERRAFORM / "stack" / "main.tf").read_text(encoding="utf-8")
+    assert re.search(r"token_max_ttl_seconds\s*=\s*3600\b", stack)
+    backend = _resource(vault_module, "vault_auth_backend", "kubernetes")
+    assert unquote(backend["tune"][0]["max_lease_ttl"]) == "1h"
+    variables = hcl2.load((TERRAFORM / "modules" / "vault" / "variables.tf").open(encoding="utf-8"))
+    (roles,) = [v['"roles"'] for v in variables["variable"] if '"roles"' in v]
+    assert any("role.token_max_ttl_seconds <= 3600" in rule["condition"] for rule in roles["validation"])
+
+
+def test_every_workload_has_a_vault_role_with_its_policy_file(stack_workloads: dict[str, dict[str, Any]]) -> None:
+    roles = {unquote(w["vault_role"]) for w in stack_workloads.values()}
+    assert roles == set(WORKLOAD_POLICIES)
+    assert all((VAULT_POLICIES / f"{role}.hcl").is_file() for role in roles)
+
+
+def test_pipeline_pods_log_in_with_the_role_terraform_creates(stack_workloads: dict[str, dict[str, Any]]) -> None:
+    runner = stack_workloads["pipeline"]
+    assert VAULT_ENV["SECURE_MLOPS_VAULT_KUBERNETES_ROLE"] == unquote(runner["vault_role"])
+    assert unquote(runner["service_account"]) == "secure-mlops-pipeline"
+
+
+def test_transit_mount_and_key_names_match_the_application(vault_module: dict[str, Any]) -> None:
+    settings = Settings.model_construct()
+    expected = {
+        "data": (settings.data_key_name, "aes256-gcm96"),
+        "pseudonym": (settings.pseudonym_key_name, "hmac"),
+        "signing": (settings.signing_key_name, "ed25519"),
+    }
+    for resource, (name, key_type) in expected.items():
+        key = _resource(vault_module, "vault_transit_secret_backend_key", resource)
+        assert (unquote(key["name"]), unquote(key["type"])) == (name, key_type)
+        assert key["exportable"] is False and key["allow_plaintext_backup"] is False
+        assert key["deletion_allowed"] is False
+    main = (TERRAFORM / "modules" / "vault" / "main.tf").read_text(encoding="utf-8")
+    assert f'transit_mount = "{Settings.model_fields["transit_mount"].default}"' in main
+
+
+def test_data_key_rotates_automatically(vault_module: dict[str, Any]) -> None:
+    key = _resource(vault_module, "vault_transit_secret_backend_key", "data")
+    assert key["auto_rotate_period"] == "${var.transit.data_key_rotation_period_seconds}"
