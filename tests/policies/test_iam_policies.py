@@ -5,11 +5,10 @@ templatefile() renders them: least privilege (no `*` action, prefix-scoped resou
 from __future__ import annotations
 
 import fnmatch
-import importlib.resources
 import json
 import re
-import sys
 import types
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -229,18 +228,10 @@ def test_key_policy_delegates_data_key_use_to_iam_only_through_s3() -> None:
 
 @pytest.fixture(scope="module")
 def parliament_module() -> types.ModuleType:
-    # parliament 1.6.4 imports pkg_resources, which setuptools >= 81 no longer ships. Give it the
-    # one function it calls (resource_filename) when the real module is missing.
-    if "pkg_resources" not in sys.modules:
-        try:
-            import pkg_resources  # noqa: F401
-        except ModuleNotFoundError:
-            shim = types.ModuleType("pkg_resources")
-            shim.resource_filename = (  # type: ignore[attr-defined]
-                lambda package, name: str(importlib.resources.files(package) / name)
-            )
-            sys.modules["pkg_resources"] = shim
-    import parliament
+    # parliament imports pkg_resources (hence setuptools<81 in the lock) and warns about it.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        import parliament
 
     # What `parliament --include-community-auditors` does before analysing.
     parliament.override_config(Path(parliament.__file__).parent / "community_auditors" / "config_override.yaml")
