@@ -3,6 +3,11 @@
 Server-side apply creates or updates each object and records `secure-mlops` as the manager of
 the fields it sets, so a re-deploy updates in place. Conflicts are forced: the rendered release
 is the source of truth, and a field someone changed by hand is taken back.
+
+A release applies only the objects a model version changes (RELEASE_KINDS): the deployer's Role
+may patch the named Deployment, Service and ConfigMap and nothing else (k8s/base/access). The
+namespace, service accounts and network policies come from the platform's one-time
+`kubectl apply -k k8s/overlays/<env>`.
 """
 
 from __future__ import annotations
@@ -13,19 +18,22 @@ from typing import Any
 
 import yaml
 
-from secure_mlops.errors import ClusterError
-from secure_mlops.errors import ConfigError, InputError
+from secure_mlops.errors import ClusterError, ConfigError, InputError
 
 FIELD_MANAGER = "secure-mlops"
+RELEASE_KINDS = frozenset({"Deployment", "Service", "ConfigMap"})
 
 
-def apply_manifests(manifests: Path, *, dynamic_client: Any | None = None) -> list[str]:
-    """Apply every object of `manifests` in file order; return ``kind/namespace/name`` of each.
+def apply_manifests(
+    manifests: Path, *, dynamic_client: Any | None = None, kinds: frozenset[str] = RELEASE_KINDS
+) -> list[str]:
+    """Apply the objects of `manifests` whose kind is in `kinds`, in file order; return
+    ``kind/namespace/name`` of each.
 
     `dynamic_client` is a `kubernetes.dynamic.DynamicClient`; by default one is built from the
     pod's service account (in a cluster) or the kubeconfig.
     """
-    documents = _documents(manifests)
+    documents = [d for d in _documents(manifests) if d["kind"] in kinds]
     from kubernetes.client.exceptions import ApiException
     from kubernetes.dynamic.exceptions import ResourceNotFoundError
     from urllib3.exceptions import HTTPError

@@ -92,17 +92,15 @@ class _FakeDynamicClient:
         self.applied.append((resource, namespace, field_manager, force_conflicts))
 
 
-def test_apply_sends_every_object_in_order_with_server_side_apply(
+def test_a_release_applies_only_what_the_deployer_may_patch_in_order_with_server_side_apply(
         tmp_path, signed_path, signer, model_file, bento_dir):
     manifests = _deploy(signed_path, signer, model_file, bento_dir, tmp_path / "out").manifests
     client = _FakeDynamicClient()
 
     applied = apply_manifests(manifests, dynamic_client=client)
 
-    assert applied[0] == "Namespace/-/secure-mlops"
-    assert [a[0] for a in client.applied] == [
-        "v1/Namespace", "v1/ServiceAccount", "v1/Service", "apps/v1/Deployment",
-        "networking.k8s.io/v1/NetworkPolicy"]
+    assert applied[0] == "Service/secure-mlops/inference"
+    assert [a[0] for a in client.applied] == ["v1/Service", "apps/v1/Deployment"]
     assert {(a[2], a[3]) for a in client.applied} == {("secure-mlops", True)}
 
 
@@ -110,5 +108,5 @@ def test_a_refusal_from_the_cluster_is_a_cluster_error(
         tmp_path, signed_path, signer, model_file, bento_dir):
     manifests = _deploy(signed_path, signer, model_file, bento_dir, tmp_path / "out").manifests
 
-    with pytest.raises(ClusterError, match="refused to apply Namespace/-/secure-mlops: 403 Forbidden"):
+    with pytest.raises(ClusterError, match="refused to apply Service/secure-mlops/inference: 403 Forbidden"):
         apply_manifests(manifests, dynamic_client=_FakeDynamicClient(refuse=True))
