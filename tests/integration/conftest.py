@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import pytest
 
 from secure_mlops.config import Settings
 from secure_mlops.vault import ensure_transit_keys
+from tests.support.cli import clean_env
 from tests.support.servers import Server, VaultServer, start_dev_vault, start_moto
 
 
@@ -47,13 +47,11 @@ def vault_root(vault_server: VaultServer) -> hvac.Client:
 @pytest.fixture()
 def cli_env(vault_server: VaultServer, vault_settings: Settings, tmp_path: Path) -> dict[str, str]:
     """Environment for running the `secure-mlops` command against the test Vault (keys made)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("VAULT_", "SECURE_MLOPS_"))}
-    env.update(
+    return clean_env(
         VAULT_ADDR=vault_server.url,
         VAULT_TOKEN=vault_server.token,
         SECURE_MLOPS_STATE_DIR=str(tmp_path / "state"),
     )
-    return env
 
 
 @pytest.fixture(scope="session")

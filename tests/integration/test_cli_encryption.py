@@ -11,14 +11,14 @@ import hvac
 import pytest
 
 from secure_mlops.config import Settings
+from tests.support.cli import ROOT, run_cli
 
 pytestmark = pytest.mark.integration
-CLI = str(Path(sys.executable).parent / "secure-mlops")
-POLICIES = Path(__file__).resolve().parents[2] / "policies" / "vault"
+POLICIES = ROOT / "policies" / "vault"
 
 
 def run(env: dict[str, str], *args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([CLI, *map(str, args)], env=env, capture_output=True, text=True, timeout=120)
+    return run_cli(*args, env=env)
 
 
 @pytest.fixture()

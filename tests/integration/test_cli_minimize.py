@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import hvac
@@ -16,17 +15,15 @@ from secure_mlops.demo_data import generate_patients, write_patients_csv
 from secure_mlops.errors import VaultError
 from secure_mlops.privacy import load_contract, minimize_file
 from secure_mlops.vault import TransitHmacService, connect, ensure_transit_keys
+from tests.support.cli import CONTRACT, run_cli
 from tests.support.servers import start_dev_vault
 
 pytestmark = pytest.mark.integration
-CLI = str(Path(sys.executable).parent / "secure-mlops")
-ROOT = Path(__file__).resolve().parents[2]
-CONTRACT = ROOT / "policies" / "data" / "patients.contract.yaml"
 IDENTIFIERS = ("patient_id", "full_name", "email", "ssn", "phone", "address", "referral_note")
 
 
 def run(env: dict[str, str], *args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([CLI, *map(str, args)], env=env, capture_output=True, text=True, timeout=120)
+    return run_cli(*args, env=env)
 
 
 @pytest.fixture(scope="module")

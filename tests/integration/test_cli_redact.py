@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import subprocess
-import sys
-from pathlib import Path
 
-CLI = str(Path(sys.executable).parent / "secure-mlops")
-CONTRACT = Path(__file__).resolve().parents[2] / "policies" / "data" / "patients.contract.yaml"
+from tests.support.cli import CONTRACT, run_cli
 
 
 def redact(text: bytes, *args: str) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run([CLI, "redact", *args], input=text, capture_output=True, timeout=60)
+    return run_cli("redact", *args, stdin=text, timeout=60)
 
 
 def test_redact_filters_a_log_stream_line_by_line() -> None:

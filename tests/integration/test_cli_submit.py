@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
+from tests.support.cli import run_cli
 from tests.support.servers import free_port
 
-CLI = str(Path(sys.executable).parent / "secure-mlops")
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def submit(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([CLI, "submit", *args], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    return run_cli("submit", *args)
 
 
 def test_unreachable_host_is_a_one_line_pipeline_error() -> None:

@@ -3,31 +3,30 @@
 from __future__ import annotations
 
 import json
-import os
 import stat
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from secure_mlops.config import Settings
 from secure_mlops.vault import DevVault, TransitKeyService, connect
+from tests.support.cli import clean_env, run_cli
 from tests.support.servers import free_port
 
 pytestmark = pytest.mark.integration
-CLI = str(Path(sys.executable).parent / "secure-mlops")
 
 
 def _cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([CLI, *args], env=env, capture_output=True, text=True, timeout=180)
+    return run_cli(*args, env=env, timeout=180)
 
 
 @pytest.fixture(scope="module")
 def dev_env(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("VAULT_", "SECURE_MLOPS_"))}
-    env["SECURE_MLOPS_STATE_DIR"] = str(tmp_path_factory.mktemp("dev-state"))
-    env["SECURE_MLOPS_DEV_VAULT_PORT"] = str(free_port(pair=True))
+    env = clean_env(
+        SECURE_MLOPS_STATE_DIR=str(tmp_path_factory.mktemp("dev-state")),
+        SECURE_MLOPS_DEV_VAULT_PORT=str(free_port(pair=True)),
+    )
     yield env
     _cli("dev", "down", env=env)
 

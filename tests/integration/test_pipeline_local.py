@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -13,15 +12,14 @@ import pytest
 import yaml
 
 from secure_mlops.demo_data import generate_patients, write_patients_csv
+from tests.support.cli import clean_env, run_cli
 
 pytestmark = pytest.mark.integration
-CLI = str(Path(sys.executable).parent / "secure-mlops")
-ROOT = Path(__file__).resolve().parents[2]
 IDENTIFIERS = ("patient_id", "full_name", "email", "ssn", "phone", "address")
 
 
 def run_pipeline(env: dict[str, str], *args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([CLI, "run", *map(str, args)], env=env, capture_output=True, text=True, timeout=600, cwd=ROOT)
+    return run_cli("run", *args, env=env, timeout=600)
 
 
 def shards(folder: Path, seeds: tuple[int, ...] = (21, 22), rows: int = 569) -> Path:
@@ -38,10 +36,7 @@ def state(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def good_run(vault_server, vault_settings, state: Path):  # noqa: ANN001, ANN201
-    import os
-
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("VAULT_", "SECURE_MLOPS_"))}
-    env.update(VAULT_ADDR=vault_server.url, VAULT_TOKEN=vault_server.token, SECURE_MLOPS_STATE_DIR=str(state))
+    env = clean_env(VAULT_ADDR=vault_server.url, VAULT_TOKEN=vault_server.token, SECURE_MLOPS_STATE_DIR=str(state))
     data = shards(state / "raw")
     result = run_pipeline(env, "--data", data)
     assert result.returncode == 0, result.stdout + result.stderr
