@@ -46,20 +46,20 @@ class TransitKeyService:
         return DataKey(_b64(data["plaintext"])), WrappedKey(self._key_name, data["ciphertext"])
 
     def unwrap_data_key(self, wrapped: WrappedKey) -> DataKey:
-        try:
-            with self._errors("unwrap a data key"):
+        with self._errors("unwrap a data key"):
+            try:
                 data = self._client.secrets.transit.decrypt_data(
                     wrapped.key_name, wrapped.ciphertext, mount_point=self._mount
                 )["data"]
-        except VaultError as exc:
-            if "too old" in exc.message or "disallowed by policy" in exc.message:
+            except hvac.exceptions.InvalidRequest as exc:
+                if not any("too old" in str(e) or "disallowed by policy" in str(e) for e in exc.errors or []):
+                    raise
                 raise VaultError(
                     f"this data was encrypted under version {wrapped.version} of Transit key "
                     f"'{wrapped.key_name}', which is older than the key's min_decryption_version",
                     hint="an operator must lower min_decryption_version to read it; rewrap files "
                     "(`secure-mlops rewrap`) before raising it",
                 ) from None
-            raise
         return DataKey(_b64(data["plaintext"]))
 
     def rewrap_data_key(self, wrapped: WrappedKey) -> WrappedKey:
