@@ -9,6 +9,10 @@ LOCK := requirements/lock.txt
 TOOLS_VENV := .venv-tools
 TOOLS_STAMP := $(TOOLS_VENV)/.installed
 TOOLS_LOCK := requirements/tools.lock
+# prometheus and promtool (the alert rule tests) from Debian's package, unpacked into the
+# checkout: no system-wide install, no root needed once apt's package lists are there.
+PROMETHEUS := $(TOOLS_VENV)/prometheus
+PROMETHEUS_STAMP := $(PROMETHEUS)/.installed
 # Everything the demo keeps (the local Vault's storage, outputs) stays inside the checkout.
 export SECURE_MLOPS_STATE_DIR ?= $(CURDIR)/.state
 
@@ -31,7 +35,23 @@ $(TOOLS_STAMP): $(TOOLS_LOCK)
 	$(TOOLS_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r $(TOOLS_LOCK)
 	@touch $(TOOLS_STAMP)
 
-tools: $(TOOLS_STAMP) ## Create .venv-tools with checkov and hadolint (hash-checked)
+# Unpacked into a scratch folder first, so a failed download leaves no half-installed tool.
+$(PROMETHEUS_STAMP):
+	@set -euo pipefail; mkdir -p "$(TOOLS_VENV)"; scratch=$$(mktemp -d "$(CURDIR)/$(TOOLS_VENV)/download.XXXXXX"); \
+	trap 'rm -rf "$$scratch"' EXIT; \
+	if ! (cd "$$scratch" && apt-get download -qq prometheus 2>apt.log); then \
+		cat "$$scratch/apt.log" >&2; \
+		echo "error: \`apt-get download prometheus\` failed: the rule tests need promtool and prometheus." >&2; \
+		echo "       Debian's package lists may be missing: run \`apt-get update\` (as root) and retry." >&2; \
+		exit 1; \
+	fi; \
+	dpkg -x "$$scratch"/prometheus_*.deb "$$scratch/root"; \
+	"$$scratch/root/usr/bin/promtool" --version >/dev/null; \
+	rm -rf "$(PROMETHEUS)"; mv "$$scratch/root" "$(PROMETHEUS)"; \
+	touch "$(PROMETHEUS_STAMP)"; \
+	echo "prometheus and promtool unpacked into $(PROMETHEUS)/usr/bin"
+
+tools: $(TOOLS_STAMP) $(PROMETHEUS_STAMP) ## Create .venv-tools: checkov, hadolint (hash-checked), prometheus, promtool
 
 demo: $(STAMP) ## Run the whole pipeline locally on generated demo data (local Vault, kfp.local)
 	$(BIN)/secure-mlops dev up
@@ -40,7 +60,7 @@ demo: $(STAMP) ## Run the whole pipeline locally on generated demo data (local V
 down: $(STAMP) ## Stop the local Vault that `make demo` started (its data stays in .state)
 	$(BIN)/secure-mlops dev down
 
-test: $(STAMP) $(TOOLS_STAMP) ## Run every test (unit, policies, then integration against real servers)
+test: $(STAMP) $(TOOLS_STAMP) $(PROMETHEUS_STAMP) ## Run every test (unit, policies, then integration against real servers)
 	SECURE_MLOPS_TOOLS_BIN=$(CURDIR)/$(TOOLS_VENV)/bin $(BIN)/python -m pytest tests
 
 unit: $(STAMP) ## Run the fast unit tests only

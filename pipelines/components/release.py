@@ -8,10 +8,11 @@ from pipelines.components.image import PIPELINE_IMAGE
 
 @dsl.component(base_image=PIPELINE_IMAGE)
 def package(
-    model: Input[Model], dataset: Input[Dataset], metrics: Input[Metrics], audit: Input[Metrics],
-    contract_path: str, run_id: str, triggered_by: str, bento: Output[Artifact], manifest: Output[Artifact],
+    model: Input[Model], dataset: Input[Dataset], profile: Input[Artifact], metrics: Input[Metrics],
+    audit: Input[Metrics], contract_path: str, run_id: str, triggered_by: str, bento: Output[Artifact], manifest: Output[Artifact],
 ) -> None:
-    """Build the BentoML bento (skops model, no pickle) and sign its provenance manifest in Vault."""
+    """Build the BentoML bento (skops model, no pickle; the contract and training profile the service
+    validates and watches drift with) and sign its provenance manifest in Vault."""
     from pathlib import Path
 
     from secure_mlops.config import get_settings
@@ -20,7 +21,7 @@ def package(
 
     with step_errors("package"):
         packaged = package_step(
-            Path(model.path), Path(contract_path), Path(bento.path), Path(manifest.path),
+            Path(model.path), Path(contract_path), Path(profile.path), Path(bento.path), Path(manifest.path),
             data_digest=dataset.metadata["sha256"], data_key_version=int(dataset.metadata["key_version"]),
             metrics=dict(metrics.metadata), privacy=dict(audit.metadata), run_id=run_id,
             triggered_by=triggered_by, settings=get_settings(),

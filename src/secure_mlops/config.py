@@ -80,6 +80,32 @@ class Settings(BaseSettings):
     )
     s3_sse_kms_key_id: str | None = None
 
+    # The inference service (`secure-mlops serve`, the Kubernetes Deployment). Limits hold per
+    # worker process: a pod with N workers allows N times the rate.
+    serving_token_file: Path | None = Field(
+        None, description="Hashes of the API tokens (JSON, 0600); default <state dir>/serving/tokens.json. "
+        "On a cluster: the mounted Secret's file.",
+    )
+    serving_max_body_bytes: int = Field(64 * 1024, ge=1024, le=16 * MIB,
+                                        description="Largest request body; larger ones get 413.")
+    serving_rate_per_second: float = Field(20.0, gt=0, description="Sustained requests per second per token.")
+    serving_burst: int = Field(40, ge=1, description="Requests a token may send at once above the rate.")
+    serving_daily_budget: int = Field(
+        50_000, ge=1, description="Queries per token per UTC day (extraction and membership attacks need many)."
+    )
+    serving_max_batch: int = Field(100, ge=1, le=10_000, description="Most records in one batch request.")
+    serving_output: Literal["label-and-score", "label"] = Field(
+        "label-and-score", description="What a prediction returns; never the probability vector."
+    )
+    serving_score_decimals: int = Field(1, ge=0, le=3, description="Decimals of the returned score.")
+    serving_drift_window: int = Field(
+        500, ge=50, description="Recent records per worker compared with the training profile for drift (PSI)."
+    )
+
+    @property
+    def token_file(self) -> Path:
+        return self.serving_token_file or self.state_dir / "serving" / "tokens.json"
+
     @model_validator(mode="after")
     def _default_vault_addr(self) -> Settings:
         self.vault_addr = (self.vault_addr or self.dev_vault_addr).rstrip("/")

@@ -5,18 +5,13 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import signal
-import subprocess
-import sys
 import tarfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import hvac
 import numpy as np
 import pytest
-import requests
 import yaml
 from sklearn.linear_model import LogisticRegression
 
@@ -34,10 +29,12 @@ from secure_mlops.packaging import (
     verify_manifest,
     write_signed_manifest,
 )
-from secure_mlops.packaging.serving import FEATURE_NAMES, MODEL_FILENAME
+from secure_mlops.packaging.layout import MODEL_FILENAME
+from secure_mlops.privacy import load_contract
 from secure_mlops.training import save_model
+from secure_mlops.validation import profile_dataset
 from secure_mlops.vault import TransitSigner, connect
-from tests.support.servers import free_port
+from tests.support.release import PATIENTS, training_table
 
 pytestmark = pytest.mark.integration
 
@@ -66,7 +63,7 @@ def bentoml_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 @pytest.fixture(scope="module")
 def model_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     rng = np.random.default_rng(3)
-    estimator = LogisticRegression().fit(rng.random((50, len(FEATURE_NAMES))),
+    estimator = LogisticRegression().fit(rng.random((50, 5)),
                                          np.array(["malignant", "benign"] * 25))
     path = tmp_path_factory.mktemp("model") / "model.skops"
     save_model(estimator, path)
@@ -81,15 +78,23 @@ def packaged(bentoml_home: Path, model_file: Path) -> PackagedModel:
 
 
 @pytest.fixture(scope="module")
-def bento(packaged: PackagedModel) -> BuiltBento:
-    return build_bento("secure-mlops-model:latest")
+def profile_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    profile = profile_dataset(training_table(PATIENTS), load_contract(PATIENTS))
+    path = tmp_path_factory.mktemp("profile") / "profile.json"
+    path.write_text(profile.model_dump_json())
+    return path
+
+
+@pytest.fixture(scope="module")
+def bento(packaged: PackagedModel, profile_file: Path) -> BuiltBento:
+    return build_bento("secure-mlops-model:latest", contract_file=PATIENTS, profile_file=profile_file)
 
 
 @pytest.fixture(scope="module")
 def manifest(packaged: PackagedModel, bento: BuiltBento) -> dict:
     return build_manifest(
         data_digest="sha256:" + "1" * 64, contract_name="patients", contract_version="1.0.0",
-        contract_digest="2" * 64, model_digest=packaged.digest, bento_tag=bento.tag,
+        contract_digest="2" * 64, model_tag=packaged.tag, model_digest=packaged.digest, bento_tag=bento.tag,
         bento_digest=bento.digest, key_versions={"secure-mlops-signing": 1},
         run_id="integration-run-1", triggered_by="pytest",
         metrics={"accuracy": 0.91}, privacy={"k_anonymity": 5, "membership_advantage": 0.01},
@@ -136,7 +141,8 @@ def test_bento_serves_the_packaged_model_and_holds_no_pickle(bento, packaged, be
     files = [p for p in bento.path.rglob("*") if p.is_file()]
     assert not [p for p in files if p.name.endswith(PICKLE_SUFFIXES)]
     assert (bento.path / "src" / "service.py").is_file()
-    assert (bento.path / "src" / "secure_mlops" / "packaging" / "serving.py").is_file()
+    assert (bento.path / "src" / "secure_mlops" / "serving" / "guard.py").is_file()
+    assert (bento.path / "src" / "release" / "contract.yaml").is_file()
     requirements = (bento.path / "env" / "python" / "requirements.txt").read_text().split()
     assert "skops==0.16.0" in requirements and "bentoml==1.4.39" in requirements
 
@@ -179,7 +185,7 @@ def test_signature_naming_a_key_version_vault_lacks_is_an_integrity_error(manife
 
 def test_building_a_bento_for_a_model_not_in_the_store_is_an_input_error(bento):
     with pytest.raises(InputError, match="not in the BentoML store"):
-        build_bento("no-such-model:latest")
+        build_bento("no-such-model:latest", contract_file=PATIENTS, profile_file=PATIENTS)
 
 
 def test_an_invalid_model_name_is_an_input_error(packaged, model_file):
@@ -192,57 +198,3 @@ def test_changing_bentoml_home_after_first_use_is_a_config_error(packaged, tmp_p
 
     with pytest.raises(ConfigError, match="BentoML already uses"):
         use_bentoml_home()
-
-
-@pytest.fixture(scope="module")
-def served(bento: BuiltBento, packaged: PackagedModel, bentoml_home: Path,
-           tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    """`bentoml serve` of the built bento on a free loopback port, stopped by its process group."""
-    port, log = free_port(), tmp_path_factory.mktemp("serve") / "bentoml.log"
-    env = {**os.environ, "BENTOML_HOME": str(bentoml_home), "BENTOML_DO_NOT_TRACK": "true",
-           "SECURE_MLOPS_MODEL_TAG": packaged.tag}
-    with open(log, "wb") as out:
-        process = subprocess.Popen(
-            [str(Path(sys.executable).parent / "bentoml"), "serve", str(bento.path),
-             "--host", "127.0.0.1", "--port", str(port)],
-            stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while not _ready(url):
-            assert process.poll() is None and time.monotonic() < deadline, log.read_text()[-2000:]
-            time.sleep(0.2)
-        yield url, log
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)  # the server and its workers, by group id
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-
-
-def _ready(url: str) -> bool:
-    try:
-        return requests.get(url + "/readyz", timeout=1).status_code == 200
-    except requests.RequestException:
-        return False
-
-
-def test_served_bento_answers_coarsely_and_keeps_inputs_out_of_its_log(served):
-    url, log = served
-    features = dict.fromkeys(FEATURE_NAMES, 0.25)
-
-    answer = requests.post(url + "/predict", json=features, timeout=10)
-    refused = requests.post(url + "/predict", timeout=10,
-                            json={**features, "mean_radius": -987.654, "ssn": "123-45-6789"})
-
-    assert answer.status_code == 200, answer.text
-    assert set(answer.json()) == {"label", "score"}
-    assert answer.json()["score"] == round(answer.json()["score"], 1)
-    assert refused.status_code == 400
-    time.sleep(0.2)  # let the server flush its log line for the refusal
-    text = log.read_text()
-    assert "PatientFeatures" in text  # the refusal was logged...
-    assert "987.654" not in text and "123-45-6789" not in text  # ...without the values

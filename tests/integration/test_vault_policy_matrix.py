@@ -15,7 +15,7 @@ import yaml
 
 from secure_mlops.config import Settings
 from secure_mlops.errors import VaultError
-from secure_mlops.vault import TransitKeyService, TransitSigner, ensure_transit_keys
+from secure_mlops.vault import TransitHmacService, TransitKeyService, TransitSigner, ensure_transit_keys
 from tests.support.servers import VaultServer, start_dev_vault
 
 pytestmark = pytest.mark.integration
@@ -62,7 +62,7 @@ def test_openbao_grants_exactly_the_examples(
     assert (case["capability"] in capabilities[name][case["path"]]) is expected
 
 
-def test_inference_can_verify_a_signature_but_not_decrypt_or_pseudonymize(
+def test_inference_can_verify_and_pseudonymize_but_not_decrypt_sign_or_hmac_with_other_keys(
     vault_root: hvac.Client, vault_settings: Settings
 ) -> None:
     message = b"provenance manifest"
@@ -70,11 +70,15 @@ def test_inference_can_verify_a_signature_but_not_decrypt_or_pseudonymize(
     signature = TransitSigner(pipeline, key_name=vault_settings.signing_key_name).sign(message)
     inference = token_client(vault_root, "secure-mlops-inference")
     assert TransitSigner(inference, key_name=vault_settings.signing_key_name).verify(message, signature)
+    ids = [b"record-1", b"record-2"]
+    assert TransitHmacService(inference, key_name=vault_settings.pseudonym_key_name).hmac_many(ids) == \
+        TransitHmacService(pipeline, key_name=vault_settings.pseudonym_key_name).hmac_many(ids)
     _, wrapped = TransitKeyService(vault_root, key_name=vault_settings.data_key_name).generate_data_key()
     with pytest.raises(VaultError, match="permission denied"):
         TransitKeyService(inference, key_name=vault_settings.data_key_name).unwrap_data_key(wrapped)
-    with pytest.raises(hvac.exceptions.Forbidden):
-        inference.adapter.post(f"/v1/transit/hmac/{vault_settings.pseudonym_key_name}/sha2-256", json={"input": "YQ=="})
+    for key in (vault_settings.data_key_name, vault_settings.signing_key_name):
+        with pytest.raises(VaultError, match="permission denied"):
+            TransitHmacService(inference, key_name=key).hmac_many(ids)
     with pytest.raises(VaultError, match="permission denied"):
         TransitSigner(inference, key_name=vault_settings.signing_key_name).sign(message)
 

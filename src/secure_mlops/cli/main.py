@@ -14,7 +14,15 @@ import traceback
 
 import typer
 
-from secure_mlops.cli import crypto_cmds, demo_cmds, dev_cmds, pipeline_cmds, privacy_cmds
+from secure_mlops.cli import (
+    crypto_cmds,
+    demo_cmds,
+    dev_cmds,
+    pipeline_cmds,
+    privacy_cmds,
+    serve_cmds,
+    token_cmds,
+)
 from secure_mlops.errors import SecureMlopsError
 
 app = typer.Typer(
@@ -29,10 +37,12 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.add_typer(dev_cmds.app, name="dev")
+app.add_typer(token_cmds.app, name="token")
 crypto_cmds.register(app)
 privacy_cmds.register(app)
 demo_cmds.register(app)
 pipeline_cmds.register(app)
+serve_cmds.register(app)
 
 _DEBUG_ENV = "SECURE_MLOPS_DEBUG"
 

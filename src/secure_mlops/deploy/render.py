@@ -16,7 +16,7 @@ import yaml
 
 from secure_mlops.deploy.names import check_namespace, parse_image, pinned_version
 from secure_mlops.errors import ConfigError
-from secure_mlops.packaging.serving import MODEL_TAG_ENV
+from secure_mlops.packaging.layout import MODEL_TAG_ENV
 from secure_mlops.storage.atomic import atomic_output
 
 # src/secure_mlops/deploy/render.py -> the checkout's root

@@ -6,7 +6,13 @@ BentoML is imported only inside the functions that need it (its import takes sec
 
 from __future__ import annotations
 
-from secure_mlops.packaging.bento import BuiltBento, bento_digest, bento_info, build_bento
+from secure_mlops.packaging.bento import (
+    BuiltBento,
+    attach_manifest,
+    bento_digest,
+    bento_info,
+    build_bento,
+)
 from secure_mlops.packaging.canonical import canonical_json
 from secure_mlops.packaging.home import use_bentoml_home
 from secure_mlops.packaging.manifest import (
@@ -23,6 +29,7 @@ __all__ = [
     "BuiltBento",
     "PackagedModel",
     "SignedManifest",
+    "attach_manifest",
     "bento_digest",
     "bento_info",
     "build_bento",

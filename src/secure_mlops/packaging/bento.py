@@ -25,17 +25,27 @@ from secure_mlops.digest import file_sha256
 from secure_mlops.errors import ConfigError, InputError, IntegrityError
 from secure_mlops.packaging.canonical import canonical_json, sha256_digest
 from secure_mlops.packaging.home import use_bentoml_home
-from secure_mlops.packaging.serving import MODEL_TAG_ENV
+from secure_mlops.packaging.layout import (
+    BENTO_MODELS_DIR,
+    BENTO_SOURCE_DIR,
+    CONTRACT_FILE,
+    MANIFEST_FILE,
+    MODEL_TAG_ENV,
+    PROFILE_FILE,
+    RELEASE_DIR,
+)
 from secure_mlops.storage.atomic import atomic_output
 
-# src/secure_mlops/packaging/bento.py -> the checkout's root
 def default_service_dir() -> Path:
     from secure_mlops.config import get_settings
 
     return get_settings().project_root / "services" / "inference"
+
+
 BENTOFILE = "bentofile.yaml"
 BENTO_YAML = "bento.yaml"
 _SKIP = {"__pycache__"}
+_MANIFEST_IN_BENTO = f"{BENTO_SOURCE_DIR}/{RELEASE_DIR}/{MANIFEST_FILE}"
 _BARE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
@@ -51,11 +61,17 @@ class BuiltBento:
 
 
 def build_bento(
-    model_tag: str, *, service_dir: Path | None = None, version: str | None = None
+    model_tag: str,
+    *,
+    contract_file: Path,
+    profile_file: Path,
+    service_dir: Path | None = None,
+    version: str | None = None,
 ) -> BuiltBento:
     """Build the bento of `service_dir/bentofile.yaml` serving `model_tag` (which must be in the
-    local model store; ``name:latest`` is resolved to its version). Works offline: a bento build
-    only copies files and writes requirements, it installs nothing."""
+    local model store; ``name:latest`` is resolved to its version), carrying the data contract and
+    the training profile the service derives its input schema and drift baseline from. Works
+    offline: a bento build only copies files and writes requirements, it installs nothing."""
     service_dir = Path(service_dir) if service_dir is not None else default_service_dir()
     if not (service_dir / BENTOFILE).is_file():
         raise ConfigError(f"no {BENTOFILE} in {service_dir}")
@@ -75,6 +91,7 @@ def build_bento(
 
     with tempfile.TemporaryDirectory(prefix="secure-mlops-bento-") as ctx:
         _stage(service_dir, Path(ctx), exact_tag)
+        _stage_release(Path(ctx), contract_file, profile_file)
         # The service declares its model from this variable when BentoML imports it.
         with _environ(MODEL_TAG_ENV, exact_tag):
             try:
@@ -88,21 +105,37 @@ def build_bento(
 
 
 def bento_digest(bento_dir: Path) -> str:
-    """``sha256:<hex>`` over every file of a bento directory: the canonical JSON of the sorted
+    """``sha256:<hex>`` over the files of a bento directory: the canonical JSON of the sorted
     list of [relative path, file digest] pairs. JSON rather than text lines, so no file name
-    can forge an entry; independent of file times, permissions and walk order."""
+    can forge an entry; independent of file times, permissions and walk order.
+
+    Left out, so the digest is the same in the bento store, the exported folder and the image:
+    `models/` (export copies the model in; the manifest vouches for the model file by its own
+    digest), the signed manifest itself (added after signing), and `__pycache__` folders (Python
+    writes them when the service is imported)."""
     bento_dir = Path(bento_dir)
     if not (bento_dir / BENTO_YAML).is_file():
         raise InputError(f"{bento_dir} is not a bento directory (no {BENTO_YAML})")
     entries = []
     for path in bento_dir.rglob("*"):
+        relative = path.relative_to(bento_dir)
+        if relative.parts[0] == BENTO_MODELS_DIR or _SKIP.intersection(relative.parts):
+            continue
         if path.is_symlink():
             # A link's target can change without changing the bento: refuse to vouch for it.
             raise IntegrityError(f"bento {bento_dir} contains a symbolic link: {path.name}")
-        if path.is_file():
-            entries.append([path.relative_to(bento_dir).as_posix(), file_sha256(path)])
+        if path.is_file() and relative.as_posix() != _MANIFEST_IN_BENTO:
+            entries.append([relative.as_posix(), file_sha256(path)])
     entries.sort()
     return sha256_digest(canonical_json(entries))
+
+
+def attach_manifest(bento_dir: Path, manifest_file: Path) -> Path:
+    """Put the signed manifest into the bento, where the service verifies it at start-up."""
+    target = Path(bento_dir) / _MANIFEST_IN_BENTO
+    with atomic_output(target) as handle:
+        handle.write(Path(manifest_file).read_bytes())
+    return target
 
 
 def bento_info(bento_dir: Path) -> tuple[str, str]:
@@ -138,6 +171,17 @@ def _stage(service_dir: Path, ctx: Path, model_tag: str) -> None:
     config["envs"] = [*envs, {"name": MODEL_TAG_ENV, "value": model_tag}]
     with atomic_output(ctx / BENTOFILE) as handle:
         handle.write(yaml.safe_dump(config, sort_keys=False).encode("utf-8"))
+
+
+def _stage_release(ctx: Path, contract_file: Path, profile_file: Path) -> None:
+    (ctx / RELEASE_DIR).mkdir()
+    for source, name in ((contract_file, CONTRACT_FILE), (profile_file, PROFILE_FILE)):
+        try:
+            data = Path(source).read_bytes()
+        except OSError as exc:
+            raise InputError(f"cannot read {source} for the bento: {exc.strerror}") from None
+        with atomic_output(ctx / RELEASE_DIR / name) as handle:
+            handle.write(data)
 
 
 def _pin(requirement: str) -> str:

@@ -62,6 +62,7 @@ def build_manifest(
     contract_name: str,
     contract_version: str,
     contract_digest: str,
+    model_tag: str,
     model_digest: str,
     bento_tag: str,
     bento_digest: str,
@@ -91,6 +92,8 @@ def build_manifest(
             },
         },
         "model": {
+            # The exact BentoML model version: the service loads this one and no other.
+            "tag": check_text("model_tag", model_tag),
             "digest": normalize_digest("model_digest", model_digest),
             "format": "skops",
             "metrics": check_numbers("metrics", metrics),

@@ -15,7 +15,7 @@ from secure_mlops.digest import file_sha256
 from secure_mlops.errors import InputError, IntegrityError
 from secure_mlops.packaging.fields import check_number, check_text
 from secure_mlops.packaging.home import use_bentoml_home
-from secure_mlops.packaging.serving import MODEL_FILENAME
+from secure_mlops.packaging.layout import MODEL_FILENAME
 from secure_mlops.storage.atomic import atomic_output
 
 SKOPS_SUFFIX = ".skops"

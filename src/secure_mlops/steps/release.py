@@ -24,6 +24,7 @@ class Packaged:
 def package_step(
     model_file: Path,
     contract_path: Path,
+    profile_file: Path,
     bento_output: Path,
     manifest_output: Path,
     *,
@@ -35,9 +36,12 @@ def package_step(
     triggered_by: str,
     settings: Settings,
 ) -> Packaged:
-    """Store the skops model as a BentoML model, build the bento, copy it out as an artifact, and
-    sign a provenance manifest of every digest with the Vault Transit signing key."""
+    """Store the skops model as a BentoML model, build the bento (with the contract and the training
+    profile the service derives its schema and drift baseline from), sign a provenance manifest of
+    every digest with the Vault Transit signing key, put it into the bento (the service verifies
+    it at start-up) and copy the bento out as an artifact."""
     from secure_mlops.packaging import (
+        attach_manifest,
         build_bento,
         build_manifest,
         package_model,
@@ -59,15 +63,14 @@ def package_step(
             metadata={"contract": contract.name, "contract_version": contract.version, **metrics},
             labels={"contract": contract.name},
         )
-    bento = build_bento(model.tag)
-    # The bento travels as an artifact: on a cluster the deploy step runs in another pod.
-    shutil.copytree(bento.path, bento_output)
+    bento = build_bento(model.tag, contract_file=contract_path, profile_file=profile_file)
     signer = manifest_signer(settings)
     manifest = build_manifest(
         data_digest=data_digest,
         contract_name=contract.name,
         contract_version=contract.version,
         contract_digest=contract.digest(),
+        model_tag=model.tag,
         model_digest=model.digest,
         bento_tag=bento.tag,
         bento_digest=bento.digest,
@@ -78,6 +81,9 @@ def package_step(
         privacy=privacy,
     )
     write_signed_manifest(sign_manifest(manifest, signer), manifest_output)
+    attach_manifest(bento.path, manifest_output)
+    # The bento travels as an artifact: on a cluster the deploy step runs in another pod.
+    shutil.copytree(bento.path, bento_output)
     return Packaged(bento.tag, model.tag, bento.digest, model.digest)
 
 

@@ -5,6 +5,9 @@ What a profile may hold, so that storing it next to the model leaks nothing abou
 - the row count;
 - for numeric features and labels (without `allowed_values`): the inner edges of quantile bins
   and the share of rows in each bin. Bin edges are aggregates of non-identifying columns;
+- for the same columns, the observed range, rounded outward to two significant digits so that
+  it does not record any one row's exact value (the inference service derives its input bounds
+  from it where the contract sets none);
 - for columns with `allowed_values`: the share of rows per allowed value (the values come from
   the contract, not the data), plus the share outside the set.
 
@@ -15,6 +18,8 @@ value, pseudonym or category seen in the data is ever stored.
 from __future__ import annotations
 
 import datetime as dt
+import math
+from collections.abc import Callable
 from typing import Literal
 
 import numpy as np
@@ -51,6 +56,8 @@ class ColumnProfile(BaseModel):
     name: str
     kind: Literal["numeric", "categorical"]
     edges: list[FiniteFloat] = []
+    low: FiniteFloat | None = None
+    high: FiniteFloat | None = None
     categories: list[str] = []
     proportions: list[Share]
     null_proportion: Share = Field(ge=0, le=1)
@@ -63,7 +70,10 @@ class ColumnProfile(BaseModel):
                 raise ValueError("a numeric profile has one proportion per bin of its edges")
             if any(low >= high for low, high in zip(self.edges, self.edges[1:])):
                 raise ValueError("bin edges must be strictly increasing")
-        elif self.edges or len(self.proportions) != len(self.categories) + 1:
+            if self.low is not None and self.high is not None and self.low > self.high:
+                raise ValueError("the observed range's low end is above its high end")
+        elif (self.edges or self.low is not None or self.high is not None
+              or len(self.proportions) != len(self.categories) + 1):
             raise ValueError("a categorical profile has one proportion per category, then other")
         if any(not 0 <= share <= 1 for share in self.proportions):
             raise ValueError("proportions must lie in [0, 1]")
@@ -137,8 +147,19 @@ def _numeric(name: str, values: pa.ChunkedArray) -> ColumnProfile | None:
     # empty bins that say nothing, so they are merged.
     edges = np.unique(np.quantile(finite, inner)).tolist() if finite.size else []
     proportions, nulls = _bin_shares(numbers, edges)
-    return ColumnProfile(name=name, kind="numeric", edges=edges, proportions=proportions,
-                         null_proportion=nulls)
+    low = _round_outward(float(finite.min()), math.floor) if finite.size else None
+    high = _round_outward(float(finite.max()), math.ceil) if finite.size else None
+    return ColumnProfile(name=name, kind="numeric", edges=edges, low=low, high=high,
+                         proportions=proportions, null_proportion=nulls)
+
+
+def _round_outward(value: float, direction: Callable[[float], int]) -> float:
+    """`value` to two significant digits, rounded with `direction` (floor for a lower bound)."""
+    if value == 0:
+        return 0.0
+    exponent = math.floor(math.log10(abs(value))) - 1
+    # Built from its decimal digits: multiplying by 10.0 ** exponent would add float noise.
+    return float(f"{direction(value / 10.0 ** exponent)}e{exponent}")
 
 
 def _categorical(column: Column, values: pa.ChunkedArray) -> ColumnProfile | None:

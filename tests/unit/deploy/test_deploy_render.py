@@ -62,9 +62,15 @@ def test_every_container_runs_restricted(rendered):
 
 def test_tmp_is_memory_backed_and_the_only_writable_mount(rendered):
     pod = _objects(rendered)["Deployment"]["spec"]["template"]["spec"]
+    volumes = {v["name"]: v for v in pod["volumes"]}
 
-    assert pod["volumes"] == [{"name": "tmp", "emptyDir": {"medium": "Memory", "sizeLimit": "64Mi"}}]
-    assert pod["containers"][0]["volumeMounts"] == [{"name": "tmp", "mountPath": "/tmp"}]
+    assert volumes["tmp"] == {"name": "tmp", "emptyDir": {"medium": "Memory", "sizeLimit": "64Mi"}}
+    # The others hold what the service reads: token hashes, Vault's CA, its Vault login token.
+    assert {name: set(v) - {"name"} for name, v in volumes.items() if name != "tmp"} == {
+        "inference-tokens": {"secret"}, "vault-ca": {"configMap"}, "vault-token": {"projected"}}
+    mounts = pod["containers"][0]["volumeMounts"]
+    assert {m["name"] for m in mounts} == set(volumes)
+    assert [m for m in mounts if not m.get("readOnly")] == [{"name": "tmp", "mountPath": "/tmp"}]
 
 
 def test_namespace_enforces_restricted_and_network_is_denied_by_default(rendered):

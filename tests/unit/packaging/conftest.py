@@ -67,6 +67,7 @@ def manifest_fields(*, model_digest: str, bento_dir_digest: str) -> dict[str, An
         contract_name="patients",
         contract_version="1.0.0",
         contract_digest="2" * 64,
+        model_tag=MODEL_TAG,
         model_digest=model_digest,
         bento_tag=BENTO_TAG,
         bento_digest=bento_dir_digest,

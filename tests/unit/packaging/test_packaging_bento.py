@@ -16,8 +16,9 @@ from sklearn.linear_model import LogisticRegression
 from secure_mlops.errors import InputError, IntegrityError
 from secure_mlops.packaging import bento_digest, bento_info
 from secure_mlops.packaging.bento import default_service_dir
-from secure_mlops.packaging.serving import FEATURE_NAMES, MODEL_FILENAME
+from secure_mlops.packaging.layout import MODEL_FILENAME
 from secure_mlops.training import save_model
+from tests.support.release import stage_service
 from tests.unit.packaging.conftest import BENTO_TAG, MODEL_TAG, make_bento_dir
 
 
@@ -90,7 +91,7 @@ def test_bentofile_ships_no_pickle_and_builds_offline():
 # distributions the bento installs (bentofile `python.packages`, bentoml, and what they require)
 # can be imported: what the serving image would fail to import fails here too.
 _IMAGE_IMPORTS = textwrap.dedent("""
-    import importlib.abc, importlib.metadata as md, re, sys
+    import importlib.abc, importlib.metadata as md, os, re, sys
     from pathlib import Path
     import yaml
     from packaging.requirements import Requirement
@@ -117,22 +118,35 @@ _IMAGE_IMPORTS = textwrap.dedent("""
 
     sys.meta_path.insert(0, ImageOnly())
     sys.path.insert(0, str(service_dir))
+    os.environ["SECURE_MLOPS_MODEL_TAG"] = "secure-mlops-model:abc123"
     import service
-    from secure_mlops.packaging import serving
-    model = serving.load_packaged_model(model_dir)
-    features = dict.fromkeys(serving.FEATURE_NAMES, 0.5)
-    print(serving.predict_coarse(model, serving.PatientFeatures(**features)).model_dump_json())
+    from secure_mlops.serving.drift import DriftMonitor
+    from secure_mlops.serving.metrics import PrometheusMetrics
+    from secure_mlops.serving.predictor import Predictor
+    from secure_mlops.training.persistence import load_model
+
+    runtime, metrics = service.runtime, PrometheusMetrics()
+    drift = DriftMonitor(runtime.release.profile, runtime.schema.features, metrics, window=50)
+
+    class NoIdentifiers:
+        def pseudonyms(self, values):
+            return ["0" * 32 for _ in values]
+
+    predictor = Predictor(load_model(model_dir / "model.skops"), runtime.schema, masker=NoIdentifiers(),
+                          score_decimals=1, metrics=metrics, drift=drift)
+    record = service.Record.model_validate(dict.fromkeys(runtime.schema.feature_names, 0.5))
+    print(predictor.predict([record])[0].model_dump_json())
 """)
 
 
 def test_bento_packages_cover_every_import_of_the_service(tmp_path):
     rng = np.random.default_rng(0)
-    estimator = LogisticRegression().fit(rng.random((40, len(FEATURE_NAMES))),
-                                         np.array(["benign", "malignant"] * 20))
+    estimator = LogisticRegression().fit(rng.random((40, 5)), np.array(["benign", "malignant"] * 20))
     save_model(estimator, tmp_path / MODEL_FILENAME)
+    service_dir = stage_service(tmp_path / "service")
 
     done = subprocess.run(
-        [sys.executable, "-c", _IMAGE_IMPORTS, str(default_service_dir()), str(tmp_path)],
+        [sys.executable, "-c", _IMAGE_IMPORTS, str(service_dir), str(tmp_path)],
         capture_output=True, text=True, timeout=60, check=False,
     )
 

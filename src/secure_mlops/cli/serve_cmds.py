@@ -1,0 +1,41 @@
+"""`secure-mlops serve`: the inference service of a signed bento, on this machine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from secure_mlops.config import get_settings
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(serve)
+
+
+def serve(
+    bento: str = typer.Option(None, "--bento", help="Bento tag (name:version) or bento folder. Default: the newest bento in the local store."),
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
+    port: int = typer.Option(3000, "--port", min=1, max=65535, help="Port to listen on."),
+    tls_cert: Path = typer.Option(None, "--tls-cert", dir_okay=False, help="Certificate (PEM) for HTTPS."),
+    tls_key: Path = typer.Option(None, "--tls-key", dir_okay=False, help="Private key (PEM) of the certificate."),
+) -> None:
+    """Serve a bento with `bentoml serve`, once its signed release verifies (exit 6 if not).
+
+    Callers need a token (`secure-mlops token create --name NAME`); /livez and /readyz are open.
+
+    Example: secure-mlops serve --bento secure-mlops-inference:abc123 --port 3000
+    then: curl -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json'
+    -d '{"mean_radius": 14.1, ...}' http://127.0.0.1:3000/predict
+    """
+    from secure_mlops.serving.launch import check_release, resolve_bento, run_server, serve_argv, serve_env, tls_config
+
+    settings = get_settings()
+    served = check_release(resolve_bento(bento, settings), settings)
+    scheme = "https" if tls_cert else "http"
+    with tls_config(tls_cert, tls_key) as tls_env:
+        typer.echo(f"serving {served.bento_tag} (model {served.model_tag}, signed release verified) "
+                   f"on {scheme}://{host}:{port}", err=True)
+        code = run_server(serve_argv(served.bento_dir, host, port), serve_env(settings, tls_env))
+    if code not in (0, -2, -15):  # stopped by SIGINT/SIGTERM is a normal end
+        raise typer.Exit(code)

@@ -1,0 +1,116 @@
+"""From validated records to coarse answers: identifiers masked, features to the model, the label
+and a rounded score out.
+
+The output is coarse on purpose: the label, and the label's probability rounded to a few
+decimals (one by default), or the label only. Full-precision scores and probability vectors
+are what model-inversion and membership-inference attacks feed on; a tenth is enough for a
+caller to tell a confident answer from a coin toss.
+
+Correlation identifiers (the columns the contract pseudonymizes) never reach the model: they are
+replaced by the pipeline's keyed pseudonym (HMAC in Vault Transit) and returned as such, so a
+caller can match answers to its records and to the training data's pseudonyms, and nothing
+downstream of this function ever holds the identifier.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
+
+import numpy as np
+import pyarrow as pa
+from pydantic import BaseModel
+
+from secure_mlops.errors import InputError, VaultError
+from secure_mlops.privacy.hmac import HmacService
+from secure_mlops.privacy.pseudonymize import Pseudonymizer
+from secure_mlops.serving.drift import DriftMonitor
+from secure_mlops.serving.metrics import ServiceMetrics
+from secure_mlops.serving.schema import ServingSchema
+
+
+class Classifier(Protocol):
+    classes_: Any
+
+    def predict_proba(self, x: np.ndarray) -> np.ndarray: ...
+
+
+class IdentifierMasker:
+    """Keyed pseudonyms of identifiers, through a Vault HMAC service that it logs in to again
+    once when a call fails (a Kubernetes-auth token lives an hour; the service runs longer)."""
+
+    def __init__(self, connect: Callable[[], HmacService]) -> None:
+        self._connect = connect
+        self._pseudonymizer = Pseudonymizer(connect())
+
+    def pseudonyms(self, values: Sequence[str]) -> list[str]:
+        array = pa.array(values, type=pa.string())
+        try:
+            return self._pseudonymizer.pseudonymize(array).to_pylist()
+        except VaultError:
+            self._pseudonymizer = Pseudonymizer(self._connect())
+            return self._pseudonymizer.pseudonymize(array).to_pylist()
+
+
+class Predictor:
+    def __init__(
+        self,
+        estimator: Classifier,
+        schema: ServingSchema,
+        *,
+        masker: IdentifierMasker | None,
+        score_decimals: int,
+        metrics: ServiceMetrics,
+        drift: DriftMonitor,
+    ) -> None:
+        check_model_fits(estimator, schema)
+        if schema.identifiers and masker is None:
+            raise InputError("the contract has correlation identifiers but no way to mask them")
+        self._estimator = estimator
+        self._schema = schema
+        self._masker = masker
+        self._decimals = score_decimals
+        self._metrics = metrics
+        self._drift = drift
+        self._classes = [str(c) for c in estimator.classes_]
+        self._feature_fields = [f"f{i}" for i in range(len(schema.features))]
+
+    def predict(self, records: Sequence[BaseModel]) -> list[BaseModel]:
+        x = np.array([[getattr(r, name) for name in self._feature_fields] for r in records],
+                     dtype=np.float64)
+        probabilities = self._estimator.predict_proba(x)
+        best = probabilities.argmax(axis=1)
+        labels = [self._classes[i] for i in best]
+        answers: list[dict[str, Any]] = [{"label": label} for label in labels]
+        if self._schema.with_score:
+            for answer, row, i in zip(answers, probabilities, best, strict=True):
+                answer["score"] = round(float(row[i]), self._decimals)
+        self._mask_identifiers(records, answers)
+        self._metrics.observe_labels(labels)
+        self._drift.observe(x)
+        return [self._schema.prediction.model_validate(answer) for answer in answers]
+
+    def _mask_identifiers(self, records: Sequence[BaseModel], answers: list[dict[str, Any]]) -> None:
+        if self._masker is None:
+            return
+        fields = [f"i{i}" for i in range(len(self._schema.identifiers))]
+        sent = [(n, field, value) for n, record in enumerate(records) for field in fields
+                if (value := getattr(record, field)) is not None]
+        if not sent:
+            return
+        pseudonyms = self._masker.pseudonyms([value for _, _, value in sent])
+        for (n, field, _), pseudonym in zip(sent, pseudonyms, strict=True):
+            answers[n][field] = pseudonym
+
+
+def check_model_fits(estimator: Classifier, schema: ServingSchema) -> None:
+    """The model is a classifier taking exactly the contract's features."""
+    if not hasattr(estimator, "predict_proba"):
+        raise InputError("the packaged model has no predict_proba; a classifier is required")
+    expected = getattr(estimator, "n_features_in_", len(schema.features))
+    if expected != len(schema.features):
+        raise InputError(
+            f"the packaged model takes {expected} features but contract {schema.contract_name!r} "
+            f"has {len(schema.features)} ({', '.join(schema.feature_names)})",
+            hint="package the model with the contract it was trained on",
+        )

@@ -1,0 +1,97 @@
+"""Everything `services/inference/service.py` wires, built from the bento's files and settings.
+
+Two moments, because BentoML needs the API's types when it imports the service (at build time
+as well as in each worker), but must not load or trust a model before it is verified:
+
+- `prepare(source_dir)`, at import: the release's contract and profile, the schema derived from
+  them, the guard's options, logging and tracing;
+- `open_predictor(runtime, model_dir)`, when a worker starts: verify the signed release (Vault
+  Transit), load the model (skops, never pickle), connect the identifier masking.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from secure_mlops.config import Settings, get_settings
+from secure_mlops.errors import VaultError
+from secure_mlops.packaging.layout import MODEL_FILENAME
+from secure_mlops.serving.drift import DriftMonitor
+from secure_mlops.serving.metrics import PrometheusMetrics
+from secure_mlops.serving.predictor import IdentifierMasker, Predictor
+from secure_mlops.serving.ratelimit import RateLimiter
+from secure_mlops.serving.release import Release, read_release, verify_release
+from secure_mlops.serving.schema import ServingSchema, build_schema
+from secure_mlops.serving.telemetry import configure_tracing, install_json_logging
+from secure_mlops.serving.tokens import TokenStore
+
+PREDICT_ROUTE = "/predict"
+BATCH_ROUTE = "/predict_batch"
+SERVICE_NAME = "secure-mlops-inference"
+
+
+@dataclass(frozen=True)
+class Runtime:
+    release: Release
+    schema: ServingSchema
+    settings: Settings
+    metrics: PrometheusMetrics
+
+
+def prepare(source_dir: Path, settings: Settings | None = None) -> Runtime:
+    settings = settings or get_settings()
+    release = read_release(source_dir)
+    if release.bento_dir is not None:
+        # Serving, not building: BentoML has set up its logging by now (see telemetry), and a
+        # bento build must not rewire the logging of the process that builds it.
+        install_json_logging()
+        configure_tracing(SERVICE_NAME)
+    label = next(c for c in release.contract.columns if c.classification.value == "label")
+    classes = [str(v) for v in label.allowed_values] if label.allowed_values else None
+    schema = build_schema(release.contract, release.profile, classes=classes,
+                          max_batch=settings.serving_max_batch,
+                          with_score=settings.serving_output == "label-and-score")
+    return Runtime(release=release, schema=schema, settings=settings, metrics=PrometheusMetrics())
+
+
+def guard_options(runtime: Runtime) -> dict[str, Any]:
+    """Keyword arguments of `RequestGuard` (BentoML builds the middleware in each worker)."""
+    s = runtime.settings
+    return {
+        "tokens": TokenStore(s.token_file),
+        "limiter": RateLimiter(s.serving_rate_per_second, s.serving_burst, s.serving_daily_budget),
+        "max_body_bytes": s.serving_max_body_bytes,
+        "schemas": {PREDICT_ROUTE: runtime.schema.record, BATCH_ROUTE: runtime.schema.batch},
+        "metrics": runtime.metrics,
+    }
+
+
+def open_predictor(runtime: Runtime, model_dir: Path) -> Predictor:
+    """Verify the release, then load its model: raises `IntegrityError` on any mismatch."""
+    from secure_mlops.training.persistence import load_model  # deferred: scikit-learn loads slowly
+    from secure_mlops.vault.services import manifest_signer, pseudonym_hmac_service
+
+    s = runtime.settings
+    verify_release(runtime.release, model_dir, manifest_signer(s))
+    estimator = load_model(Path(model_dir) / MODEL_FILENAME)
+    masker = IdentifierMasker(lambda: pseudonym_hmac_service(s)) if runtime.schema.identifiers else None
+    drift = DriftMonitor(runtime.release.profile, runtime.schema.features, runtime.metrics,
+                         window=s.serving_drift_window)
+    return Predictor(estimator, runtime.schema, masker=masker, score_decimals=s.serving_score_decimals,
+                     metrics=runtime.metrics, drift=drift)
+
+
+@contextmanager
+def answering() -> Iterator[None]:
+    """Vault unreachable while masking: 503 (retry later), not a 500 with a traceback."""
+    try:
+        yield
+    except VaultError:
+        from bentoml.exceptions import ServiceUnavailable
+
+        raise ServiceUnavailable("identifier masking is unavailable; retry later") from None
+
