@@ -13,14 +13,7 @@ Record = runtime.schema.record
 Batch = runtime.schema.batch
 
 
-@bentoml.service(
-    resources={"cpu": "1", "memory": "512Mi"},
-    traffic={"timeout": 10, "max_concurrency": 32},
-    # The guard counts and logs every request by route template; BentoML's own metrics and
-    # access log would label and log the raw path.
-    metrics={"enabled": False},
-    logging={"access": {"enabled": False}},
-)
+@bentoml.service(**serving.service_config(runtime))
 class InferenceService:
     model_ref = bentoml.models.BentoModel(runtime.release.model_tag)
 

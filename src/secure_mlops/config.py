@@ -102,6 +102,9 @@ class Settings(BaseSettings):
         500, ge=50, description="Recent records per worker compared with the training profile for drift (PSI)."
     )
 
+    serving_tls_cert: Path | None = Field(None, description="Certificate (PEM) to serve HTTPS with.")
+    serving_tls_key: Path | None = Field(None, description="Private key (PEM) of the TLS certificate.")
+
     @property
     def token_file(self) -> Path:
         return self.serving_token_file or self.state_dir / "serving" / "tokens.json"

@@ -20,6 +20,7 @@ from secure_mlops.serving.runtime import (
     guard_options,
     open_predictor,
     prepare,
+    service_config,
 )
 from secure_mlops.serving.tokens import TokenStore
 
@@ -36,5 +37,6 @@ __all__ = [
     "open_predictor",
     "prepare",
     "read_release",
+    "service_config",
     "verify_release",
 ]

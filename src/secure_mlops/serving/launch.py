@@ -9,13 +9,8 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-
-import yaml
 
 from secure_mlops.config import Settings
 from secure_mlops.errors import ConfigError, InputError
@@ -26,7 +21,6 @@ from secure_mlops.packaging.manifest import SignedManifest
 from secure_mlops.serving.release import read_release, verify_release
 
 BENTO_NAME = "secure-mlops-inference"
-SERVICE_CLASS = "InferenceService"
 
 
 @dataclass(frozen=True)
@@ -84,24 +78,16 @@ def _model_dir(bento_dir: Path, model_tag: str, settings: Settings) -> Path:
         raise InputError(f"model {model_tag}, which the bento serves, is not in the BentoML store") from None
 
 
-@contextmanager
-def tls_config(cert: Path | None, key: Path | None) -> Iterator[dict[str, str]]:
-    """Environment for BentoML's TLS (it has no certificate flag: TLS is service configuration),
-    in a config file that lives as long as the server."""
+def tls_env(cert: Path | None, key: Path | None) -> dict[str, str]:
+    """The settings that make the service serve HTTPS (see `runtime.service_config`)."""
     if cert is None and key is None:
-        yield {}
-        return
+        return {}
     if cert is None or key is None:
         raise InputError("TLS needs both --tls-cert and --tls-key")
     for path in (cert, key):
         if not path.is_file():
             raise InputError(f"{path} is not a file")
-    config = {"version": 2, "services": {SERVICE_CLASS: {"ssl": {
-        "enabled": True, "certfile": str(cert.resolve()), "keyfile": str(key.resolve())}}}}
-    with tempfile.TemporaryDirectory(prefix="secure-mlops-serve-") as folder:
-        path = Path(folder) / "bentoml.yaml"
-        path.write_text(yaml.safe_dump(config), encoding="utf-8")
-        yield {"BENTOML_CONFIG": str(path)}
+    return {"SECURE_MLOPS_SERVING_TLS_CERT": str(cert.resolve()), "SECURE_MLOPS_SERVING_TLS_KEY": str(key.resolve())}
 
 
 def serve_argv(bento_dir: Path, host: str, port: int) -> list[str]:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from secure_mlops.config import Settings, get_settings
-from secure_mlops.errors import VaultError
+from secure_mlops.errors import ConfigError, VaultError
 from secure_mlops.packaging.layout import MODEL_FILENAME
 from secure_mlops.serving.drift import DriftMonitor
 from secure_mlops.serving.metrics import PrometheusMetrics
@@ -56,6 +56,25 @@ def prepare(source_dir: Path, settings: Settings | None = None) -> Runtime:
                           max_batch=settings.serving_max_batch,
                           with_score=settings.serving_output == "label-and-score")
     return Runtime(release=release, schema=schema, settings=settings, metrics=PrometheusMetrics())
+
+
+def service_config(runtime: Runtime) -> dict[str, Any]:
+    """Keyword arguments of `@bentoml.service`."""
+    s = runtime.settings
+    config: dict[str, Any] = {
+        "resources": {"cpu": "1", "memory": "512Mi"},
+        "traffic": {"timeout": 10, "max_concurrency": 32},
+        # The guard counts and logs every request by route template; BentoML's own metrics and
+        # access log would label and log the raw path.
+        "metrics": {"enabled": False},
+        "logging": {"access": {"enabled": False}},
+    }
+    if s.serving_tls_cert or s.serving_tls_key:
+        if not (s.serving_tls_cert and s.serving_tls_key):
+            raise ConfigError("TLS needs both SECURE_MLOPS_SERVING_TLS_CERT and SECURE_MLOPS_SERVING_TLS_KEY")
+        # BentoML has no certificate flag: TLS is the service's own configuration.
+        config["ssl"] = {"enabled": True, "certfile": str(s.serving_tls_cert), "keyfile": str(s.serving_tls_key)}
+    return config
 
 
 def guard_options(runtime: Runtime) -> dict[str, Any]:

@@ -10,12 +10,14 @@ Logging: BentoML configures logging itself in every process (`configure_server_l
 `circus` loggers and disables loggers it does not name), and it does so before it imports the
 service module, in the `bentoml serve` process and in each worker. So installing at import runs
 after it and replaces its handlers with one JSON handler on stderr; uvicorn is started with
-`log_config=None` and changes nothing afterwards.
+`log_config=None` and changes nothing afterwards. The service's `__init__` is too late: the
+`bentoml serve` process never runs it, and a worker runs it after uvicorn's first lines and after
+BentoML's app has taken its tracer provider.
 
 Tracing: BentoML does not use the global tracer provider. Its HTTP app passes
 `BentoMLContainer.tracer_provider` (its own provider, built from BentoML's `tracing` settings,
-sampling nothing unless `tracing.sample_rate` is set) to OpenTelemetry's ASGI middleware when it
-builds the app, after the import. `configure_tracing` puts its own provider in that container slot
+sampling nothing unless `tracing.sample_rate` is set) to OpenTelemetry's ASGI middleware when the
+worker builds the app (`service.to_asgi()`), after the import. `configure_tracing` puts its own provider in that container slot
 (and makes it the global one), so BentoML's spans and the service's own spans go through the
 scrubbing exporter, sampled per `OTEL_TRACES_SAMPLER`; BentoML's `tracing` settings are not used.
 """
@@ -277,7 +279,7 @@ def _exporter(name: str) -> SpanExporter:
         )
     if name == "otlp":
         protocol = next(
-            (os.environ[name] for name in _OTLP_PROTOCOLS if os.environ.get(name)), "http/protobuf"
+            (os.environ[var] for var in _OTLP_PROTOCOLS if os.environ.get(var)), "http/protobuf"
         )
         if protocol != "http/protobuf":
             raise ConfigError(
