@@ -11,6 +11,7 @@ import pytest
 from secure_mlops.config import Settings
 from secure_mlops.vault import ensure_transit_keys
 from tests.support.cli import clean_env
+from tests.support.pipeline import run_pipeline, shards
 from tests.support.servers import Server, VaultServer, start_dev_vault, start_moto
 
 
@@ -52,6 +53,18 @@ def cli_env(vault_server: VaultServer, vault_settings: Settings, tmp_path: Path)
         VAULT_TOKEN=vault_server.token,
         SECURE_MLOPS_STATE_DIR=str(tmp_path / "state"),
     )
+
+
+@pytest.fixture(scope="session")
+def good_run(vault_server: VaultServer, vault_settings: Settings, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+    """One green pipeline run on two demo shards, shared by the pipeline and serving tests:
+    (its environment, its raw data folder, the finished `secure-mlops run`)."""
+    state = tmp_path_factory.mktemp("pipeline-state")
+    env = clean_env(VAULT_ADDR=vault_server.url, VAULT_TOKEN=vault_server.token, SECURE_MLOPS_STATE_DIR=str(state))
+    data = shards(state / "raw")
+    result = run_pipeline(env, "--data", data)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return env, data, result
 
 
 @pytest.fixture(scope="session")

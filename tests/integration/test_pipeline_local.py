@@ -4,43 +4,23 @@ from __future__ import annotations
 
 import csv
 import json
-import subprocess
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from secure_mlops.demo_data import generate_patients, write_patients_csv
+from secure_mlops.demo_data import generate_patients
 from tests.support.cli import clean_env, run_cli
+from tests.support.pipeline import run_pipeline, shards
 
 pytestmark = pytest.mark.integration
 IDENTIFIERS = ("patient_id", "full_name", "email", "ssn", "phone", "address")
 
 
-def run_pipeline(env: dict[str, str], *args: str | Path) -> subprocess.CompletedProcess[str]:
-    return run_cli("run", *args, env=env, timeout=600)
-
-
-def shards(folder: Path, seeds: tuple[int, ...] = (21, 22), rows: int = 569) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    for seed in seeds:
-        write_patients_csv(folder / f"part-{seed}.csv", rows=rows, seed=seed)
-    return folder
-
-
 @pytest.fixture(scope="module")
-def state(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("pipeline-state")
-
-
-@pytest.fixture(scope="module")
-def good_run(vault_server, vault_settings, state: Path):  # noqa: ANN001, ANN201
-    env = clean_env(VAULT_ADDR=vault_server.url, VAULT_TOKEN=vault_server.token, SECURE_MLOPS_STATE_DIR=str(state))
-    data = shards(state / "raw")
-    result = run_pipeline(env, "--data", data)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return env, data, result
+def state(good_run) -> Path:  # noqa: ANN001
+    return Path(good_run[0]["SECURE_MLOPS_STATE_DIR"])
 
 
 def _run_dir(stdout: str) -> Path:

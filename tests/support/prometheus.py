@@ -39,18 +39,22 @@ def metric_family(series_name: str) -> str:
     return series_name
 
 
-def start_prometheus(workdir: Path, target: str, *, scrape_interval: str = "1s") -> Server:
+def start_prometheus(workdir: Path, target: str, *, scrape_interval: str = "1s",
+                     bearer_token: str | None = None) -> Server:
     """The real `prometheus` on a free loopback port, scraping `target` (host:port) the way the
-    ServiceMonitor does: /metrics, with namespace="secure-mlops" on every series. Stop it with
-    .stop()."""
+    ServiceMonitor does: /metrics, with namespace="secure-mlops" on every series, and with a
+    bearer token when given (the service wants one on /metrics). Stop it with .stop()."""
+    job: dict[str, Any] = {
+        "job_name": "inference",
+        "metrics_path": "/metrics",
+        "static_configs": [{"targets": [target], "labels": {"namespace": NAMESPACE}}],
+    }
+    if bearer_token:
+        job["authorization"] = {"type": "Bearer", "credentials": bearer_token}
     config = {
         # The timeout may not exceed the interval, and the default (10 s) does for short ones.
         "global": {"scrape_interval": scrape_interval, "scrape_timeout": scrape_interval},
-        "scrape_configs": [{
-            "job_name": "inference",
-            "metrics_path": "/metrics",
-            "static_configs": [{"targets": [target], "labels": {"namespace": NAMESPACE}}],
-        }],
+        "scrape_configs": [job],
     }
     config_file = workdir / "prometheus.yml"
     config_file.write_text(yaml.safe_dump(config))
