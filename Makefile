@@ -56,6 +56,7 @@ tools: $(TOOLS_STAMP) $(PROMETHEUS_STAMP) ## Create .venv-tools: checkov, hadoli
 demo: $(STAMP) ## Run the whole pipeline locally on generated demo data (local Vault, kfp.local)
 	$(BIN)/secure-mlops dev up
 	$(BIN)/secure-mlops run
+	$(BIN)/secure-mlops serve --try-it
 
 down: $(STAMP) ## Stop the local Vault that `make demo` started (its data stays in .state)
 	$(BIN)/secure-mlops dev down

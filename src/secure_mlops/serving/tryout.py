@@ -1,0 +1,97 @@
+"""Try the service once, end to end, as the demo's last step: start it on a free loopback port,
+send one authenticated prediction and one without a token, show both answers, stop it.
+
+The token made for the try is revoked before returning, so a demo leaves no credential behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from secure_mlops.config import Settings
+from secure_mlops.errors import SecureMlopsError
+from secure_mlops.serving.launch import Served, serve_argv, serve_env
+from secure_mlops.serving.tokens import TokenStore
+
+TRY_TOKEN = "demo-try"
+START_TIMEOUT = 60
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: str
+
+
+def try_service(served: Served, settings: Settings, log_file: Path, echo: Callable[[str], None]) -> tuple[Answer, Answer]:
+    """(the authenticated answer, the answer without a token); the server's output goes to
+    `log_file`."""
+    store = TokenStore(settings.token_file)
+    if TRY_TOKEN in {t.name for t in store.list()}:
+        store.revoke(TRY_TOKEN)
+    token = store.create(TRY_TOKEN)
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    with open(log_file, "wb") as log:
+        process = subprocess.Popen(serve_argv(served.bento_dir, "127.0.0.1", port), env=serve_env(settings, {}),
+                                   stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        _wait_ready(url, process, log_file)
+        echo(f"service up at {url} (log: {log_file})")
+        record = _example_record(served)
+        return _post(url + "/predict", record, token), _post(url + "/predict", record, None)
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+        store.revoke(TRY_TOKEN)
+
+
+def _example_record(served: Served) -> dict[str, float]:
+    """The middle of each feature's training range: a plausible record for any contract."""
+    from secure_mlops.serving.release import read_release
+
+    release = read_release(served.bento_dir / "src")
+    record: dict[str, float] = {}
+    for column in release.profile.columns:
+        if column.kind == "numeric" and column.low is not None and column.high is not None:
+            record[column.name] = round((column.low + column.high) / 2, 3)
+    return record
+
+
+def _post(url: str, record: dict[str, float], token: str | None) -> Answer:
+    headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})}
+    request = urllib.request.Request(url, data=json.dumps(record).encode(), headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - our own loopback URL
+            return Answer(response.status, response.read().decode())
+    except urllib.error.HTTPError as exc:
+        return Answer(exc.code, exc.read().decode())
+
+
+def _wait_ready(url: str, process: subprocess.Popen[bytes], log_file: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SecureMlopsError("the service stopped during start-up", hint=f"see {log_file}")
+        try:
+            with urllib.request.urlopen(url + "/readyz", timeout=1):  # noqa: S310 - loopback
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise SecureMlopsError(f"the service was not ready within {START_TIMEOUT} s", hint=f"see {log_file}")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
