@@ -11,7 +11,8 @@ import pytest
 from secure_mlops.config import Settings
 from secure_mlops.vault import ensure_transit_keys
 from tests.support.cli import clean_env
-from tests.support.pipeline import run_pipeline, shards
+from tests.support.pipeline import bento_tag, run_pipeline, shards
+from tests.support.serving import OtlpReceiver, Service, inference_vault_token, otlp_receiver, serving
 from tests.support.servers import Server, VaultServer, start_dev_vault, start_moto
 
 
@@ -65,6 +66,32 @@ def good_run(vault_server: VaultServer, vault_settings: Settings, tmp_path_facto
     result = run_pipeline(env, "--data", data)
     assert result.returncode == 0, result.stdout + result.stderr
     return env, data, result
+
+
+@pytest.fixture(scope="session")
+def serving_release(good_run, vault_root: hvac.Client) -> tuple[dict[str, str], str]:  # noqa: ANN001
+    """The inference service's environment (a Vault token with the inference policy only, the
+    good run's state) and the bento that run built."""
+    env, _, result = good_run
+    return {**env, "VAULT_TOKEN": inference_vault_token(vault_root)}, bento_tag(result.stdout)
+
+
+@pytest.fixture(scope="session")
+def traces() -> Iterator[OtlpReceiver]:
+    with otlp_receiver() as receiver:
+        yield receiver
+
+
+@pytest.fixture(scope="session")
+def service(serving_release, traces: OtlpReceiver, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:  # noqa: ANN001
+    """`secure-mlops serve` of the good run's bento, exporting spans and metrics to `traces`, with
+    limits high enough for generated traffic (the rate tests start a server of their own)."""
+    env, tag = serving_release
+    env = {**env, "OTEL_EXPORTER_OTLP_ENDPOINT": traces.url, "OTEL_BSP_SCHEDULE_DELAY": "100",
+           "OTEL_METRIC_EXPORT_INTERVAL": "500",
+           "SECURE_MLOPS_SERVING_RATE_PER_SECOND": "1000", "SECURE_MLOPS_SERVING_BURST": "1000"}
+    with serving(env, tmp_path_factory.mktemp("serve") / "service.log", "--bento", tag) as running:
+        yield running
 
 
 @pytest.fixture(scope="session")

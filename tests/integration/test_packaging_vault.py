@@ -134,11 +134,13 @@ def test_model_is_stored_as_skops_without_pickle(packaged, model_file):
     assert info["metadata"]["model_format"] == "skops"
 
 
-def test_bento_serves_the_packaged_model_and_holds_no_pickle(bento, packaged, bentoml_home, tmp_path):
+def test_bento_and_model_are_readable_by_the_image_user_and_hold_no_pickle(bento, packaged, bentoml_home, tmp_path):
     import bentoml
 
     assert bento.model_tag == packaged.tag
     files = [p for p in bento.path.rglob("*") if p.is_file()]
+    # The image copies the bento and the model as root for uid 1034 to read.
+    assert all(p.stat().st_mode & 0o004 for p in [*files, packaged.path / MODEL_FILENAME])
     assert not [p for p in files if p.name.endswith(PICKLE_SUFFIXES)]
     assert (bento.path / "src" / "service.py").is_file()
     assert (bento.path / "src" / "secure_mlops" / "serving" / "guard.py").is_file()

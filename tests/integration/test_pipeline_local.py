@@ -11,7 +11,6 @@ import pytest
 import yaml
 
 from secure_mlops.demo_data import generate_patients
-from tests.support.cli import clean_env, run_cli
 from tests.support.pipeline import run_pipeline, shards
 
 pytestmark = pytest.mark.integration

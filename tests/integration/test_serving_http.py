@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import hvac
 import pytest
@@ -16,21 +14,13 @@ from secure_mlops.config import Settings
 from secure_mlops.privacy.pseudonymize import Pseudonymizer
 from secure_mlops.vault import TransitHmacService
 from tests.support.cli import run_cli
-from tests.support.pipeline import bento_tag
 from tests.support.prometheus import SERVICE_METRICS, start_prometheus, wait_for
-from tests.support.serving import OtlpReceiver, Service, inference_vault_token, otlp_receiver, serving
+from tests.support.serving import Service
 
 pytestmark = pytest.mark.integration
 
 RECORD = {"mean_radius": 14.1, "mean_texture": 19.3, "mean_perimeter": 92.0, "mean_area": 655.0,
           "mean_smoothness": 0.096}
-
-
-@pytest.fixture(scope="module")
-def release(good_run, vault_root: hvac.Client) -> tuple[dict[str, str], str]:  # noqa: ANN001
-    """The service's environment (least-privilege Vault token, the run's state) and its bento."""
-    env, _, result = good_run
-    return {**env, "VAULT_TOKEN": inference_vault_token(vault_root)}, bento_tag(result.stdout)
 
 
 def _token(env: dict[str, str], name: str) -> str:
@@ -40,24 +30,8 @@ def _token(env: dict[str, str], name: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def traces() -> Iterator[OtlpReceiver]:
-    with otlp_receiver() as receiver:
-        yield receiver
-
-
-@pytest.fixture(scope="module")
-def service(release, traces: OtlpReceiver, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:  # noqa: ANN001
-    env, tag = release
-    env = {**env, "OTEL_EXPORTER_OTLP_ENDPOINT": traces.url, "OTEL_BSP_SCHEDULE_DELAY": "100",
-           # Generous limits: the rate tests use a server of their own.
-           "SECURE_MLOPS_SERVING_RATE_PER_SECOND": "1000", "SECURE_MLOPS_SERVING_BURST": "1000"}
-    with serving(env, tmp_path_factory.mktemp("serve") / "service.log", "--bento", tag) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def token(release) -> str:  # noqa: ANN001
-    return _token(release[0], "analyst")
+def token(serving_release) -> str:  # noqa: ANN001
+    return _token(serving_release[0], "analyst")
 
 
 def _post(service: Service, token: str | None, path: str = "/predict", **kwargs) -> requests.Response:  # noqa: ANN003
@@ -83,8 +57,8 @@ def test_probes_are_open_and_the_openapi_document_and_metrics_are_not(service, t
         assert requests.get(service.url + path, timeout=5, headers={"Authorization": f"Bearer {token}"}).status_code == 200
 
 
-def test_a_revoked_token_is_refused_without_a_restart(service, release):
-    env = release[0]
+def test_a_revoked_token_is_refused_without_a_restart(service, serving_release):
+    env = serving_release[0]
     temporary = _token(env, "contractor")
     assert _post(service, temporary, json=RECORD).status_code == 200
 
@@ -141,13 +115,17 @@ def test_prometheus_scrapes_every_metric_the_alert_rules_use(service, token, tmp
     # Enough records for the drift window to publish (serving.drift.MIN_RECORDS).
     _post(service, token, "/predict_batch", json={"records": [RECORD] * 60})
     _post(service, None, json=RECORD)
-    prometheus = start_prometheus(tmp_path, service.url.removeprefix("http://"), bearer_token=token)
+    prometheus = start_prometheus(tmp_path, service.url.removeprefix("http://"), bearer_token=token,
+                                  scrape_interval="2s")
     try:
+        # Over a range: a scrape that times out on a busy machine marks the series stale for an
+        # instant query, not for last_over_time.
         for metric in SERVICE_METRICS:
             name = metric if metric in ("secure_mlops_http_requests_total", "secure_mlops_predictions_total",
                                         "secure_mlops_feature_drift_psi") else f"{metric}_count"
-            wait_for(prometheus, f'{name}{{namespace="secure-mlops"}}')
-        unauthorized = wait_for(prometheus, 'secure_mlops_http_requests_total{status="401", route="/predict"}')
+            wait_for(prometheus, f'last_over_time({name}{{namespace="secure-mlops"}}[1m])', timeout=20)
+        unauthorized = wait_for(prometheus, 'last_over_time(secure_mlops_http_requests_total{status="401", '
+                                'route="/predict"}[1m])', timeout=20)
         assert float(unauthorized[0]["value"][1]) >= 1
     finally:
         prometheus.stop()
@@ -164,3 +142,13 @@ def test_traces_are_exported_and_carry_no_token_query_or_identifier(service, tok
     exported = traces.text()
     for secret in (token, "jane.doe@example.org", "P-424242"):
         assert secret not in exported
+
+
+def test_metrics_are_exported_over_otlp_too(service, token, traces):
+    _post(service, token, json=RECORD)
+    deadline = time.monotonic() + 10
+    while "secure_mlops_http_requests" not in traces.metrics and time.monotonic() < deadline:
+        time.sleep(0.2)
+
+    assert {"secure_mlops_http_requests", "secure_mlops_http_request_duration_seconds",
+            "secure_mlops_predictions"} <= traces.metrics

@@ -31,12 +31,6 @@ pytestmark = pytest.mark.integration
 REFUSAL_WINDOW = 15  # seconds a refused bento is watched for never turning ready
 
 
-@pytest.fixture(scope="module")
-def release(good_run, vault_root: hvac.Client) -> tuple[dict[str, str], str]:  # noqa: ANN001
-    env, _, result = good_run
-    return {**env, "VAULT_TOKEN": inference_vault_token(vault_root)}, bento_tag(result.stdout)
-
-
 def _copy_state(env: dict[str, str], target: Path) -> dict[str, str]:
     """The run's BentoML store copied elsewhere, so a test can damage it without harming others."""
     shutil.copytree(Path(env["SECURE_MLOPS_STATE_DIR"]) / "bentoml", target / "bentoml", symlinks=True)
@@ -71,8 +65,8 @@ def _refused_by_raw_bentoml(env: dict[str, str], bento: Path, log: Path) -> str:
     return log.read_text(errors="replace")
 
 
-def test_a_tampered_model_file_is_refused_with_one_line_and_never_turns_ready(release, tmp_path):
-    env, tag = release
+def test_a_tampered_model_file_is_refused_with_one_line_and_never_turns_ready(serving_release, tmp_path):
+    env, tag = serving_release
     damaged = _copy_state(env, tmp_path / "state")
     model = _model_file(damaged)
     model.chmod(0o600)
@@ -86,8 +80,8 @@ def test_a_tampered_model_file_is_refused_with_one_line_and_never_turns_ready(re
     assert "model file digest does not match" in raw_log
 
 
-def test_a_bento_without_its_signed_manifest_is_refused(release, tmp_path):
-    env, tag = release
+def test_a_bento_without_its_signed_manifest_is_refused(serving_release, tmp_path):
+    env, tag = serving_release
     damaged = _copy_state(env, tmp_path / "state")
     (_bento_dir(damaged, tag) / "src" / "release" / "provenance.json").unlink()
 
@@ -96,8 +90,8 @@ def test_a_bento_without_its_signed_manifest_is_refused(release, tmp_path):
     assert refused.returncode == 6 and "no signed provenance manifest" in refused.stderr
 
 
-def test_a_changed_contract_in_the_bento_is_refused(release, tmp_path):
-    env, tag = release
+def test_a_changed_contract_in_the_bento_is_refused(serving_release, tmp_path):
+    env, tag = serving_release
     damaged = _copy_state(env, tmp_path / "state")
     contract = _bento_dir(damaged, tag) / "src" / "release" / "contract.yaml"
     contract.chmod(0o600)
@@ -108,8 +102,8 @@ def test_a_changed_contract_in_the_bento_is_refused(release, tmp_path):
     assert refused.returncode == 6 and "contract" in refused.stderr
 
 
-def test_an_unknown_bento_is_a_clear_input_error(release):
-    env, _ = release
+def test_an_unknown_bento_is_a_clear_input_error(serving_release):
+    env, _ = serving_release
 
     refused = run_cli("serve", "--bento", "secure-mlops-inference:nosuchversion", env=env, timeout=60)
 
@@ -167,8 +161,8 @@ def _self_signed(folder: Path) -> tuple[Path, Path]:
     return cert_file, key_file
 
 
-def test_tls_is_served_when_given_a_certificate(release, tmp_path):
-    env, tag = release
+def test_tls_is_served_when_given_a_certificate(serving_release, tmp_path):
+    env, tag = serving_release
     cert, key = _self_signed(tmp_path)
 
     with serving(env, tmp_path / "tls.log", "--bento", tag, "--tls-cert", str(cert), "--tls-key", str(key),

@@ -85,10 +85,12 @@ def ready(url: str, verify: str | bool = True) -> bool:
 
 @dataclass
 class OtlpReceiver:
-    """Accepts OTLP/HTTP trace exports on loopback and keeps every span it decodes."""
+    """Accepts OTLP/HTTP trace and metric exports on loopback and keeps what it decodes: every
+    span (as text) and the names of the metrics."""
 
     url: str
     spans: list[str] = field(default_factory=list)
+    metrics: set[str] = field(default_factory=set)
     server: ThreadingHTTPServer | None = None
 
     def text(self) -> str:
@@ -97,6 +99,10 @@ class OtlpReceiver:
 
 @contextmanager
 def otlp_receiver() -> Iterator[OtlpReceiver]:
+    from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
+        ExportMetricsServiceRequest,
+        ExportMetricsServiceResponse,
+    )
     from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
         ExportTraceServiceRequest,
         ExportTraceServiceResponse,
@@ -108,10 +114,16 @@ def otlp_receiver() -> Iterator[OtlpReceiver]:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:  # noqa: N802 - the http.server interface
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            request = ExportTraceServiceRequest.FromString(body)
-            receiver.spans += [str(span) for rs in request.resource_spans for ss in rs.scope_spans
-                               for span in ss.spans]
-            answer = ExportTraceServiceResponse().SerializeToString()
+            if self.path == "/v1/metrics":
+                metrics = ExportMetricsServiceRequest.FromString(body)
+                receiver.metrics.update(m.name for rm in metrics.resource_metrics for sm in rm.scope_metrics
+                                        for m in sm.metrics)
+                answer = ExportMetricsServiceResponse().SerializeToString()
+            else:
+                spans = ExportTraceServiceRequest.FromString(body)
+                receiver.spans += [str(span) for rs in spans.resource_spans for ss in rs.scope_spans
+                                   for span in ss.spans]
+                answer = ExportTraceServiceResponse().SerializeToString()
             self.send_response(200)
             self.send_header("Content-Type", "application/x-protobuf")
             self.send_header("Content-Length", str(len(answer)))

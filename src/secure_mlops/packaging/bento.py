@@ -133,8 +133,7 @@ def bento_digest(bento_dir: Path) -> str:
 def attach_manifest(bento_dir: Path, manifest_file: Path) -> Path:
     """Put the signed manifest into the bento, where the service verifies it at start-up."""
     target = Path(bento_dir) / _MANIFEST_IN_BENTO
-    with atomic_output(target) as handle:
-        handle.write(Path(manifest_file).read_bytes())
+    _write_readable(target, Path(manifest_file).read_bytes())
     return target
 
 
@@ -169,8 +168,7 @@ def _stage(service_dir: Path, ctx: Path, model_tag: str) -> None:
     python["packages"] = [_pin(p) for p in python.get("packages") or []]
     envs = [e for e in config.get("envs") or [] if e.get("name") != MODEL_TAG_ENV]
     config["envs"] = [*envs, {"name": MODEL_TAG_ENV, "value": model_tag}]
-    with atomic_output(ctx / BENTOFILE) as handle:
-        handle.write(yaml.safe_dump(config, sort_keys=False).encode("utf-8"))
+    _write_readable(ctx / BENTOFILE, yaml.safe_dump(config, sort_keys=False).encode("utf-8"))
 
 
 def _stage_release(ctx: Path, contract_file: Path, profile_file: Path) -> None:
@@ -180,8 +178,7 @@ def _stage_release(ctx: Path, contract_file: Path, profile_file: Path) -> None:
             data = Path(source).read_bytes()
         except OSError as exc:
             raise InputError(f"cannot read {source} for the bento: {exc.strerror}") from None
-        with atomic_output(ctx / RELEASE_DIR / name) as handle:
-            handle.write(data)
+        _write_readable(ctx / RELEASE_DIR / name, data)
 
 
 def _pin(requirement: str) -> str:
@@ -201,8 +198,15 @@ def _copy_tree(source: Path, target: Path) -> None:
             continue
         destination = target / relative
         destination.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_output(destination) as handle:
-            handle.write(path.read_bytes())
+        _write_readable(destination, path.read_bytes())
+
+
+def _write_readable(target: Path, data: bytes) -> None:
+    """Atomically, then readable by all: a bento holds no secret, and the image copies it as root
+    for a non-root user to read (the atomic writer's 0600 would lock that user out)."""
+    with atomic_output(target) as handle:
+        handle.write(data)
+    target.chmod(0o644)
 
 
 @contextmanager

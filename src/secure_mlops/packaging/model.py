@@ -89,3 +89,5 @@ def _copy(source: Path, target: Path) -> None:
     with source.open("rb") as src, atomic_output(target) as dst:
         for block in iter(lambda: src.read(COPY_BLOCK), b""):
             dst.write(block)
+    # The inference image copies the model as root for its non-root user to read.
+    target.chmod(0o644)

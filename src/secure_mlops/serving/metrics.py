@@ -15,7 +15,10 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from functools import cached_property
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from opentelemetry.metrics import Meter
 
 REQUESTS = "secure_mlops_http_requests"
 DURATION = "secure_mlops_http_request_duration_seconds"
@@ -35,8 +38,33 @@ class ServiceMetrics(Protocol):
         ...
 
 
+class OtlpMetrics:
+    """The same observations as OpenTelemetry instruments, for an OTLP collector."""
+
+    def __init__(self, meter: Meter) -> None:
+        self._requests = meter.create_counter(REQUESTS, description="HTTP requests by route and status.")
+        self._duration = meter.create_histogram(DURATION, unit="s", description="Time to answer, by route.")
+        self._drift = meter.create_gauge(DRIFT, description="PSI of recent inputs against the training profile.")
+        self._predictions = meter.create_counter(PREDICTIONS, description="Predictions by label.")
+
+    def observe_request(self, route: str, status: int, seconds: float) -> None:
+        self._requests.add(1, {"route": route, "status": str(status)})
+        self._duration.record(seconds, {"route": route})
+
+    def observe_labels(self, labels: Sequence[str]) -> None:
+        for label in labels:
+            self._predictions.add(1, {"label": label})
+
+    def set_drift(self, feature: str, psi: float) -> None:
+        self._drift.set(psi, {"feature": feature})
+
+
 class PrometheusMetrics:
-    """`ServiceMetrics` in prometheus_client, multiprocess-aware."""
+    """`ServiceMetrics` in prometheus_client, multiprocess-aware; each observation is also sent to
+    `otlp` when an OTLP collector is configured."""
+
+    def __init__(self, otlp: OtlpMetrics | None = None) -> None:
+        self._otlp = otlp
 
     @cached_property
     def _client(self):  # noqa: ANN202 - the prometheus_client module
@@ -66,13 +94,19 @@ class PrometheusMetrics:
     def observe_request(self, route: str, status: int, seconds: float) -> None:
         self._requests.labels(route=route, status=str(status)).inc()
         self._duration.labels(route=route).observe(seconds)
+        if self._otlp is not None:
+            self._otlp.observe_request(route, status, seconds)
 
     def observe_labels(self, labels: Sequence[str]) -> None:
         for label in labels:
             self._predictions.labels(label=label).inc()
+        if self._otlp is not None:
+            self._otlp.observe_labels(labels)
 
     def set_drift(self, feature: str, psi: float) -> None:
         self._drift.labels(feature=feature).set(psi)
+        if self._otlp is not None:
+            self._otlp.set_drift(feature, psi)
 
     def render(self) -> tuple[bytes, str]:
         client = self._client

@@ -21,12 +21,12 @@ from secure_mlops.config import Settings, get_settings
 from secure_mlops.errors import ConfigError, VaultError
 from secure_mlops.packaging.layout import MODEL_FILENAME
 from secure_mlops.serving.drift import DriftMonitor
-from secure_mlops.serving.metrics import PrometheusMetrics
+from secure_mlops.serving.metrics import OtlpMetrics, PrometheusMetrics
 from secure_mlops.serving.predictor import IdentifierMasker, Predictor
 from secure_mlops.serving.ratelimit import RateLimiter
 from secure_mlops.serving.release import Release, read_release, verify_release
 from secure_mlops.serving.schema import ServingSchema, build_schema
-from secure_mlops.serving.telemetry import configure_tracing, install_json_logging
+from secure_mlops.serving.telemetry import configure_metrics, configure_tracing, install_json_logging
 from secure_mlops.serving.tokens import TokenStore
 
 PREDICT_ROUTE = "/predict"
@@ -45,17 +45,20 @@ class Runtime:
 def prepare(source_dir: Path, settings: Settings | None = None) -> Runtime:
     settings = settings or get_settings()
     release = read_release(source_dir)
+    meter = None
     if release.bento_dir is not None:
         # Serving, not building: BentoML has set up its logging by now (see telemetry), and a
         # bento build must not rewire the logging of the process that builds it.
         install_json_logging()
         configure_tracing(SERVICE_NAME)
+        meter = configure_metrics(SERVICE_NAME)
     label = next(c for c in release.contract.columns if c.classification.value == "label")
     classes = [str(v) for v in label.allowed_values] if label.allowed_values else None
     schema = build_schema(release.contract, release.profile, classes=classes,
                           max_batch=settings.serving_max_batch,
                           with_score=settings.serving_output == "label-and-score")
-    return Runtime(release=release, schema=schema, settings=settings, metrics=PrometheusMetrics())
+    metrics = PrometheusMetrics(OtlpMetrics(meter) if meter is not None else None)
+    return Runtime(release=release, schema=schema, settings=settings, metrics=metrics)
 
 
 def service_config(runtime: Runtime) -> dict[str, Any]:

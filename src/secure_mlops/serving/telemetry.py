@@ -34,6 +34,7 @@ from collections.abc import Mapping, Sequence
 from typing import Final
 
 from opentelemetry import trace
+from opentelemetry.metrics import Meter
 from opentelemetry.sdk.resources import SERVICE_NAME, OTELResourceDetector, Resource
 from opentelemetry.sdk.trace import Event, ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import (
@@ -266,8 +267,21 @@ class ScrubbingSpanExporter(SpanExporter):
         return self.redactor.redact(_summarize_validation_errors(text))
 
 
-_OTLP_ENDPOINTS: Final = ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT")
-_OTLP_PROTOCOLS: Final = ("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL")
+def _signal_variables(signal: str) -> tuple[tuple[str, str], tuple[str, str]]:
+    """(endpoint variables, protocol variables) of a signal (TRACES, METRICS), specific first."""
+    return ((f"OTEL_EXPORTER_OTLP_{signal}_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"),
+            (f"OTEL_EXPORTER_OTLP_{signal}_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL"))
+
+
+def _check_otlp_protocol(signal: str) -> None:
+    protocol = next(
+        (os.environ[var] for var in _signal_variables(signal)[1] if os.environ.get(var)), "http/protobuf"
+    )
+    if protocol != "http/protobuf":
+        raise ConfigError(
+            f"OTLP protocol {protocol!r} is not supported",
+            hint="the inference image ships the OTLP/HTTP exporter: use http/protobuf",
+        )
 
 
 def _exporter(name: str) -> SpanExporter:
@@ -278,14 +292,7 @@ def _exporter(name: str) -> SpanExporter:
             out=sys.stdout, formatter=lambda span: span.to_json(indent=None) + "\n"
         )
     if name == "otlp":
-        protocol = next(
-            (os.environ[var] for var in _OTLP_PROTOCOLS if os.environ.get(var)), "http/protobuf"
-        )
-        if protocol != "http/protobuf":
-            raise ConfigError(
-                f"OTLP protocol {protocol!r} is not supported",
-                hint="the inference image ships the OTLP/HTTP exporter: use http/protobuf",
-            )
+        _check_otlp_protocol("TRACES")
         # Imported here: only the inference image installs it.
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
@@ -296,12 +303,12 @@ def _exporter(name: str) -> SpanExporter:
     )
 
 
-def _exporter_names(environ: Mapping[str, str]) -> list[str]:
-    """The exporters asked for: OTEL_TRACES_EXPORTER (a comma list), else OTLP when an OTLP
+def _exporter_names(environ: Mapping[str, str], signal: str = "TRACES") -> list[str]:
+    """The exporters asked for: OTEL_<SIGNAL>_EXPORTER (a comma list), else OTLP when an OTLP
     endpoint is set, else none (the SDK's default would be OTLP to localhost)."""
-    configured = environ.get("OTEL_TRACES_EXPORTER", "").strip().lower()
+    configured = environ.get(f"OTEL_{signal}_EXPORTER", "").strip().lower()
     if not configured:
-        return ["otlp"] if any(environ.get(name) for name in _OTLP_ENDPOINTS) else []
+        return ["otlp"] if any(environ.get(name) for name in _signal_variables(signal)[0]) else []
     names = [name.strip() for name in configured.split(",") if name.strip()]
     return [] if "none" in names else names
 
@@ -319,18 +326,43 @@ def configure_tracing(service_name: str) -> None:
     from bentoml._internal.configuration.containers import BentoMLContainer
 
     exporters = [_exporter(name) for name in _exporter_names(os.environ)]
-    # Attributes passed to Resource.create win over the environment's; the spec wants the reverse.
-    environment = OTELResourceDetector().detect().attributes
-    provider = TracerProvider(resource=Resource.create({SERVICE_NAME: service_name, **environment}))
+    provider = TracerProvider(resource=_resource(service_name))
     for exporter in exporters:
         provider.add_span_processor(BatchSpanProcessor(ScrubbingSpanExporter(exporter)))
     BentoMLContainer.tracer_provider.set(provider)
     trace.set_tracer_provider(provider)
 
 
+def _resource(service_name: str) -> Resource:
+    # Attributes passed to Resource.create win over the environment's; the spec wants the reverse.
+    environment = OTELResourceDetector().detect().attributes
+    return Resource.create({SERVICE_NAME: service_name, **environment})
+
+
+def configure_metrics(service_name: str) -> Meter | None:
+    """A meter exporting over OTLP/HTTP when `OTEL_METRICS_EXPORTER` says `otlp`, or (unset) when
+    an OTLP endpoint is set; else None (Prometheus's `/metrics` is always there). The interval is
+    `OTEL_METRIC_EXPORT_INTERVAL` (milliseconds, the SDK's variable)."""
+    names = _exporter_names(os.environ, "METRICS")
+    unknown = sorted(set(names) - {"otlp"})
+    if unknown:
+        raise ConfigError(f"metrics exporter {unknown[0]!r} is not supported", hint="use otlp or none")
+    if not names:
+        return None
+    _check_otlp_protocol("METRICS")
+    from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
+
+    provider = MeterProvider(resource=_resource(service_name),
+                             metric_readers=[PeriodicExportingMetricReader(OTLPMetricExporter())])
+    return provider.get_meter("secure_mlops.serving")
+
+
 __all__ = [
     "SERVER_LOGGERS",
     "ScrubbingSpanExporter",
+    "configure_metrics",
     "configure_tracing",
     "install_json_logging",
 ]

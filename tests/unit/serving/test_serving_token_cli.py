@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,17 +17,6 @@ from secure_mlops.serving.tokens import TokenStore
 
 runner = CliRunner()
 TOKEN = re.compile(r"smt_[A-Za-z0-9_-]{43}")
-
-
-@pytest.fixture(autouse=True)
-def state_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
-    for name in list(os.environ):
-        if name.startswith(("VAULT_", "SECURE_MLOPS_")):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("SECURE_MLOPS_STATE_DIR", str(tmp_path))
-    get_settings.cache_clear()
-    yield tmp_path
-    get_settings.cache_clear()
 
 
 @pytest.fixture
