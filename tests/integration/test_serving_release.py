@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from secure_mlops.packaging import bento_info
 from tests.support import churn
 from tests.support.cli import clean_env, run_cli
 from tests.support.pipeline import bento_tag, run_pipeline
@@ -42,8 +43,10 @@ def _bento_dir(env: dict[str, str], tag: str) -> Path:
     return Path(env["SECURE_MLOPS_STATE_DIR"]) / "bentoml" / "bentos" / name / version
 
 
-def _model_file(env: dict[str, str]) -> Path:
-    return next((Path(env["SECURE_MLOPS_STATE_DIR"]) / "bentoml" / "models").rglob("model.skops"))
+def _model_file(env: dict[str, str], bento_tag: str) -> Path:
+    """The model file the bento serves (the store may hold other runs' models too)."""
+    name, version = bento_info(_bento_dir(env, bento_tag))[1].split(":")
+    return Path(env["SECURE_MLOPS_STATE_DIR"]) / "bentoml" / "models" / name / version / "model.skops"
 
 
 def _refused_by_raw_bentoml(env: dict[str, str], bento: Path, log: Path) -> str:
@@ -68,7 +71,7 @@ def _refused_by_raw_bentoml(env: dict[str, str], bento: Path, log: Path) -> str:
 def test_a_tampered_model_file_is_refused_with_one_line_and_never_turns_ready(serving_release, tmp_path):
     env, tag = serving_release
     damaged = _copy_state(env, tmp_path / "state")
-    model = _model_file(damaged)
+    model = _model_file(damaged, tag)
     model.chmod(0o600)
     model.write_bytes(model.read_bytes() + b"\x00")
 

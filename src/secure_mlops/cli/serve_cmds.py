@@ -35,7 +35,14 @@ def serve(
     then: curl -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json'
     -d '{"mean_radius": 14.1, ...}' http://127.0.0.1:3000/predict
     """
-    from secure_mlops.serving.launch import check_release, resolve_bento, run_server, serve_argv, serve_env, tls_env
+    from secure_mlops.serving.launch import (
+        check_release,
+        resolve_bento,
+        run_server,
+        serve_argv,
+        server_environment,
+        tls_env,
+    )
 
     settings = get_settings()
     tls = tls_env(tls_cert, tls_key)
@@ -46,7 +53,8 @@ def serve(
     scheme = "https" if tls else "http"
     typer.echo(f"serving {served.bento_tag} (model {served.model_tag}, signed release verified) "
                f"on {scheme}://{host}:{port}", err=True)
-    code = run_server(serve_argv(served.bento_dir, host, port), serve_env(settings, tls))
+    with server_environment(settings, tls) as env:
+        code = run_server(serve_argv(served.bento_dir, host, port), env)
     if code not in (0, -2, -15):  # stopped by SIGINT/SIGTERM is a normal end
         raise typer.Exit(code)
 

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -97,16 +100,25 @@ def serve_argv(bento_dir: Path, host: str, port: int) -> list[str]:
     return [str(bentoml), "serve", str(bento_dir), "--host", host, "--port", str(port)]
 
 
-def serve_env(settings: Settings, extra: dict[str, str]) -> dict[str, str]:
-    env = {**os.environ, **extra}
-    env["BENTOML_HOME"] = str(use_bentoml_home(settings))
-    env.setdefault("BENTOML_DO_NOT_TRACK", "true")
-    # The service's settings come from the environment; pin the state dir this process used so
-    # the token file and the local Vault's credentials are the same ones.
-    env["SECURE_MLOPS_STATE_DIR"] = str(settings.state_dir)
-    # Serving from the store must not change the bento it verified (Python would add caches).
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
-    return env
+@contextmanager
+def server_environment(settings: Settings, extra: dict[str, str]) -> Iterator[dict[str, str]]:
+    """The environment of one `bentoml serve`, valid while the context lasts.
+
+    BentoML empties `<BENTOML_HOME>/prometheus_multiproc_dir` whenever a server starts, so two
+    servers sharing a home lose each other's metrics. Each server gets a home of its own that
+    links to the shared model and bento stores."""
+    store = use_bentoml_home(settings)
+    with tempfile.TemporaryDirectory(prefix="secure-mlops-serve-") as home:
+        for name in ("models", "bentos"):
+            (Path(home) / name).symlink_to(store / name, target_is_directory=True)
+        env = {**os.environ, **extra, "BENTOML_HOME": home}
+        env.setdefault("BENTOML_DO_NOT_TRACK", "true")
+        # The service's settings come from the environment; pin the state dir this process used
+        # so the token file and the local Vault's credentials are the same ones.
+        env["SECURE_MLOPS_STATE_DIR"] = str(settings.state_dir)
+        # Serving from the store must not change the bento it verified (Python would add caches).
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+        yield env
 
 
 def run_server(argv: list[str], env: dict[str, str]) -> int:

@@ -37,6 +37,7 @@ from opentelemetry import trace
 from opentelemetry.metrics import Meter
 from opentelemetry.sdk.resources import SERVICE_NAME, OTELResourceDetector, Resource
 from opentelemetry.sdk.trace import Event, ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
 from opentelemetry.sdk.trace.export import (
     BatchSpanProcessor,
     ConsoleSpanExporter,
@@ -326,7 +327,10 @@ def configure_tracing(service_name: str) -> None:
     from bentoml._internal.configuration.containers import BentoMLContainer
 
     exporters = [_exporter(name) for name in _exporter_names(os.environ)]
-    provider = TracerProvider(resource=_resource(service_name))
+    # Without an exporter, recording spans nobody reads cost more per request than the whole
+    # request guard (benchmarks/bench_serving.py): sample none.
+    sampler = None if exporters else ALWAYS_OFF
+    provider = TracerProvider(resource=_resource(service_name), sampler=sampler)
     for exporter in exporters:
         provider.add_span_processor(BatchSpanProcessor(ScrubbingSpanExporter(exporter)))
     BentoMLContainer.tracer_provider.set(provider)

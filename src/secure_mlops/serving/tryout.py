@@ -20,7 +20,7 @@ from pathlib import Path
 
 from secure_mlops.config import Settings
 from secure_mlops.errors import SecureMlopsError
-from secure_mlops.serving.launch import Served, serve_argv, serve_env
+from secure_mlops.serving.launch import Served, serve_argv, server_environment
 from secure_mlops.serving.tokens import TokenStore
 
 TRY_TOKEN = "demo-try"
@@ -42,18 +42,18 @@ def try_service(served: Served, settings: Settings, log_file: Path, echo: Callab
     token = store.create(TRY_TOKEN)
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    with open(log_file, "wb") as log:
-        process = subprocess.Popen(serve_argv(served.bento_dir, "127.0.0.1", port), env=serve_env(settings, {}),
+    with server_environment(settings, {}) as env, open(log_file, "wb") as log:
+        process = subprocess.Popen(serve_argv(served.bento_dir, "127.0.0.1", port), env=env,
                                    stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        _wait_ready(url, process, log_file)
-        echo(f"service up at {url} (log: {log_file})")
-        record = _example_record(served)
-        return _post(url + "/predict", record, token), _post(url + "/predict", record, None)
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
-        store.revoke(TRY_TOKEN)
+        try:
+            _wait_ready(url, process, log_file)
+            echo(f"service up at {url} (log: {log_file})")
+            record = _example_record(served)
+            return _post(url + "/predict", record, token), _post(url + "/predict", record, None)
+        finally:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=30)
+            store.revoke(TRY_TOKEN)
 
 
 def _example_record(served: Served) -> dict[str, float]:
