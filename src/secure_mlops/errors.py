@@ -7,6 +7,11 @@ never carry a secret or a value from the data: they name files, columns, keys an
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from secure_mlops.privacy.kanonymity import KAnonymityResult
+
 
 class SecureMlopsError(Exception):
     """Base of every error the project raises on purpose."""
@@ -40,6 +45,20 @@ class PrivacyError(SecureMlopsError):
     exit_code = 5
 
 
+class KAnonymityError(PrivacyError):
+    """The output is not k-anonymous; `result` holds the counts. Nothing was written."""
+
+    def __init__(self, result: KAnonymityResult) -> None:
+        super().__init__(
+            f"k-anonymity not met: required k={result.k_required}, achieved "
+            f"k={result.k_achieved}; {result.groups_below_k} of {result.groups} groups "
+            f"({result.rows_below_k} rows) have fewer than {result.k_required} rows",
+            hint=f"quasi-identifiers: {', '.join(result.quasi_identifiers) or 'none'}; "
+                 "generalize them further or drop one",
+        )
+        self.result = result
+
+
 class IntegrityError(SecureMlopsError):
     """Encrypted data failed verification. Deliberately says nothing about which check failed."""
 
@@ -56,6 +75,10 @@ class StorageError(SecureMlopsError):
     """The object store refused or failed a read or write."""
 
     exit_code = 8
+
+
+class ObjectNotFoundError(StorageError):
+    """The object does not exist in the object store."""
 
 
 class ValidationFailed(SecureMlopsError):
@@ -81,6 +104,8 @@ __all__ = [
     "ConfigError",
     "InputError",
     "IntegrityError",
+    "KAnonymityError",
+    "ObjectNotFoundError",
     "PipelineError",
     "PrivacyError",
     "SecureMlopsError",

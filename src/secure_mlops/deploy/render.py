@@ -17,7 +17,7 @@ import yaml
 from secure_mlops.deploy.names import check_namespace, parse_image, pinned_version
 from secure_mlops.errors import ConfigError
 from secure_mlops.packaging.layout import MODEL_TAG_ENV
-from secure_mlops.storage.atomic import atomic_output
+from secure_mlops.storage.atomic import write_atomically
 
 # src/secure_mlops/deploy/render.py -> the checkout's root
 def default_base_dir() -> Path:
@@ -128,5 +128,4 @@ def _kustomize(overlay_dir: Path) -> str:
 
 
 def _write(path: Path, text: str) -> None:
-    with atomic_output(path) as handle:
-        handle.write(text.encode("utf-8"))
+    write_atomically(path, text)

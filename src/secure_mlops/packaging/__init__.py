@@ -13,7 +13,6 @@ from secure_mlops.packaging.bento import (
     bento_info,
     build_bento,
 )
-from secure_mlops.packaging.canonical import canonical_json
 from secure_mlops.packaging.home import use_bentoml_home
 from secure_mlops.packaging.manifest import (
     SignedManifest,
@@ -34,7 +33,6 @@ __all__ = [
     "bento_info",
     "build_bento",
     "build_manifest",
-    "canonical_json",
     "load_signed_manifest",
     "package_model",
     "sign_manifest",

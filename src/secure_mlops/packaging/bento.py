@@ -21,9 +21,8 @@ from typing import Any
 import yaml
 
 import secure_mlops
-from secure_mlops.digest import file_sha256
 from secure_mlops.errors import ConfigError, InputError, IntegrityError
-from secure_mlops.packaging.canonical import canonical_json, sha256_digest
+from secure_mlops.digest import canonical_json, file_sha256, sha256_digest
 from secure_mlops.packaging.home import use_bentoml_home
 from secure_mlops.packaging.layout import (
     BENTO_MODELS_DIR,
@@ -34,7 +33,7 @@ from secure_mlops.packaging.layout import (
     PROFILE_FILE,
     RELEASE_DIR,
 )
-from secure_mlops.storage.atomic import atomic_output
+from secure_mlops.storage.atomic import write_atomically
 
 def default_service_dir() -> Path:
     from secure_mlops.config import get_settings
@@ -204,8 +203,7 @@ def _copy_tree(source: Path, target: Path) -> None:
 def _write_readable(target: Path, data: bytes) -> None:
     """Atomically, then readable by all: a bento holds no secret, and the image copies it as root
     for a non-root user to read (the atomic writer's 0600 would lock that user out)."""
-    with atomic_output(target) as handle:
-        handle.write(data)
+    write_atomically(target, data)
     target.chmod(0o644)
 
 

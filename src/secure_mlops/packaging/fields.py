@@ -47,7 +47,7 @@ def check_numbers(field: str, values: Mapping[str, object]) -> dict[str, float |
 
 
 def normalize_digest(field: str, value: object) -> str:
-    """``sha256:<hex>`` from either that form or bare hex (what `DataContract.digest()` gives)."""
+    """``sha256:<hex>``, from that form or bare hex (what other tools print)."""
     match = _DIGEST.fullmatch(value) if isinstance(value, str) else None
     if match is None:
         raise InputError(f"{field} must be a sha256 digest (64 lowercase hex, optionally 'sha256:')")

@@ -24,12 +24,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from secure_mlops.digest import file_sha256
 from secure_mlops.errors import InputError, IntegrityError
 from secure_mlops.packaging.bento import bento_digest
-from secure_mlops.packaging.canonical import canonical_json
+from secure_mlops.digest import canonical_json, file_sha256
 from secure_mlops.packaging.fields import check_numbers, check_text, normalize_digest
-from secure_mlops.storage.atomic import atomic_output
+from secure_mlops.storage.atomic import write_atomically
 
 if TYPE_CHECKING:
     from secure_mlops.vault.signing import Signer
@@ -144,9 +143,7 @@ def verify_manifest(
 def write_signed_manifest(signed: SignedManifest, path: Path) -> Path:
     path = Path(path)
     text = json.dumps(signed.to_dict(), indent=2, sort_keys=True, allow_nan=False) + "\n"
-    with atomic_output(path) as handle:
-        handle.write(text.encode("utf-8"))
-    return path
+    return write_atomically(path, text)
 
 
 def load_signed_manifest(path: Path) -> SignedManifest:

@@ -16,7 +16,8 @@ from secure_mlops.privacy.contract import (
     contract_json_schema,
 )
 from secure_mlops.privacy.hmac import HmacService
-from secure_mlops.privacy.kanonymity import KAnonymityError, KAnonymityResult
+from secure_mlops.errors import KAnonymityError
+from secure_mlops.privacy.kanonymity import KAnonymityResult
 from secure_mlops.privacy.loader import load_contract, parse_contract
 from secure_mlops.privacy.minimize import minimize_file
 from secure_mlops.privacy.pseudonymize import Pseudonymizer

@@ -48,13 +48,13 @@ The JSON Schema (`contract_json_schema()`) describes the shapes only, not these 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
+
+from secure_mlops.digest import canonical_json, sha256_digest
 
 
 class ColumnType(StrEnum):
@@ -269,9 +269,9 @@ class DataContract(_Strict):
         return [c.name for c in self.columns if c.classification in identifying]
 
     def digest(self) -> str:
-        """SHA-256 of the contract's canonical JSON: names the rules, whatever the YAML layout."""
-        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(canonical.encode()).hexdigest()
+        """``sha256:<hex>`` of the contract's canonical JSON: names the rules, whatever the YAML
+        layout."""
+        return sha256_digest(canonical_json(self.model_dump(mode="json")))
 
 
 def contract_json_schema() -> dict[str, Any]:

@@ -14,7 +14,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import BaseModel, ConfigDict
 
-from secure_mlops.errors import PrivacyError
 
 _COUNT = "__rows"
 
@@ -32,20 +31,6 @@ class KAnonymityResult(BaseModel):
     @property
     def satisfied(self) -> bool:
         return self.groups_below_k == 0
-
-
-class KAnonymityError(PrivacyError):
-    """The output is not k-anonymous; `result` holds the counts. Nothing was written."""
-
-    def __init__(self, result: KAnonymityResult) -> None:
-        super().__init__(
-            f"k-anonymity not met: required k={result.k_required}, achieved "
-            f"k={result.k_achieved}; {result.groups_below_k} of {result.groups} groups "
-            f"({result.rows_below_k} rows) have fewer than {result.k_required} rows",
-            hint=f"quasi-identifiers: {', '.join(result.quasi_identifiers) or 'none'}; "
-                 "generalize them further or drop one",
-        )
-        self.result = result
 
 
 class GroupCounter:

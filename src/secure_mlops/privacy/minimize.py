@@ -17,10 +17,10 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from secure_mlops.errors import InputError
+from secure_mlops.errors import InputError, KAnonymityError
 from secure_mlops.privacy.contract import Action, DataContract
 from secure_mlops.privacy.hmac import HmacService
-from secure_mlops.privacy.kanonymity import GroupCounter, KAnonymityError
+from secure_mlops.privacy.kanonymity import GroupCounter
 from secure_mlops.privacy.pseudonymize import Pseudonymizer
 from secure_mlops.privacy.report import MinimizationReport
 from secure_mlops.privacy.sources import open_source

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict
 
 from secure_mlops.privacy.kanonymity import KAnonymityResult
 from secure_mlops.privacy.sources import InputFormat
+from secure_mlops.storage.atomic import write_atomically
 
 
 class MinimizationReport(BaseModel):
@@ -43,4 +44,4 @@ class MinimizationReport(BaseModel):
 
 
 def write_report(report: MinimizationReport, path: Path) -> None:
-    path.write_text(report.to_json() + "\n", encoding="utf-8")
+    write_atomically(path, report.to_json() + "\n")

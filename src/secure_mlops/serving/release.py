@@ -83,7 +83,7 @@ def verify_release(release: Release, model_dir: Path, signer: Signer) -> SignedM
     if named != release.model_tag:
         raise IntegrityError("the model the bento declares is not the one its signed manifest names")
     contract = signed.manifest.get("data", {}).get("contract", {})
-    if contract.get("digest") != "sha256:" + release.contract.digest():
+    if contract.get("digest") != release.contract.digest():
         raise IntegrityError("the bento's contract is not the one its signed manifest names")
     return signed
 

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from secure_mlops.errors import ConfigError, InputError
-from secure_mlops.storage.atomic import atomic_output
+from secure_mlops.storage.atomic import write_atomically
 
 TOKEN_PREFIX: Final = "smt_"
 FILE_VERSION: Final = 1
@@ -233,7 +233,6 @@ def _write_records(path: Path, records: list[_Record]) -> None:
             for record in records
         ],
     }
-    # atomic_output creates the file 0600 and renames it into place: a reader (the service) sees
+    # write_atomically creates the file 0600 and renames it into place: a reader (the service) sees
     # the old file or the new one, never half of it.
-    with atomic_output(path) as handle:
-        handle.write((json.dumps(document, indent=2) + "\n").encode("utf-8"))
+    write_atomically(path, json.dumps(document, indent=2) + "\n")

@@ -10,7 +10,7 @@ from secure_mlops.config import Settings
 from secure_mlops.errors import InputError
 from secure_mlops.privacy import load_contract
 from secure_mlops.steps.data import read_dataset
-from secure_mlops.storage import atomic_output
+from secure_mlops.storage import write_atomically
 
 
 @dataclass(frozen=True)
@@ -110,5 +110,4 @@ def _json_object(text: str, name: str) -> dict[str, object]:
 
 
 def _write_card(path: Path, text: str) -> None:
-    with atomic_output(path) as handle:
-        handle.write(text.encode("utf-8"))
+    write_atomically(path, text)

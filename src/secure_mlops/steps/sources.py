@@ -10,17 +10,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from secure_mlops.errors import InputError
-from secure_mlops.storage import S3Store
+from secure_mlops.storage import S3_SCHEME, S3Store, parse_s3_uri
 
 SHARD_SUFFIXES = (".csv", ".parquet")
 
 
 def list_shards(data_uri: str) -> list[str]:
     """The shard URIs of a dataset, sorted, so the same input always fans out the same way."""
-    if data_uri.startswith("s3://"):
-        bucket, _, prefix = data_uri.removeprefix("s3://").partition("/")
+    if data_uri.startswith(S3_SCHEME):
+        bucket, prefix = parse_s3_uri(data_uri)
         keys = S3Store(bucket).list_keys(prefix)
-        shards = [f"s3://{bucket}/{k}" for k in keys if k.endswith(SHARD_SUFFIXES)]
+        shards = [f"{S3_SCHEME}{bucket}/{k}" for k in keys if k.endswith(SHARD_SUFFIXES)]
     else:
         path = Path(data_uri)
         if path.is_file():
@@ -36,9 +36,9 @@ def list_shards(data_uri: str) -> list[str]:
 
 def fetch_shard(shard_uri: str, scratch: Path) -> Path:
     """A local path for the shard: the file itself, or a download into `scratch`."""
-    if not shard_uri.startswith("s3://"):
+    if not shard_uri.startswith(S3_SCHEME):
         return Path(shard_uri)
-    bucket, _, key = shard_uri.removeprefix("s3://").partition("/")
+    bucket, key = parse_s3_uri(shard_uri)
     target = scratch / Path(key).name
     S3Store(bucket).get_file(key, target)
     return target

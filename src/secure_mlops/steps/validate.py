@@ -9,7 +9,7 @@ from pathlib import Path
 from secure_mlops.config import Settings
 from secure_mlops.privacy import load_contract
 from secure_mlops.steps.data import EncryptedDataset, publish_dataset, read_dataset
-from secure_mlops.storage import atomic_output
+from secure_mlops.storage import write_atomically
 
 
 @dataclass(frozen=True)
@@ -58,8 +58,7 @@ def validate_shard(
     if reference is not None:
         reference = reference.model_copy(update={"row_count": table.num_rows})
     result = validate_dataset(table, contract, reference=reference, psi_threshold=psi_threshold)
-    with atomic_output(report_output) as handle:
-        handle.write(render_html(result, title=f"Validation of {contract.name} {contract.version}").encode())
+    write_atomically(report_output, render_html(result, title=f"Validation of {contract.name} {contract.version}"))
     raise_for_failures(result)
     shutil.copyfile(dataset, validated_output)
     return ShardValidation(checks=len(result.checks), failed=len(result.failures()))
@@ -94,6 +93,5 @@ def publish_validated(
         output.unlink(missing_ok=True)  # a rejected dataset must not be left as an artifact
         raise
     profile = result.profile
-    with atomic_output(profile_output) as handle:
-        handle.write(profile.model_dump_json(indent=2).encode())
+    write_atomically(profile_output, profile.model_dump_json(indent=2))
     return written

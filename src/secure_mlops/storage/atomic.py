@@ -51,3 +51,10 @@ def _fsync_directory(directory: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def write_atomically(target: Path, data: bytes | str) -> Path:
+    """Write `data` (text as UTF-8) to `target` through `atomic_output`; returns `target`."""
+    with atomic_output(target) as handle:
+        handle.write(data.encode("utf-8") if isinstance(data, str) else data)
+    return Path(target)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path, PurePosixPath
 from typing import Protocol
 
-from secure_mlops.errors import InputError, StorageError
+from secure_mlops.errors import InputError
 
 
 class ObjectStore(Protocol):
@@ -33,7 +33,3 @@ def check_key(key: str) -> str:
     if not key or path.is_absolute() or ".." in path.parts or key.endswith("/"):
         raise InputError(f"invalid object key {key!r}", hint="use a relative path like 'datasets/x.enc'")
     return str(path)
-
-
-class ObjectNotFoundError(StorageError):
-    """The object does not exist."""

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from secure_mlops.errors import StorageError
 from secure_mlops.storage.atomic import atomic_output
-from secure_mlops.storage.base import ObjectNotFoundError, check_key
+from secure_mlops.errors import ObjectNotFoundError
+from secure_mlops.storage.base import check_key
 
 
 class LocalStore:

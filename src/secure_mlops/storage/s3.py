@@ -12,9 +12,22 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from secure_mlops.errors import StorageError
+from secure_mlops.errors import InputError, ObjectNotFoundError, StorageError
 from secure_mlops.storage.atomic import atomic_output
-from secure_mlops.storage.base import ObjectNotFoundError, check_key
+from secure_mlops.storage.base import check_key
+
+
+S3_SCHEME = "s3://"
+
+
+def parse_s3_uri(uri: str) -> tuple[str, str]:
+    """(bucket, key or prefix) of an ``s3://bucket/key`` URI."""
+    if not uri.startswith(S3_SCHEME):
+        raise InputError(f"{uri!r} is not an s3:// URI")
+    bucket, _, key = uri.removeprefix(S3_SCHEME).partition("/")
+    if not bucket:
+        raise InputError(f"{uri!r} names no bucket", hint="write s3://BUCKET/PREFIX")
+    return bucket, key
 
 
 class S3Store:

@@ -67,7 +67,7 @@ def _training_data(result: TrainResult, contract: DataContract, data_digest: str
     train, test = len(result.train.y), len(result.test.y)
     rows = [
         ("Data contract", f"`{_text(contract.name)}` version `{_text(contract.version)}`"),
-        ("Contract digest", f"`sha256:{contract.digest()}`"),
+        ("Contract digest", f"`{contract.digest()}`"),
         ("Data digest", f"`{_text(data_digest)}`"),
         ("Rows", f"{train + test} ({train} training, {test} held out, stratified on "
                  f"`{result.label}`)"),

@@ -10,10 +10,10 @@ import math
 
 import pytest
 
+from secure_mlops.digest import canonical_json
 from secure_mlops.errors import InputError, IntegrityError, VaultError
 from secure_mlops.packaging import (
     build_manifest,
-    canonical_json,
     load_signed_manifest,
     sign_manifest,
     verify_manifest,
