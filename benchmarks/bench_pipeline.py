@@ -16,7 +16,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import List
 
 import hvac
 import numpy as np
@@ -116,7 +115,7 @@ def bench_end_to_end() -> None:
     from secure_mlops.orchestration import run_locally
 
     @dsl.component(base_image="python:3.11")
-    def noop_list() -> List[str]:
+    def noop_list() -> list[str]:
         return ["a", "b"]
 
     @dsl.component(base_image="python:3.11")

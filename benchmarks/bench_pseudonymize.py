@@ -21,10 +21,10 @@ import pyarrow as pa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for tests.support
 
-from secure_mlops.config import Settings  # noqa: E402
-from secure_mlops.privacy import Pseudonymizer  # noqa: E402
-from secure_mlops.vault import TransitHmacService, connect, ensure_transit_keys  # noqa: E402
-from tests.support.servers import start_dev_vault  # noqa: E402
+from secure_mlops.config import Settings
+from secure_mlops.privacy import Pseudonymizer
+from secure_mlops.vault import TransitHmacService, connect, ensure_transit_keys
+from tests.support.servers import start_dev_vault
 
 
 def main() -> None:

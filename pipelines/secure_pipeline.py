@@ -100,7 +100,8 @@ def build_pipeline(*, cluster: bool, parallelism: int = 4):  # noqa: ANN201 - a 
         packaged = step(
             package(
                 model=trained.outputs["model"], dataset=published.outputs["dataset"],
-                profile=published.outputs["profile"], metrics=trained.outputs["metrics"], audit=audited.outputs["audit"], contract_path=contract_path,
+                profile=published.outputs["profile"], metrics=trained.outputs["metrics"],
+                audit=audited.outputs["audit"], contract_path=contract_path,
                 run_id=dsl.PIPELINE_JOB_ID_PLACEHOLDER, triggered_by=triggered_by,
             ),
             "model",

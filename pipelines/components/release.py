@@ -9,7 +9,8 @@ from pipelines.components.image import PIPELINE_IMAGE
 @dsl.component(base_image=PIPELINE_IMAGE)
 def package(
     model: Input[Model], dataset: Input[Dataset], profile: Input[Artifact], metrics: Input[Metrics],
-    audit: Input[Metrics], contract_path: str, run_id: str, triggered_by: str, bento: Output[Artifact], manifest: Output[Artifact],
+    audit: Input[Metrics], contract_path: str, run_id: str, triggered_by: str,
+    bento: Output[Artifact], manifest: Output[Artifact],
 ) -> None:
     """Build the BentoML bento (skops model, no pickle; the contract and training profile the service
     validates and watches drift with) and sign its provenance manifest in Vault."""

@@ -40,7 +40,8 @@ def generate_patients(rows: int = 569, seed: int = 7) -> pa.Table:
 
     rng = np.random.default_rng(seed)
     bundle = load_breast_cancer()
-    picks = rng.permutation(len(bundle.target))[:rows] if rows <= len(bundle.target) else rng.integers(0, len(bundle.target), rows)
+    available = len(bundle.target)
+    picks = rng.permutation(available)[:rows] if rows <= available else rng.integers(0, available, rows)
     names = list(bundle.feature_names)
     features = bundle.data[picks][:, [names.index(f) for f in FEATURES.values()]]
     if rows > len(bundle.target):

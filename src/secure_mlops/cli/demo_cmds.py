@@ -10,7 +10,6 @@ from secure_mlops.cli.options import contract_option, contract_or_default
 from secure_mlops.config import get_settings
 
 
-
 def register(app: typer.Typer) -> None:
     app.command()(demo)
     app.command("demo-data")(demo_data)

@@ -23,7 +23,9 @@ def register(app: typer.Typer) -> None:
 
 
 def run(
-    data: str = typer.Option(None, "--data", help="Raw data: CSV/Parquet file, folder of shards, or s3:// prefix. Default: generated demo shards."),
+    data: str = typer.Option(
+        None, "--data", help="Raw data: CSV/Parquet file, folder of shards, or s3:// prefix. Default: generated demo shards."
+    ),
     contract: Path = contract_option(),
     param: list[str] = typer.Option(None, "--param", help=PARAM_HELP),
     parallelism: int = typer.Option(4, "--parallelism", min=1, help="Shards processed at once."),
@@ -53,7 +55,8 @@ def run(
     outcome = run_locally(pipeline, arguments, settings.state_dir / "pipeline-root", typer.echo)
     if not outcome.succeeded:
         raise PipelineError(f"pipeline failed: {outcome.failure}", hint=f"full log: {outcome.log_file}")
-    assert outcome.run_dir is not None
+    if outcome.run_dir is None:
+        raise PipelineError("pipeline reported success but left no run folder", hint=f"full log: {outcome.log_file}")
     _print_summary(outcome.run_dir, reference)
     typer.echo(f"log: {outcome.log_file}")
 
@@ -104,7 +107,9 @@ def compile_pipeline(
 def submit(
     host: str = typer.Option(..., "--host", help="KFP API endpoint, e.g. https://kfp.example.com/pipeline."),
     namespace: str = typer.Option(None, "--namespace", help="Kubeflow profile namespace."),
-    service_account: str = typer.Option("secure-mlops-pipeline", "--service-account", help="Service account the run's pods use (bound to the Vault role)."),
+    service_account: str = typer.Option(
+        "secure-mlops-pipeline", "--service-account", help="Service account the run's pods use (bound to the Vault role)."
+    ),
     experiment: str = typer.Option("secure-mlops", "--experiment", help="Experiment to file the run under."),
     package: Path = typer.Option(COMPILED, "--package", dir_okay=False, help="Compiled pipeline YAML."),
     param: list[str] = typer.Option(None, "--param", help=PARAM_HELP),

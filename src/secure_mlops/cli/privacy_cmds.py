@@ -25,7 +25,9 @@ def minimize(
     report: Path = typer.Option(
         None, "--report", dir_okay=False, help="Where to write the JSON report (counts only). Default: OUTPUT.report.json."
     ),
-    k: int = typer.Option(None, "--k", min=1, help="Raise the k-anonymity threshold for this run (never below the contract's k)."),
+    k: int = typer.Option(
+        None, "--k", min=1, help="Raise the k-anonymity threshold for this run (never below the contract's k)."
+    ),
 ) -> None:
     """Apply a data contract: drop, keep, generalize, mask and pseudonymize columns; enforce k-anonymity.
 

@@ -19,7 +19,9 @@ def register(app: typer.Typer) -> None:
 
 
 def serve(
-    bento: str = typer.Option(None, "--bento", help="Bento tag (name:version) or bento folder. Default: the newest bento in the local store."),
+    bento: str = typer.Option(
+        None, "--bento", help="Bento tag (name:version) or bento folder. Default: the newest bento in the local store."
+    ),
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
     port: int = typer.Option(3000, "--port", min=1, max=65535, help="Port to listen on."),
     tls_cert: Path = typer.Option(None, "--tls-cert", dir_okay=False, help="Certificate (PEM) for HTTPS."),

@@ -26,7 +26,8 @@ class WrappedKey:
     @property
     def version(self) -> int:
         match = _VAULT_CIPHERTEXT.match(self.ciphertext)
-        assert match is not None  # checked in __post_init__
+        if match is None:  # __post_init__ checked it: only a mutated object gets here
+            raise ValueError("wrapped key is not a Vault ciphertext")
         return int(match.group(1))
 
 

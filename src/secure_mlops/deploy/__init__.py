@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from secure_mlops.deploy.apply import apply_manifests
 from secure_mlops.deploy.deploy import DeployResult, deploy
-from secure_mlops.errors import ClusterError
 from secure_mlops.deploy.render import render_manifests
+from secure_mlops.errors import ClusterError
 
 __all__ = ["ClusterError", "DeployResult", "apply_manifests", "deploy", "render_manifests"]

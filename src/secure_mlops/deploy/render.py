@@ -19,6 +19,7 @@ from secure_mlops.errors import ConfigError
 from secure_mlops.packaging.layout import MODEL_TAG_ENV
 from secure_mlops.storage.atomic import write_atomically
 
+
 # src/secure_mlops/deploy/render.py -> the checkout's root
 def default_base_dir() -> Path:
     from secure_mlops.config import get_settings
@@ -115,7 +116,7 @@ def _kustomize(overlay_dir: Path) -> str:
         raise ConfigError("kubectl is not on PATH; it renders the kustomize overlay",
                           hint="install kubectl 1.32 or newer")
     try:
-        done = subprocess.run(
+        done = subprocess.run(  # noqa: S603 - kubectl found on PATH, fixed arguments, no shell
             [kubectl, "kustomize", str(overlay_dir)],
             capture_output=True, text=True, timeout=KUSTOMIZE_TIMEOUT_SECONDS, check=False,
         )

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import builtins
 import contextlib
-import logging
 import io
+import logging
 import re
 import sys
 from collections.abc import Callable, Iterator

@@ -32,7 +32,7 @@ def submit_run(
 
     if not package.is_file():
         raise ConfigError(f"no compiled pipeline at {package}", hint="run `secure-mlops compile` first")
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     try:
         client = kfp.Client(host=host, namespace=namespace or "kubeflow")
         pipeline_id = client.get_pipeline_id(pipeline_name)

@@ -21,8 +21,8 @@ from typing import Any
 import yaml
 
 import secure_mlops
-from secure_mlops.errors import ConfigError, InputError, IntegrityError
 from secure_mlops.digest import canonical_json, file_sha256, sha256_digest
+from secure_mlops.errors import ConfigError, InputError, IntegrityError
 from secure_mlops.packaging.home import use_bentoml_home
 from secure_mlops.packaging.layout import (
     BENTO_MODELS_DIR,
@@ -34,6 +34,7 @@ from secure_mlops.packaging.layout import (
     RELEASE_DIR,
 )
 from secure_mlops.storage.atomic import write_atomically
+
 
 def default_service_dir() -> Path:
     from secure_mlops.config import get_settings

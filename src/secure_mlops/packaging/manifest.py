@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from secure_mlops.digest import canonical_json, file_sha256
 from secure_mlops.errors import InputError, IntegrityError
 from secure_mlops.packaging.bento import bento_digest
-from secure_mlops.digest import canonical_json, file_sha256
 from secure_mlops.packaging.fields import check_numbers, check_text, normalize_digest
 from secure_mlops.storage.atomic import write_atomically
 

@@ -4,6 +4,7 @@ then a k-anonymity gate. Reports and errors carry counts and column names, never
 
 from __future__ import annotations
 
+from secure_mlops.errors import KAnonymityError
 from secure_mlops.privacy.contract import (
     Action,
     Classification,
@@ -16,7 +17,6 @@ from secure_mlops.privacy.contract import (
     contract_json_schema,
 )
 from secure_mlops.privacy.hmac import HmacService
-from secure_mlops.errors import KAnonymityError
 from secure_mlops.privacy.kanonymity import KAnonymityResult
 from secure_mlops.privacy.loader import load_contract, parse_contract
 from secure_mlops.privacy.minimize import minimize_file

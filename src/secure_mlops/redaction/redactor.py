@@ -156,9 +156,9 @@ def _email(match: re.Match[str]) -> Span | None:
     start = match.start()
     # `https://user:pw@host.example.com` is not the address `pw@host.example.com`: the URL
     # detector takes the password and the host stays.
-    if start and match.string[start - 1] == ":":
-        if patterns.URL_USERINFO_END.search(match.string, max(0, start - 512), start):
-            return None
+    if (start and match.string[start - 1] == ":"
+            and patterns.URL_USERINFO_END.search(match.string, max(0, start - 512), start)):
+        return None
     return start, match.end(), _EMAIL_LABEL
 
 

@@ -7,6 +7,7 @@ bento is refused with one line and exit status 6, and no server starts.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import tempfile
@@ -127,13 +128,11 @@ def run_server(argv: list[str], env: dict[str, str]) -> int:
     import signal
     import subprocess
 
-    process = subprocess.Popen(argv, env=env, start_new_session=True)
+    process = subprocess.Popen(argv, env=env, start_new_session=True)  # noqa: S603 - our own argv, no shell
 
     def stop(signum: int, _frame: object) -> None:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
 
     previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
     try:

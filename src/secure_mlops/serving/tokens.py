@@ -29,7 +29,7 @@ from typing import Any, Final
 from secure_mlops.errors import ConfigError, InputError
 from secure_mlops.storage.atomic import write_atomically
 
-TOKEN_PREFIX: Final = "smt_"
+TOKEN_PREFIX: Final = "smt_"  # noqa: S105 - a prefix, not a secret
 FILE_VERSION: Final = 1
 _NAME: Final = re.compile(r"[a-z0-9][a-z0-9._-]{0,62}")
 _SHA256_HEX: Final = re.compile(r"[0-9a-f]{64}")

@@ -23,7 +23,7 @@ from secure_mlops.errors import SecureMlopsError
 from secure_mlops.serving.launch import Served, serve_argv, server_environment
 from secure_mlops.serving.tokens import TokenStore
 
-TRY_TOKEN = "demo-try"
+TRY_TOKEN = "demo-try"  # noqa: S105 - the name of a token, not a token
 START_TIMEOUT = 60
 
 
@@ -43,7 +43,7 @@ def try_service(served: Served, settings: Settings, log_file: Path, echo: Callab
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     with server_environment(settings, {}) as env, open(log_file, "wb") as log:
-        process = subprocess.Popen(serve_argv(served.bento_dir, "127.0.0.1", port), env=env,
+        process = subprocess.Popen(serve_argv(served.bento_dir, "127.0.0.1", port), env=env,  # noqa: S603 - our argv
                                    stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         try:
             _wait_ready(url, process, log_file)
@@ -70,9 +70,10 @@ def _example_record(served: Served) -> dict[str, float]:
 
 def _post(url: str, record: dict[str, float], token: str | None) -> Answer:
     headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})}
-    request = urllib.request.Request(url, data=json.dumps(record).encode(), headers=headers, method="POST")
+    # Our own http://127.0.0.1 URL, never a file: or custom scheme.
+    request = urllib.request.Request(url, data=json.dumps(record).encode(), headers=headers, method="POST")  # noqa: S310
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - our own loopback URL
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
             return Answer(response.status, response.read().decode())
     except urllib.error.HTTPError as exc:
         return Answer(exc.code, exc.read().decode())

@@ -5,10 +5,14 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from secure_mlops.config import Settings
 from secure_mlops.privacy import load_contract
 from secure_mlops.steps.scratch import scratch_dir
+
+if TYPE_CHECKING:
+    from secure_mlops.deploy import DeployResult  # the deploy package imports the Kubernetes client
 
 MODEL_NAME = "secure-mlops-model"
 
@@ -96,7 +100,7 @@ def deploy_step(
     registry: str,
     apply: bool,
     settings: Settings,
-):  # noqa: ANN201 - DeployResult, imported lazily
+) -> DeployResult:
     """Verify the signed manifest against the model and bento, then render (and maybe apply)."""
     from secure_mlops.deploy import deploy
     from secure_mlops.packaging import bento_info

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from secure_mlops.config import Settings
 
-_SHM = Path("/dev/shm")
+_SHM = Path("/dev/shm")  # noqa: S108 - memory-backed on purpose; files in it are private (0600)
 
 
 def _scratch_root(settings: Settings) -> Path | None:

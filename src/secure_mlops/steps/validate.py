@@ -22,8 +22,8 @@ def load_profile(uri: str | None, settings: Settings):  # noqa: ANN201 - Dataset
     """The previous accepted dataset's profile (aggregates only), from a local path or s3:// URI."""
     if not uri:
         return None
-    from secure_mlops.steps.sources import fetch_shard
     from secure_mlops.steps.scratch import scratch_dir
+    from secure_mlops.steps.sources import fetch_shard
     from secure_mlops.validation import DatasetProfile
 
     with scratch_dir(settings) as scratch:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from secure_mlops.storage.atomic import atomic_output, write_atomically
 from secure_mlops.errors import ObjectNotFoundError
+from secure_mlops.storage.atomic import atomic_output, write_atomically
 from secure_mlops.storage.base import ObjectStore, check_key
 from secure_mlops.storage.local import LocalStore
 from secure_mlops.storage.s3 import S3_SCHEME, S3Store, parse_s3_uri
@@ -20,5 +20,14 @@ def open_store(location: str, *, sse_kms_key_id: str | None = None) -> ObjectSto
 
 
 __all__ = [
+    "S3_SCHEME",
     "LocalStore",
-    "ObjectNotFoundError", "ObjectStore", "S3_SCHEME", "S3Store", "parse_s3_uri", "atomic_output", "check_key", "open_store", "write_atomically"]
+    "ObjectNotFoundError",
+    "ObjectStore",
+    "S3Store",
+    "atomic_output",
+    "check_key",
+    "open_store",
+    "parse_s3_uri",
+    "write_atomically",
+]

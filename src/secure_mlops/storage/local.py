@@ -5,9 +5,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from secure_mlops.errors import StorageError
+from secure_mlops.errors import ObjectNotFoundError, StorageError
 from secure_mlops.storage.atomic import atomic_output
-from secure_mlops.errors import ObjectNotFoundError
 from secure_mlops.storage.base import check_key
 
 

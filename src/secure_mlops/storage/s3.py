@@ -16,7 +16,6 @@ from secure_mlops.errors import InputError, ObjectNotFoundError, StorageError
 from secure_mlops.storage.atomic import atomic_output
 from secure_mlops.storage.base import check_key
 
-
 S3_SCHEME = "s3://"
 
 

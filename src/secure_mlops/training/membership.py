@@ -4,7 +4,7 @@ The attack is the loss-threshold attack of Yeom et al. (2018, "Privacy Risk in M
 Learning: Analyzing the Connection to Overfitting"): a model fits its training rows better than
 rows it never saw, so the attacker computes the model's cross-entropy loss on a record and
 says "member" when it is below a threshold τ. The membership advantage is the best
-TPR − FPR over every τ: 0 when the losses of members and non-members look alike, 1 when one τ
+TPR - FPR over every τ: 0 when the losses of members and non-members look alike, 1 when one τ
 separates them perfectly. Taking the best τ on the audit sample itself gives the attacker the
 benefit of the doubt, so the estimate errs towards failing a model.
 
@@ -98,7 +98,7 @@ def audit_membership(result: TrainResult, *, max_advantage: float = DEFAULT_MAX_
 
 
 def _losses(result: TrainResult, data: Dataset, rows: np.ndarray) -> np.ndarray:
-    """Cross-entropy loss of the model on each selected row: −log p(true class)."""
+    """Cross-entropy loss of the model on each selected row: -log p(true class)."""
     probabilities = result.estimator.predict_proba(data.x[rows])
     columns = np.searchsorted(result.estimator.classes_, data.y[rows])
     true_class = probabilities[np.arange(len(rows)), columns]
@@ -106,7 +106,7 @@ def _losses(result: TrainResult, data: Dataset, rows: np.ndarray) -> np.ndarray:
 
 
 def _best_threshold(member_loss: np.ndarray, other_loss: np.ndarray) -> tuple[float, float]:
-    """max over τ of TPR − FPR for "member when loss < τ", and the τ that reaches it."""
+    """max over τ of TPR - FPR for "member when loss < τ", and the τ that reaches it."""
     members, others = np.sort(member_loss), np.sort(other_loss)
     # Just above each observed loss: every distinct way of splitting the sample is tried once.
     taus = np.nextafter(np.unique(np.concatenate([members, others])), np.inf)

@@ -12,8 +12,8 @@ Great Expectations is imported on first use, not with this package (it takes sec
 
 from __future__ import annotations
 
-from secure_mlops.validation.drift import population_stability_index
 from secure_mlops.errors import ValidationFailed
+from secure_mlops.validation.drift import population_stability_index
 from secure_mlops.validation.gate import raise_for_failures, validate_dataset
 from secure_mlops.validation.profile import ColumnProfile, DatasetProfile, profile_dataset
 from secure_mlops.validation.report import render_html

@@ -84,8 +84,9 @@ def _shares(table: pa.Table, current: DatasetProfile,
     if now is None or now.kind != "categorical":
         return None
     # Match categories by name: a contract may have added or removed allowed values since.
-    before = dict(zip(ref.categories, ref.proportions))
-    after = dict(zip(now.categories, now.proportions))
+    # proportions end with the share outside the categories: zip stops before it on purpose.
+    before = dict(zip(ref.categories, ref.proportions, strict=False))
+    after = dict(zip(now.categories, now.proportions, strict=False))
     names = list(dict.fromkeys([*ref.categories, *now.categories]))
     return ([*(before.get(n, 0.0) for n in names), ref.proportions[-1], ref.null_proportion],
             [*(after.get(n, 0.0) for n in names), now.proportions[-1], now.null_proportion])

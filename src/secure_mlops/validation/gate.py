@@ -16,10 +16,9 @@ import math
 
 import pyarrow as pa
 
-from secure_mlops.errors import InputError
+from secure_mlops.errors import InputError, ValidationFailed
 from secure_mlops.privacy.contract import DataContract
 from secure_mlops.validation.drift import drift_checks
-from secure_mlops.errors import ValidationFailed
 from secure_mlops.validation.profile import DatasetProfile, profile_dataset
 from secure_mlops.validation.result import ValidationResult
 from secure_mlops.validation.run import run_suite

@@ -68,7 +68,7 @@ class ColumnProfile(BaseModel):
         if self.kind == "numeric":
             if self.categories or len(self.proportions) != len(self.edges) + 1:
                 raise ValueError("a numeric profile has one proportion per bin of its edges")
-            if any(low >= high for low, high in zip(self.edges, self.edges[1:])):
+            if any(low >= high for low, high in zip(self.edges, self.edges[1:], strict=False)):
                 raise ValueError("bin edges must be strictly increasing")
             if self.low is not None and self.high is not None and self.low > self.high:
                 raise ValueError("the observed range's low end is above its high end")
