@@ -13,11 +13,14 @@ TOOLS_LOCK := requirements/tools.lock
 # checkout: no system-wide install, no root needed once apt's package lists are there.
 PROMETHEUS := $(TOOLS_VENV)/prometheus
 PROMETHEUS_STAMP := $(PROMETHEUS)/.installed
+SHELLCHECK := $(TOOLS_VENV)/shellcheck
+SHELLCHECK_STAMP := $(SHELLCHECK)/.installed
+SHELL_SCRIPTS := .ci/run $(wildcard scripts/*.sh)
 # Everything the demo keeps (the local Vault's storage, outputs) stays inside the checkout.
 export SECURE_MLOPS_STATE_DIR ?= $(CURDIR)/.state
 
 .DEFAULT_GOAL := help
-.PHONY: help install tools demo down test unit integration bench lock clean
+.PHONY: help install tools demo down lint test unit integration bench lock clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -35,23 +38,32 @@ $(TOOLS_STAMP): $(TOOLS_LOCK)
 	$(TOOLS_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r $(TOOLS_LOCK)
 	@touch $(TOOLS_STAMP)
 
-# Unpacked into a scratch folder first, so a failed download leaves no half-installed tool.
-$(PROMETHEUS_STAMP):
+# $(call unpack_deb,PACKAGE,DIR,BINARY): Debian's PACKAGE downloaded (no root needed once apt's
+# package lists are there) and unpacked into DIR, checked by running BINARY --version. Unpacked
+# into a scratch folder first, so a failed download leaves no half-installed tool.
+define unpack_deb
 	@set -euo pipefail; mkdir -p "$(TOOLS_VENV)"; scratch=$$(mktemp -d "$(CURDIR)/$(TOOLS_VENV)/download.XXXXXX"); \
 	trap 'rm -rf "$$scratch"' EXIT; \
-	if ! (cd "$$scratch" && apt-get download -qq prometheus 2>apt.log); then \
+	if ! (cd "$$scratch" && apt-get download -qq $(1) 2>apt.log); then \
 		cat "$$scratch/apt.log" >&2; \
-		echo "error: \`apt-get download prometheus\` failed: the rule tests need promtool and prometheus." >&2; \
+		echo "error: \`apt-get download $(1)\` failed: make test needs $(3)." >&2; \
 		echo "       Debian's package lists may be missing: run \`apt-get update\` (as root) and retry." >&2; \
 		exit 1; \
 	fi; \
-	dpkg -x "$$scratch"/prometheus_*.deb "$$scratch/root"; \
-	"$$scratch/root/usr/bin/promtool" --version >/dev/null; \
-	rm -rf "$(PROMETHEUS)"; mv "$$scratch/root" "$(PROMETHEUS)"; \
-	touch "$(PROMETHEUS_STAMP)"; \
-	echo "prometheus and promtool unpacked into $(PROMETHEUS)/usr/bin"
+	dpkg -x "$$scratch"/$(1)_*.deb "$$scratch/root"; \
+	"$$scratch/root/usr/bin/$(3)" --version >/dev/null; \
+	rm -rf "$(2)"; mv "$$scratch/root" "$(2)"; \
+	touch "$(2)/.installed"; \
+	echo "$(1) unpacked into $(2)/usr/bin"
+endef
 
-tools: $(TOOLS_STAMP) $(PROMETHEUS_STAMP) ## Create .venv-tools: checkov, hadolint (hash-checked), prometheus, promtool
+$(PROMETHEUS_STAMP):
+	$(call unpack_deb,prometheus,$(PROMETHEUS),promtool)
+
+$(SHELLCHECK_STAMP):
+	$(call unpack_deb,shellcheck,$(SHELLCHECK),shellcheck)
+
+tools: $(TOOLS_STAMP) $(PROMETHEUS_STAMP) $(SHELLCHECK_STAMP) ## Create .venv-tools: checkov, hadolint (hash-checked), prometheus, promtool, shellcheck
 
 demo: $(STAMP) ## Run the whole pipeline locally on generated demo data (local Vault, kfp.local)
 	$(BIN)/secure-mlops dev up
@@ -61,7 +73,11 @@ demo: $(STAMP) ## Run the whole pipeline locally on generated demo data (local V
 down: $(STAMP) ## Stop the local Vault that `make demo` started (its data stays in .state)
 	$(BIN)/secure-mlops dev down
 
-test: $(STAMP) $(TOOLS_STAMP) $(PROMETHEUS_STAMP) ## Run every test (unit, policies, then integration against real servers)
+lint: $(STAMP) $(SHELLCHECK_STAMP) ## ruff over the Python code (rules in pyproject.toml), shellcheck over the shell scripts
+	$(BIN)/ruff check .
+	$(SHELLCHECK)/usr/bin/shellcheck $(SHELL_SCRIPTS)
+
+test: lint $(TOOLS_STAMP) $(PROMETHEUS_STAMP) ## Lint, then run every test (unit, policies, then integration against real servers)
 	SECURE_MLOPS_TOOLS_BIN=$(CURDIR)/$(TOOLS_VENV)/bin $(BIN)/python -m pytest tests
 
 unit: $(STAMP) ## Run the fast unit tests only
