@@ -1,7 +1,9 @@
 """Envelope encryption: one data key per object from the key service, AES-256-GCM, streamed.
 
-Recipe-level calls only; every verification failure is the same `IntegrityError`.
-The format is specified in docs/envelope-format.md.
+Recipe-level calls only; every verification failure is the same `IntegrityError`. A plaintext
+data key lives only in memory and is never logged, pickled or stored; this package never talks
+to Vault itself (the key service is passed in). The format is specified in
+docs/envelope-format.md.
 """
 
 from __future__ import annotations

@@ -1,7 +1,10 @@
 """Packaging: a skops model in BentoML's store, the inference bento, and the signed provenance
 manifest that ties data, contract, model, bento and keys together.
 
-BentoML is imported only inside the functions that need it (its import takes seconds).
+The manifest holds digests, versions, ids and metrics only, and this package holds no key:
+signing and verification go through a `Signer` (Vault Transit). Models are never pickled (no
+`bentoml.sklearn.save_model`), and BentoML is imported only inside the functions that need it
+(its import takes seconds).
 """
 
 from __future__ import annotations

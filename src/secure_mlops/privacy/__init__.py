@@ -1,5 +1,8 @@
-"""Data minimization driven by a data contract: drop, keep, generalize, mask, pseudonymize,
-then a k-anonymity gate. Reports and errors carry counts and column names, never data values.
+"""Data minimization driven by a data contract: drop, keep, generalize, mask, pseudonymize
+(keyed HMAC through an `HmacService`, Vault Transit in production), then a k-anonymity gate that
+writes nothing when it fails. Reports and errors carry counts and column names, never data
+values; the package must not import Vault, S3, BentoML or Great Expectations clients (the HMAC
+service is passed in).
 """
 
 from __future__ import annotations

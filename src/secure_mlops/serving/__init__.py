@@ -4,7 +4,10 @@
     Service.add_asgi_middleware(RequestGuard, **guard_options(runtime))
     predictor = open_predictor(runtime, model_dir)     # verify the signed release, load the model
 
-BentoML is imported only where the service runs; these modules import without it.
+No model is loaded before its signed release verifies; no identifier reaches the model, no
+probability vector leaves it, and no token or raw request value may be logged, traced or used
+as a metric label. BentoML is imported only where the service runs; these modules import
+without it.
 """
 
 from __future__ import annotations

@@ -1,4 +1,9 @@
-"""Object storage: a local folder or S3 behind one small interface, with atomic writes."""
+"""Object storage: a local folder or S3 behind one small interface, with atomic writes.
+
+It stores bytes as it is given them and encrypts nothing itself (beyond asking S3 for SSE-KMS),
+so callers hand it ciphertext; no object key may escape its store, and boto3 is imported only
+when an S3 store is opened.
+"""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 """Training on minimized data: contract features only, held-out metrics for the KFP UI, a
 membership-inference audit that fails the run above a threshold, a model card, and model files
-in the skops format (no pickle). Nothing returned or logged carries a row value.
+in the skops format. Nothing returned or logged carries a row value; quasi-identifiers and
+pseudonyms are never model inputs, and models are never saved or loaded with pickle.
 """
 
 from __future__ import annotations

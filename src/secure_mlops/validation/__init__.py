@@ -1,13 +1,14 @@
 """The validation gate against data poisoning and drift: a Great Expectations suite derived
 from the data contract, then drift checks (PSI, row count) against the profile of the last
 accepted dataset. Results, reports and errors carry column names, counts and statistics, never
-a value from the data.
+a value from the data, and the gate judges a dataset without ever repairing it.
 
     result = validate_dataset(table, contract, reference=previous_profile)
     html = render_html(result, title="patients 1.0.0")
     raise_for_failures(result)
 
-Great Expectations is imported on first use, not with this package (it takes seconds).
+Great Expectations (and pandas) are imported on first use, never with this package (they take
+seconds).
 """
 
 from __future__ import annotations

@@ -1,4 +1,9 @@
-"""Vault (or OpenBao) as the key service: login, Transit keys, and the local development server."""
+"""Vault (or OpenBao) as the key service: login, Transit keys, and the local development server.
+
+No key leaves Vault but the per-object data keys of envelope encryption (from `datakey` and
+`decrypt`), and errors name the action and the address, never a token or a payload. The local
+server keeps its root token and unseal key in a 0600 file: for a laptop, never for production.
+"""
 
 from secure_mlops.vault.client import connect
 from secure_mlops.vault.dev import DevStatus, DevVault, ensure_transit_keys
