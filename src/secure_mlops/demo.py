@@ -1,15 +1,14 @@
-"""`make demo`: the data core end to end on a synthetic extract, against a real local Vault.
+"""`secure-mlops demo`: the data core end to end on a synthetic extract, against a real local Vault.
 
 Starts (or reuses) the local Vault, writes a synthetic raw extract, minimizes it under the
 patients contract, encrypts the result, decrypts it to a scratch file and compares digests,
 redacts a sample log, and returns a summary. The raw extract and the decrypted copy live in a
-scratch folder that is removed at the end: only the encrypted dataset and the report stay.
+memory-backed scratch folder, as a pipeline step's do, removed at the end: only the encrypted
+dataset and the report stay.
 """
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,6 +45,7 @@ def run_demo(settings: Settings, contract_path: Path, out_dir: Path, rows: int =
     from secure_mlops.demo_data import write_patients_csv
     from secure_mlops.privacy import load_contract, minimize_file, write_report
     from secure_mlops.redaction import Redactor
+    from secure_mlops.steps.scratch import scratch_dir
     from secure_mlops.vault import DevVault, data_key_service, pseudonym_hmac_service
 
     if settings.vault_addr == settings.dev_vault_addr and settings.vault_token is None:
@@ -54,8 +54,8 @@ def run_demo(settings: Settings, contract_path: Path, out_dir: Path, rows: int =
     out_dir.mkdir(parents=True, exist_ok=True)
     encrypted = out_dir / "patients.min.parquet.enc"
     report_path = out_dir / "patients.min.report.json"
-    scratch = Path(tempfile.mkdtemp(prefix="secure-mlops-demo-"))
-    try:
+    # Memory-backed like a step's: raw personal data and plaintext never reach a disk.
+    with scratch_dir(settings) as scratch:
         raw = write_patients_csv(scratch / "patients.raw.csv", rows=rows, seed=seed)
         minimized = scratch / "patients.min.parquet"
         report = minimize_file(contract, raw, minimized, pseudonym_hmac_service(settings))
@@ -64,8 +64,6 @@ def run_demo(settings: Settings, contract_path: Path, out_dir: Path, rows: int =
         decrypted = scratch / "patients.decrypted.parquet"
         decrypt_file(encrypted, decrypted, data_key_service(settings), encrypted.name.encode())
         round_trip_ok = file_sha256(decrypted) == file_sha256(minimized)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
     redactor = Redactor(extra_keys=contract.identifier_columns())
     return DemoSummary(
         vault_addr=settings.vault_addr,

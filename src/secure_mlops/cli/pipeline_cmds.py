@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import getpass
-import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from secure_mlops.cli.options import contract_option, contract_or_default
 from secure_mlops.config import get_settings
+
+if TYPE_CHECKING:
+    from secure_mlops.orchestration import RunSummary
 
 COMPILED = Path("pipelines/compiled/secure-mlops.yaml")
 PARAM_HELP = "Pipeline parameter as name=value (repeatable), e.g. --param psi_threshold=0.3."
@@ -35,56 +37,36 @@ def run(
     Example: secure-mlops run --param psi_threshold=0.3
     """
     from pipelines.secure_pipeline import build_pipeline
-    from secure_mlops.orchestration import PipelineError, run_locally
+    from secure_mlops.orchestration import run_local_pipeline
     from secure_mlops.orchestration.params import parse_params
-    from secure_mlops.vault import DevVault
 
-    settings = get_settings()
-    pipeline = build_pipeline(cluster=False, parallelism=parallelism)
-    reference = settings.state_dir / "reference-profile.json"
-    arguments = {
-        "data_uri": data or str(_demo_shards(settings.state_dir / "demo-data")),
-        "contract_path": str(contract_or_default(contract).resolve()),
-        "reference_profile_uri": str(reference) if reference.is_file() else "",
-        "triggered_by": f"local-{getpass.getuser()}",
-        **parse_params(param or [], pipeline),
-    }
-    if settings.vault_addr == settings.dev_vault_addr and settings.vault_token is None:
-        DevVault(settings).up()
-    typer.echo(f"running pipeline locally (root {settings.state_dir / 'pipeline-root'})")
-    outcome = run_locally(pipeline, arguments, settings.state_dir / "pipeline-root", typer.echo)
-    if not outcome.succeeded:
-        raise PipelineError(f"pipeline failed: {outcome.failure}", hint=f"full log: {outcome.log_file}")
-    if outcome.run_dir is None:
-        raise PipelineError("pipeline reported success but left no run folder", hint=f"full log: {outcome.log_file}")
-    _print_summary(outcome.run_dir, reference)
-    typer.echo(f"log: {outcome.log_file}")
+    params = parse_params(param or [], build_pipeline(cluster=False, parallelism=parallelism))
+    summary = run_local_pipeline(get_settings(), contract=contract_or_default(contract), data=data, params=params,
+                                 parallelism=parallelism, progress=typer.echo)
+    _print_summary(summary)
 
 
-def _print_summary(run_dir: Path, reference: Path) -> None:
-    from secure_mlops.orchestration import collect_artifacts
-
-    records = collect_artifacts(run_dir)
-    typer.echo(f"\npipeline succeeded: {run_dir}")
-    for record in records:
-        if record.name in {"metrics", "audit"}:
-            numbers = ", ".join(f"{k} {v:g}" for k, v in record.metadata.items() if isinstance(v, (int, float)))
-            typer.echo(f"{'held-out metrics' if record.name == 'metrics' else 'privacy audit'}: {numbers}")
-    k_values = sorted({int(r.metadata["k_achieved"]) for r in records if "k_achieved" in r.metadata})
-    if k_values:
-        typer.echo(f"k-anonymity achieved per shard: {min(k_values)} or more")
-    for record in records:
-        if record.name == "manifests":
-            applied = "applied to the cluster" if record.metadata.get("applied") else "not applied (apply=false)"
-            typer.echo(f"deploy: {record.metadata.get('bento_tag')} rendered to {record.metadata.get('rendered')}, {applied}")
-        elif record.name in {"manifest", "model_card"}:
-            typer.echo(f"{record.name.replace('_', ' ')}: {record.uri}")
+def _print_summary(summary: RunSummary) -> None:
+    typer.echo(f"\npipeline succeeded: {summary.run_dir}")
+    if summary.metrics:
+        typer.echo("held-out metrics: " + ", ".join(f"{k} {v:g}" for k, v in summary.metrics.items()))
+    if summary.privacy:
+        typer.echo("privacy audit: " + ", ".join(f"{k} {v:g}" for k, v in summary.privacy.items()))
+    if summary.k_achieved is not None:
+        typer.echo(f"k-anonymity achieved per shard: {summary.k_achieved} or more")
+    if summary.deployed is not None:
+        meta = summary.deployed.metadata
+        applied = "applied to the cluster" if meta.get("applied") else "not applied (apply=false)"
+        typer.echo(f"deploy: {meta.get('bento_tag')} rendered to {meta.get('rendered')}, {applied}")
+    for record in summary.outputs:
+        typer.echo(f"{record.name.replace('_', ' ')}: {record.uri}")
     typer.echo("artifacts:")
-    for record in records:
+    for record in summary.artifacts:
         shown = {k: v for k, v in record.metadata.items() if k in _METADATA_SHOWN}
         typer.echo(f"  {record.task}/{record.name}" + (f"  {shown}" if shown else ""))
-        if record.name == "profile":
-            shutil.copyfile(record.uri, reference)  # the next run's drift reference
+    if summary.reference is not None:
+        typer.echo(f"drift reference for the next run: {summary.reference}")
+    typer.echo(f"log: {summary.log_file}")
 
 
 def compile_pipeline(
@@ -128,15 +110,3 @@ def submit(
         service_account=service_account, experiment=experiment,
     )
     typer.echo(f"started run {submitted.run_id} (pipeline version {submitted.version_id}): {submitted.url}")
-
-
-def _demo_shards(folder: Path, shards: int = 2, rows: int = 569) -> Path:
-    """Synthetic raw shards for a run without --data (made once, reused: same seed, same data)."""
-    from secure_mlops.demo_data import write_patients_csv
-
-    folder.mkdir(parents=True, exist_ok=True)
-    for index in range(shards):
-        shard = folder / f"part-{index:04d}.csv"
-        if not shard.exists():
-            write_patients_csv(shard, rows=rows, seed=100 + index)
-    return folder
