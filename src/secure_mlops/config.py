@@ -78,7 +78,6 @@ class Settings(BaseSettings):
     scratch_dir: Path | None = Field(
         None, description="Where plaintext is staged while a step runs; default /dev/shm (memory) if usable."
     )
-    s3_sse_kms_key_id: str | None = None
 
     # The inference service (`secure-mlops serve`, the Kubernetes Deployment). Limits hold per
     # worker process: a pod with N workers allows N times the rate.

@@ -9,8 +9,8 @@ import boto3
 import pytest
 import requests
 
-from secure_mlops.errors import StorageError
-from secure_mlops.storage import ObjectNotFoundError, S3Store, open_store
+from secure_mlops.errors import InputError, ObjectNotFoundError, StorageError
+from secure_mlops.storage import S3Store, parse_s3_uri
 from tests.support.servers import start_moto
 
 pytestmark = pytest.mark.integration
@@ -25,34 +25,37 @@ def bucket(aws_env: str) -> str:
     return name
 
 
-def test_put_and_get_round_trip_with_sse_kms(bucket: str, tmp_path: Path) -> None:
-    kms_key = boto3.client("kms").create_key()["KeyMetadata"]["KeyId"]
-    source = tmp_path / "data.enc"
-    source.write_bytes(b"ciphertext" * 1000)
-    store = open_store(f"s3://{bucket}/datasets", sse_kms_key_id=kms_key)
+def test_a_prefix_is_listed_across_pages_and_an_object_fetched_whole(bucket: str, tmp_path: Path) -> None:
+    client = boto3.client("s3")
+    for index in range(1005):  # more than one page of list_objects_v2
+        client.put_object(Bucket=bucket, Key=f"raw/part-{index:04d}.csv", Body=b"a,b\n1,2\n")
+    client.put_object(Bucket=bucket, Key="other/x.csv", Body=b"x")
+    store = S3Store(bucket)
 
-    uri = store.put_file(source, "run-1/data.enc")
-    store.get_file("run-1/data.enc", tmp_path / "back.enc")
+    keys = store.list_keys("raw/")
+    store.get_file("raw/part-0007.csv", tmp_path / "part.csv")
 
-    assert uri == f"s3://{bucket}/datasets/run-1/data.enc"
-    assert (tmp_path / "back.enc").read_bytes() == source.read_bytes()
-    head = boto3.client("s3").head_object(Bucket=bucket, Key="datasets/run-1/data.enc")
-    assert head["ServerSideEncryption"] == "aws:kms"
+    assert len(keys) == 1005 and all(k.startswith("raw/") for k in keys)
+    assert (tmp_path / "part.csv").read_bytes() == b"a,b\n1,2\n"
+
+
+def test_an_s3_uri_is_split_into_bucket_and_key_and_a_bad_one_refused() -> None:
+    assert parse_s3_uri("s3://lake/raw/patients/") == ("lake", "raw/patients/")
+    for bad in ("lake/raw", "s3:///raw", "https://lake/raw"):
+        with pytest.raises(InputError):
+            parse_s3_uri(bad)
 
 
 def test_missing_object_is_not_found_and_writes_nothing(bucket: str, tmp_path: Path) -> None:
     store = S3Store(bucket)
-    assert not store.exists("nope.enc")
     with pytest.raises(ObjectNotFoundError):
         store.get_file("nope.enc", tmp_path / "out")
     assert list(tmp_path.iterdir()) == []
 
 
 def test_missing_bucket_is_a_clear_error(aws_env: str, tmp_path: Path) -> None:
-    source = tmp_path / "x"
-    source.write_bytes(b"x")
     with pytest.raises(StorageError, match="does not exist"):
-        S3Store("no-such-bucket-here").put_file(source, "x")
+        S3Store("no-such-bucket-here").list_keys("raw/")
 
 
 def test_access_outside_the_granted_prefix_is_denied(

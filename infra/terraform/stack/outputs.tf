@@ -9,7 +9,7 @@ output "prefixes" {
 }
 
 output "kms_key_arn" {
-  description = "ARN of the SSE-KMS key: the value of SECURE_MLOPS_S3_SSE_KMS_KEY_ID, if set at all."
+  description = "ARN of the SSE-KMS key: what an upload that names a key must name."
   value       = module.data_lake.kms_key_arn
 }
 

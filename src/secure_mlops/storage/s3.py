@@ -1,8 +1,9 @@
-"""S3 (or any S3-compatible endpoint) as the object store, through boto3.
+"""Reading raw data from S3 (or any S3-compatible endpoint) through boto3: list a prefix, fetch an
+object into a local file that appears only when complete.
 
 boto3 reads AWS_* itself, including AWS_ENDPOINT_URL, so a MinIO, Ceph or moto endpoint works
-without code changes. Uploads go through boto3's managed transfer: a multipart object becomes
-visible only when the upload completes, which gives the atomicity the interface promises.
+without code changes. Nothing here uploads: on a cluster, KFP's launcher writes artifacts to the
+lake, and the lake's bucket policy sets their encryption.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from typing import Any
 
 from secure_mlops.errors import InputError, ObjectNotFoundError, StorageError
 from secure_mlops.storage.atomic import atomic_output
-from secure_mlops.storage.base import check_key
 
 S3_SCHEME = "s3://"
 
@@ -30,70 +30,36 @@ def parse_s3_uri(uri: str) -> tuple[str, str]:
 
 
 class S3Store:
-    def __init__(
-        self,
-        bucket: str,
-        prefix: str = "",
-        *,
-        client: Any | None = None,
-        sse_kms_key_id: str | None = None,
-    ) -> None:
+    def __init__(self, bucket: str, *, client: Any | None = None) -> None:
         if client is None:
             import boto3  # deferred: boto3 costs ~0.3 s to import and local runs never need it
 
             client = boto3.client("s3")
         self._client = client
         self.bucket = bucket
-        self.prefix = prefix.strip("/")
-        self._extra: dict[str, str] = (
-            {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": sse_kms_key_id} if sse_kms_key_id else {}
-        )
-
-    def _key(self, key: str) -> str:
-        key = check_key(key)
-        return f"{self.prefix}/{key}" if self.prefix else key
 
     def uri(self, key: str) -> str:
-        return f"s3://{self.bucket}/{self._key(key)}"
-
-    def exists(self, key: str) -> bool:
-        try:
-            with self._errors("read", key):
-                self._client.head_object(Bucket=self.bucket, Key=self._key(key))
-        except ObjectNotFoundError:
-            return False
-        return True
+        return f"{S3_SCHEME}{self.bucket}/{key}"
 
     def list_keys(self, prefix: str = "") -> list[str]:
-        """Keys under `prefix` (relative to the bucket), across result pages."""
-        full = f"{self.prefix}/{prefix}".strip("/") if self.prefix else prefix
+        """Keys under `prefix`, across result pages."""
         keys: list[str] = []
-        with self._errors("list", prefix or "x"):
-            for page in self._client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=full):
+        with self._errors("list", prefix):
+            for page in self._client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
                 keys.extend(obj["Key"] for obj in page.get("Contents", []))
         return keys
 
-    def put_file(self, local: Path, key: str) -> str:
-        if not local.is_file():
-            raise StorageError(f"{local} does not exist or is not a file")
-        with self._errors("write", key):
-            self._client.upload_file(str(local), self.bucket, self._key(key), ExtraArgs=self._extra or None)
-        return self.uri(key)
-
     def get_file(self, key: str, local: Path) -> None:
+        """Download `key` to `local`, which appears only when complete."""
         with self._errors("read", key), atomic_output(local) as handle:
-            self._client.download_fileobj(self.bucket, self._key(key), handle)
+            self._client.download_fileobj(self.bucket, key, handle)
 
     @contextmanager
     def _errors(self, verb: str, key: str) -> Iterator[None]:
-        from boto3.exceptions import S3UploadFailedError
         from botocore.exceptions import BotoCoreError, ClientError
 
         try:
             yield
-        except S3UploadFailedError as exc:
-            # boto3's transfer manager wraps the ClientError that says what went wrong.
-            raise _storage_error(exc.__context__ or exc, verb, self.uri(key), self.bucket) from None
         except (ClientError, BotoCoreError) as exc:
             raise _storage_error(exc, verb, self.uri(key), self.bucket) from None
 

@@ -24,7 +24,7 @@ output "log_bucket_id" {
 }
 
 output "kms_key_arn" {
-  description = "ARN of the customer-managed SSE-KMS key. Uploads naming another key are denied: set SECURE_MLOPS_S3_SSE_KMS_KEY_ID to this ARN (not the key ID or alias), or leave it unset to use the bucket default."
+  description = "ARN of the customer-managed SSE-KMS key. Uploads naming another key are denied: a client that names one must give this ARN (not the key ID or alias), or name none to use the bucket default."
   value       = aws_kms_key.data.arn
 }
 
