@@ -11,11 +11,10 @@ from pipelines.components.image import PIPELINE_IMAGE
 @dsl.component(base_image=PIPELINE_IMAGE)
 def plan_shards(data_uri: str) -> List[str]:
     """List the dataset's shards (the files of a folder or S3 prefix; a single file is one shard)."""
-    from secure_mlops.steps import step_errors
-    from secure_mlops.steps.sources import list_shards
+    from secure_mlops import steps
 
-    with step_errors("plan-shards"):
-        return list_shards(data_uri)
+    with steps.step_errors("plan-shards"):
+        return steps.plan_shards(data_uri)
 
 
 @dsl.component(base_image=PIPELINE_IMAGE)
@@ -25,13 +24,12 @@ def minimize_shard(
     """Minimize one raw shard under the data contract and encrypt it: the first artifact is ciphertext."""
     from pathlib import Path
 
+    from secure_mlops import steps
     from secure_mlops.config import get_settings
     from secure_mlops.privacy import write_report
-    from secure_mlops.steps import step_errors
-    from secure_mlops.steps.data import minimize_shard as run
 
-    with step_errors("minimize"):
-        written, result = run(
+    with steps.step_errors("minimize-shard"):
+        written, result = steps.minimize_shard(
             shard_uri, Path(contract_path), Path(dataset.path), context=dataset.uri, k=k or None,
             settings=get_settings(),
         )
@@ -51,12 +49,11 @@ def validate_shard(
     """Great Expectations suite from the contract plus drift checks; a failure stops the run."""
     from pathlib import Path
 
+    from secure_mlops import steps
     from secure_mlops.config import get_settings
-    from secure_mlops.steps import step_errors
-    from secure_mlops.steps.validate import validate_shard as run
 
-    with step_errors("validate"):
-        result = run(
+    with steps.step_errors("validate-shard"):
+        result = steps.validate_shard(
             Path(dataset.path), dataset.metadata["context"], Path(contract_path),
             reference_profile_uri=reference_profile_uri or None, psi_threshold=psi_threshold,
             validated_output=Path(validated.path), report_output=Path(report.path), settings=get_settings(),
@@ -69,15 +66,14 @@ def publish_dataset(
     shards: Input[List[Dataset]], contract_path: str, reference_profile_uri: str, psi_threshold: float,
     dataset: Output[Dataset], profile: Output[Artifact],
 ) -> None:
-    """Merge the validated shards and encrypt them as one object under a fresh data key."""
+    """Merge the validated shards, validate them whole, encrypt them as one object under a fresh data key."""
     from pathlib import Path
 
+    from secure_mlops import steps
     from secure_mlops.config import get_settings
-    from secure_mlops.steps import step_errors
-    from secure_mlops.steps.validate import publish_validated
 
-    with step_errors("encrypt"):
-        written = publish_validated(
+    with steps.step_errors("publish-dataset"):
+        written = steps.publish_dataset(
             [(Path(s.path), s.metadata["context"]) for s in shards], Path(contract_path),
             Path(dataset.path), Path(profile.path), context=dataset.uri,
             reference_profile_uri=reference_profile_uri or None, psi_threshold=psi_threshold, settings=get_settings(),

@@ -14,14 +14,13 @@ def train(
     """Decrypt the dataset in memory, train a scikit-learn model, log held-out metrics."""
     from pathlib import Path
 
+    from secure_mlops import steps
     from secure_mlops.config import get_settings
-    from secure_mlops.steps import step_errors
-    from secure_mlops.steps.model import train_step
 
-    with step_errors("train"):
-        trained = train_step(
+    with steps.step_errors("train"):
+        trained = steps.train(
             Path(dataset.path), dataset.metadata["context"], Path(contract_path), Path(model.path),
-            seed=seed, model=model_type, model_params=model_params, settings=get_settings(),
+            seed=seed, model_type=model_type, model_params=model_params, settings=get_settings(),
         )
     for name, value in trained.metrics.items():
         metrics.log_metric(name, round(value, 4))
@@ -39,14 +38,13 @@ def privacy_audit(
     """Membership-inference attack on the trained model; the run stops here above the threshold."""
     from pathlib import Path
 
+    from secure_mlops import steps
     from secure_mlops.config import get_settings
-    from secure_mlops.steps import step_errors
-    from secure_mlops.steps.model import audit_step
 
-    with step_errors("privacy-audit"):
-        result = audit_step(
+    with steps.step_errors("privacy-audit"):
+        result = steps.privacy_audit(
             Path(dataset.path), dataset.metadata["context"], Path(model.path), Path(contract_path),
-            Path(model_card.path), data_digest=dataset.metadata["sha256"], seed=seed, model=model_type,
+            Path(model_card.path), data_digest=dataset.metadata["sha256"], seed=seed, model_type=model_type,
             max_advantage=max_membership_advantage, settings=get_settings(),
         )
     audit.log_metric("membership_advantage", round(result.advantage, 4))

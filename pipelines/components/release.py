@@ -16,12 +16,11 @@ def package(
     validates and watches drift with) and sign its provenance manifest in Vault."""
     from pathlib import Path
 
+    from secure_mlops import steps
     from secure_mlops.config import get_settings
-    from secure_mlops.steps import step_errors
-    from secure_mlops.steps.release import package_step
 
-    with step_errors("package"):
-        packaged = package_step(
+    with steps.step_errors("package"):
+        packaged = steps.package(
             Path(model.path), Path(contract_path), Path(profile.path), Path(bento.path), Path(manifest.path),
             data_digest=dataset.metadata["sha256"], data_key_version=int(dataset.metadata["key_version"]),
             metrics=dict(metrics.metadata), privacy=dict(audit.metadata), run_id=run_id,
@@ -39,12 +38,11 @@ def deploy(
     """Refuse anything whose signature or digests do not verify; render the hardened manifests."""
     from pathlib import Path
 
+    from secure_mlops import steps
     from secure_mlops.config import get_settings
-    from secure_mlops.steps import step_errors
-    from secure_mlops.steps.release import deploy_step
 
-    with step_errors("deploy"):
-        result = deploy_step(
+    with steps.step_errors("deploy"):
+        result = steps.deploy(
             Path(manifest.path), Path(model.path), Path(bento.path), Path(manifests.path),
             registry=registry, apply=apply, settings=get_settings(),
         )

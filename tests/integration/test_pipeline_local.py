@@ -81,7 +81,7 @@ def test_tampered_manifest_or_model_is_refused_at_deploy(good_run, vault_setting
     import shutil
 
     from secure_mlops.errors import IntegrityError
-    from secure_mlops.steps.release import deploy_step
+    from secure_mlops import steps
 
     run = _run_dir(good_run[2].stdout)
     manifest, model = tmp_path / "manifest.json", tmp_path / "model"
@@ -95,7 +95,7 @@ def test_tampered_manifest_or_model_is_refused_at_deploy(good_run, vault_setting
         model.write_bytes(model.read_bytes() + b"\0")
     out = tmp_path / "rendered"
     with pytest.raises(IntegrityError, match="signature does not verify|does not match"):
-        deploy_step(manifest, model, run / "package" / "bento", out, registry="ghcr.io/x", apply=False,
+        steps.deploy(manifest, model, run / "package" / "bento", out, registry="ghcr.io/x", apply=False,
                     settings=vault_settings)
     assert not out.exists() or not any(out.iterdir())
 
@@ -123,7 +123,7 @@ def test_out_of_range_values_fail_at_validate(good_run, tmp_path: Path) -> None:
     pq.write_table(poisoned, tmp_path / "raw" / "part-0.parquet")
     result = run_pipeline(env, "--data", tmp_path / "raw")
     assert result.returncode == 10
-    assert "[validate]" in result.stderr and "mean_smoothness" in result.stderr
+    assert "[validate-shard]" in result.stderr and "mean_smoothness" in result.stderr
     assert "Traceback" not in result.stderr
 
 
@@ -136,7 +136,7 @@ def test_shifted_distribution_fails_at_validate_against_the_last_accepted_datase
     pq.write_table(shifted, tmp_path / "raw" / "part-0.parquet")
     result = run_pipeline(env, "--data", tmp_path / "raw")
     assert result.returncode == 10
-    assert "[validate]" in result.stderr and "mean_radius" in result.stderr and "PSI" in result.stderr
+    assert "[validate-shard]" in result.stderr and "mean_radius" in result.stderr and "PSI" in result.stderr
 
 
 def test_dataset_below_k_fails_at_minimize(good_run, tmp_path: Path) -> None:  # noqa: ANN001
@@ -144,7 +144,7 @@ def test_dataset_below_k_fails_at_minimize(good_run, tmp_path: Path) -> None:  #
     data = shards(tmp_path / "raw", seeds=(41,), rows=60)
     result = run_pipeline(env, "--data", data)
     assert result.returncode == 10
-    assert "[minimize]" in result.stderr and "k-anonymity" in result.stderr
+    assert "[minimize-shard]" in result.stderr and "k-anonymity" in result.stderr
 
 
 def test_overfit_model_fails_at_the_privacy_audit(good_run, tmp_path: Path) -> None:  # noqa: ANN001

@@ -1,5 +1,5 @@
-"""Pipeline steps on data: minimize a shard, publish the validated dataset. Plaintext stays in
-scratch (memory-backed) or in memory; every file a step leaves behind is ciphertext."""
+"""The minimize-shard step, and reading a step's encrypted dataset back. Plaintext stays in scratch
+(memory-backed) or in memory; every file a step leaves behind is ciphertext."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from secure_mlops.config import Settings
 from secure_mlops.crypto import encrypt_file
 from secure_mlops.digest import file_sha256
 from secure_mlops.privacy import MinimizationReport, load_contract, minimize_file
-from secure_mlops.steps.encrypted_tables import read_encrypted_table, write_encrypted_table
+from secure_mlops.steps.encrypted_tables import read_encrypted_table
 from secure_mlops.steps.scratch import scratch_dir
 from secure_mlops.steps.sources import fetch_shard
 from secure_mlops.vault import data_key_service, pseudonym_hmac_service
@@ -47,17 +47,3 @@ def minimize_shard(
 
 def read_dataset(dataset_path: Path, context: str, settings: Settings) -> pa.Table:
     return read_encrypted_table(dataset_path, context, data_key_service(settings))
-
-
-def publish_dataset(
-    shards: list[tuple[Path, str]], output: Path, *, context: str, settings: Settings
-) -> tuple[EncryptedDataset, pa.Table]:
-    """Merge validated shards (decrypted in memory) into one dataset encrypted under a new data key.
-
-    Returns the table too, so the caller can profile it without decrypting again.
-    """
-    keys = data_key_service(settings)
-    tables = [read_encrypted_table(path, shard_context, keys) for path, shard_context in shards]
-    table = pa.concat_tables(tables)
-    header = write_encrypted_table(table, output, context, keys, settings.chunk_size)
-    return EncryptedDataset(output, context, table.num_rows, header.key_version, file_sha256(output)), table

@@ -32,14 +32,14 @@ class Audited:
     members: int
 
 
-def train_step(
+def train(
     dataset: Path,
     context: str,
     contract_path: Path,
     model_output: Path,
     *,
     seed: int,
-    model: str,
+    model_type: str,
     model_params: str,
     settings: Settings,
 ) -> Trained:
@@ -51,7 +51,7 @@ def train_step(
 
     params = _json_object(model_params, "model_params")
     result = train_model(
-        read_dataset(dataset, context, settings), load_contract(contract_path), seed=seed, model=model, params=params
+        read_dataset(dataset, context, settings), load_contract(contract_path), seed=seed, model=model_type, params=params
     )
     save_model(result.estimator, model_output)
     return Trained(
@@ -59,7 +59,7 @@ def train_step(
     )
 
 
-def audit_step(
+def privacy_audit(
     dataset: Path,
     context: str,
     model_file: Path,
@@ -68,7 +68,7 @@ def audit_step(
     *,
     data_digest: str,
     seed: int,
-    model: str,
+    model_type: str,
     max_advantage: float,
     settings: Settings,
 ) -> Audited:
@@ -87,15 +87,15 @@ def audit_step(
 
     contract = load_contract(contract_path)
     result = evaluate_model(
-        load_model(model_file), read_dataset(dataset, context, settings), contract, seed=seed, model=model
+        load_model(model_file), read_dataset(dataset, context, settings), contract, seed=seed, model=model_type
     )
     try:
         audit = audit_membership(result, max_advantage=max_advantage)
     except PrivacyError:
         _write_card(card_output, model_card(result, membership_advantage(result), contract=contract,
-                                            data_digest=data_digest, model_name=model))
+                                            data_digest=data_digest, model_name=model_type))
         raise
-    _write_card(card_output, model_card(result, audit, contract=contract, data_digest=data_digest, model_name=model))
+    _write_card(card_output, model_card(result, audit, contract=contract, data_digest=data_digest, model_name=model_type))
     return Audited(audit.advantage, audit.attack_auc, audit.noise_floor, max_advantage, audit.members)
 
 

@@ -25,7 +25,7 @@ class Packaged:
     model_digest: str
 
 
-def package_step(
+def package(
     model_file: Path,
     contract_path: Path,
     profile_file: Path,
@@ -91,7 +91,7 @@ def package_step(
     return Packaged(bento.tag, model.tag, bento.digest, model.digest)
 
 
-def deploy_step(
+def deploy(
     manifest_file: Path,
     model_file: Path,
     bento_dir: Path,
@@ -102,13 +102,13 @@ def deploy_step(
     settings: Settings,
 ) -> DeployResult:
     """Verify the signed manifest against the model and bento, then render (and maybe apply)."""
-    from secure_mlops.deploy import deploy
+    from secure_mlops.deploy import deploy as verify_and_render
     from secure_mlops.packaging import bento_info
     from secure_mlops.vault import manifest_signer
 
     bento_tag, _ = bento_info(bento_dir)
     name, _, version = bento_tag.partition(":")
-    return deploy(
+    return verify_and_render(
         manifest_file,
         signer=manifest_signer(settings),
         model_file=model_file,

@@ -15,7 +15,7 @@ from secure_mlops.storage import S3_SCHEME, S3Store, parse_s3_uri
 SHARD_SUFFIXES = (".csv", ".parquet")
 
 
-def list_shards(data_uri: str) -> list[str]:
+def plan_shards(data_uri: str) -> list[str]:
     """The shard URIs of a dataset, sorted, so the same input always fans out the same way."""
     if data_uri.startswith(S3_SCHEME):
         bucket, prefix = parse_s3_uri(data_uri)

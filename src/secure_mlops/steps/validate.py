@@ -1,4 +1,4 @@
-"""Pipeline steps around the validation gate: validate a shard, publish the accepted dataset."""
+"""The validate-shard step: the validation gate on one shard, and the reference profile it compares with."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 from secure_mlops.config import Settings
 from secure_mlops.privacy import load_contract
-from secure_mlops.steps.data import EncryptedDataset, publish_dataset, read_dataset
+from secure_mlops.steps.data import read_dataset
 from secure_mlops.storage import write_atomically
 
 
@@ -47,7 +47,7 @@ def validate_shard(
     """Validate in memory; write the HTML report (counts only) and pass the ciphertext on if it passed.
 
     The reference profile describes a whole accepted dataset, so a shard's row count cannot be
-    compared with it: per shard the row-count check is neutral, and `publish_validated` checks the
+    compared with it: per shard the row-count check is neutral, and `publish_dataset` checks the
     merged dataset's row count against the reference.
     """
     from secure_mlops.validation import raise_for_failures, render_html, validate_dataset
@@ -62,36 +62,3 @@ def validate_shard(
     raise_for_failures(result)
     shutil.copyfile(dataset, validated_output)
     return ShardValidation(checks=len(result.checks), failed=len(result.failures()))
-
-
-def publish_validated(
-    shards: list[tuple[Path, str]],
-    contract_path: Path,
-    output: Path,
-    profile_output: Path,
-    *,
-    context: str,
-    reference_profile_uri: str | None,
-    psi_threshold: float,
-    settings: Settings,
-) -> EncryptedDataset:
-    """Merge accepted shards into one encrypted dataset and record its profile as the next reference.
-
-    The merged dataset is validated once more against the reference, whole: this is where its
-    row count is compared, and where drift too small to show in one shard adds up.
-    """
-    from secure_mlops.validation import raise_for_failures, validate_dataset
-
-    contract = load_contract(contract_path)
-    written, table = publish_dataset(shards, output, context=context, settings=settings)
-    try:
-        result = validate_dataset(
-            table, contract, reference=load_profile(reference_profile_uri, settings), psi_threshold=psi_threshold
-        )
-        raise_for_failures(result)
-    except BaseException:
-        output.unlink(missing_ok=True)  # a rejected dataset must not be left as an artifact
-        raise
-    profile = result.profile
-    write_atomically(profile_output, profile.model_dump_json(indent=2))
-    return written

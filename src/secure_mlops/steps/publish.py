@@ -1,0 +1,51 @@
+"""The publish-dataset step: the accepted shards merged, validated whole, and encrypted as one
+dataset under a fresh data key, with its profile as the next run's drift reference."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+
+from secure_mlops.config import Settings
+from secure_mlops.digest import file_sha256
+from secure_mlops.privacy import load_contract
+from secure_mlops.steps.data import EncryptedDataset
+from secure_mlops.steps.encrypted_tables import read_encrypted_table, write_encrypted_table
+from secure_mlops.steps.validate import load_profile
+from secure_mlops.storage import write_atomically
+from secure_mlops.vault import data_key_service
+
+
+def publish_dataset(
+    shards: list[tuple[Path, str]],
+    contract_path: Path,
+    output: Path,
+    profile_output: Path,
+    *,
+    context: str,
+    reference_profile_uri: str | None,
+    psi_threshold: float,
+    settings: Settings,
+) -> EncryptedDataset:
+    """Merge accepted shards (decrypted in memory) into one encrypted dataset and record its profile.
+
+    The merged dataset is validated once more against the reference, whole: this is where its
+    row count is compared, and where drift too small to show in one shard adds up.
+    """
+    from secure_mlops.validation import raise_for_failures, validate_dataset
+
+    contract = load_contract(contract_path)
+    keys = data_key_service(settings)
+    table = pa.concat_tables([read_encrypted_table(path, shard_context, keys) for path, shard_context in shards])
+    header = write_encrypted_table(table, output, context, keys, settings.chunk_size)
+    try:
+        result = validate_dataset(
+            table, contract, reference=load_profile(reference_profile_uri, settings), psi_threshold=psi_threshold
+        )
+        raise_for_failures(result)
+    except BaseException:
+        output.unlink(missing_ok=True)  # a rejected dataset must not be left as an artifact
+        raise
+    write_atomically(profile_output, result.profile.model_dump_json(indent=2))
+    return EncryptedDataset(output, context, table.num_rows, header.key_version, file_sha256(output))
