@@ -12,11 +12,11 @@ from secure_mlops.config import Settings
 from secure_mlops.vault import ensure_transit_keys
 from tests.support.cli import clean_env
 from tests.support.pipeline import bento_tag, run_pipeline, shards
-from tests.support.serving import OtlpReceiver, Service, inference_vault_token, otlp_receiver, serving
 from tests.support.servers import Server, VaultServer, start_dev_vault, start_moto
+from tests.support.serving import OtlpReceiver, Service, inference_vault_token, otlp_receiver, serving
 
 
-def _start_or_fail(starter, workdir: Path):  # noqa: ANN001, ANN202
+def _start_or_fail(starter, workdir: Path):
     try:
         return starter(workdir)
     except RuntimeError as exc:
@@ -57,7 +57,7 @@ def cli_env(vault_server: VaultServer, vault_settings: Settings, tmp_path: Path)
 
 
 @pytest.fixture(scope="session")
-def good_run(vault_server: VaultServer, vault_settings: Settings, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+def good_run(vault_server: VaultServer, vault_settings: Settings, tmp_path_factory: pytest.TempPathFactory):
     """One green pipeline run on two demo shards, shared by the pipeline and serving tests:
     (its environment, its raw data folder, the finished `secure-mlops run`)."""
     state = tmp_path_factory.mktemp("pipeline-state")
@@ -69,7 +69,7 @@ def good_run(vault_server: VaultServer, vault_settings: Settings, tmp_path_facto
 
 
 @pytest.fixture(scope="session")
-def serving_release(good_run, vault_root: hvac.Client) -> tuple[dict[str, str], str]:  # noqa: ANN001
+def serving_release(good_run, vault_root: hvac.Client) -> tuple[dict[str, str], str]:
     """The inference service's environment (a Vault token with the inference policy only, the
     good run's state) and the bento that run built."""
     env, _, result = good_run
@@ -83,7 +83,7 @@ def traces() -> Iterator[OtlpReceiver]:
 
 
 @pytest.fixture(scope="session")
-def service(serving_release, traces: OtlpReceiver, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:  # noqa: ANN001
+def service(serving_release, traces: OtlpReceiver, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     """`secure-mlops serve` of the good run's bento, exporting spans and metrics to `traces`, with
     limits high enough for generated traffic (the rate tests start a server of their own)."""
     env, tag = serving_release

@@ -10,10 +10,10 @@ import hvac
 import pytest
 
 from secure_mlops.config import Settings
-from tests.support.cli import ROOT, run_cli
+from tests.support.cli import run_cli
+from tests.support.paths import VAULT_POLICIES
 
 pytestmark = pytest.mark.integration
-POLICIES = ROOT / "policies" / "vault"
 
 
 def run(env: dict[str, str], *args: str | Path) -> subprocess.CompletedProcess[str]:
@@ -73,7 +73,7 @@ def test_rotation_rewrap_and_min_decryption_version(
 
 def _token_with(vault_root: hvac.Client, policy_file: str) -> str:
     name = policy_file.removesuffix(".hcl")
-    vault_root.sys.create_or_update_policy(name, (POLICIES / policy_file).read_text())
+    vault_root.sys.create_or_update_policy(name, (VAULT_POLICIES / policy_file).read_text())
     return vault_root.auth.token.create(policies=[name], ttl="10m")["auth"]["client_token"]
 
 

@@ -15,7 +15,8 @@ from secure_mlops.demo_data import generate_patients, write_patients_csv
 from secure_mlops.errors import VaultError
 from secure_mlops.privacy import load_contract, minimize_file
 from secure_mlops.vault import TransitHmacService, connect, ensure_transit_keys
-from tests.support.cli import CONTRACT, run_cli
+from tests.support.cli import run_cli
+from tests.support.paths import PATIENTS
 from tests.support.servers import start_dev_vault
 
 pytestmark = pytest.mark.integration
@@ -33,7 +34,7 @@ def raw_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_minimized_output_holds_no_raw_identifier(cli_env: dict[str, str], raw_csv: Path, tmp_path: Path) -> None:
     out = tmp_path / "min.parquet"
-    result = run(cli_env, "minimize", "--contract", CONTRACT, "-i", raw_csv, "-o", out)
+    result = run(cli_env, "minimize", "--contract", PATIENTS, "-i", raw_csv, "-o", out)
     assert result.returncode == 0, result.stderr
     raw = generate_patients(569, seed=11)
     secrets = {v for col in IDENTIFIERS for v in raw.column(col).to_pylist()}
@@ -47,11 +48,11 @@ def test_pseudonyms_are_stable_across_runs_and_change_with_the_key(
     cli_env: dict[str, str], vault_root: hvac.Client, raw_csv: Path, tmp_path: Path
 ) -> None:
     first, second, other = tmp_path / "a.parquet", tmp_path / "b.parquet", tmp_path / "c.parquet"
-    assert run(cli_env, "minimize", "--contract", CONTRACT, "-i", raw_csv, "-o", first).returncode == 0
-    assert run(cli_env, "minimize", "--contract", CONTRACT, "-i", raw_csv, "-o", second).returncode == 0
+    assert run(cli_env, "minimize", "--contract", PATIENTS, "-i", raw_csv, "-o", first).returncode == 0
+    assert run(cli_env, "minimize", "--contract", PATIENTS, "-i", raw_csv, "-o", second).returncode == 0
     vault_root.adapter.post("/v1/transit/keys/other-pseudonym-key", json={"type": "hmac", "key_size": 32})
     env = {**cli_env, "SECURE_MLOPS_PSEUDONYM_KEY_NAME": "other-pseudonym-key"}
-    assert run(env, "minimize", "--contract", CONTRACT, "-i", raw_csv, "-o", other).returncode == 0
+    assert run(env, "minimize", "--contract", PATIENTS, "-i", raw_csv, "-o", other).returncode == 0
 
     ids = [pq.read_table(p).column("patient_id").to_pylist() for p in (first, second, other)]
     assert ids[0] == ids[1]
@@ -59,7 +60,7 @@ def test_pseudonyms_are_stable_across_runs_and_change_with_the_key(
 
 
 def test_below_k_fails_with_counts_and_writes_nothing(cli_env: dict[str, str], raw_csv: Path, tmp_path: Path) -> None:
-    result = run(cli_env, "minimize", "--contract", CONTRACT, "-i", raw_csv, "-o", tmp_path / "m.parquet", "--k", "500")
+    result = run(cli_env, "minimize", "--contract", PATIENTS, "-i", raw_csv, "-o", tmp_path / "m.parquet", "--k", "500")
     assert result.returncode == 5, result.stderr
     assert "k-anonymity" in result.stderr and result.stderr.count("\n") == 1
     assert list(tmp_path.iterdir()) == []
@@ -67,7 +68,7 @@ def test_below_k_fails_with_counts_and_writes_nothing(cli_env: dict[str, str], r
 
 def test_unknown_action_names_the_line(cli_env: dict[str, str], raw_csv: Path, tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
-    bad.write_text(CONTRACT.read_text().replace("action: drop", "action: hash", 1))
+    bad.write_text(PATIENTS.read_text().replace("action: drop", "action: hash", 1))
     result = run(cli_env, "minimize", "--contract", bad, "-i", raw_csv, "-o", tmp_path / "m.parquet")
     assert result.returncode == 4
     assert "bad.yaml:" in result.stderr and "unknown action 'hash'" in result.stderr
@@ -79,7 +80,7 @@ def test_malformed_csv_is_rejected_without_echoing_data(cli_env: dict[str, str],
     lines = raw.read_text().splitlines()
     lines[40] += ",extra-field-jane@example.com"
     raw.write_text("\n".join(lines) + "\n")
-    result = run(cli_env, "minimize", "--contract", CONTRACT, "-i", raw, "-o", tmp_path / "m.parquet")
+    result = run(cli_env, "minimize", "--contract", PATIENTS, "-i", raw, "-o", tmp_path / "m.parquet")
     assert result.returncode == 4 and "row" in result.stderr
     assert "jane@example.com" not in result.stderr
     assert not (tmp_path / "m.parquet").exists()
@@ -94,7 +95,7 @@ def test_vault_stopped_mid_run_fails_and_writes_nothing(tmp_path: Path) -> None:
         real = service.hmac_many
         calls = []
 
-        def stop_vault_after_first_batch(values):  # noqa: ANN001, ANN202
+        def stop_vault_after_first_batch(values):
             calls.append(len(values))
             if len(calls) == 2:
                 server.stop()
@@ -105,7 +106,7 @@ def test_vault_stopped_mid_run_fails_and_writes_nothing(tmp_path: Path) -> None:
         out = tmp_path / "out" / "m.parquet"
         out.parent.mkdir()
         with pytest.raises(VaultError, match="cannot reach Vault"):
-            minimize_file(load_contract(CONTRACT), raw, out, service, batch_rows=1000)
+            minimize_file(load_contract(PATIENTS), raw, out, service, batch_rows=1000)
         assert len(calls) == 2
         assert list(out.parent.iterdir()) == []
     finally:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import subprocess
 
-from tests.support.cli import CONTRACT, run_cli
+from tests.support.cli import run_cli
+from tests.support.paths import PATIENTS
 
 
 def redact(text: bytes, *args: str) -> subprocess.CompletedProcess[bytes]:
@@ -25,7 +26,7 @@ def test_redact_filters_a_log_stream_line_by_line() -> None:
 
 
 def test_contract_identifier_columns_are_redacted_as_keys() -> None:
-    result = redact(b'{"patient_id": "P-0001", "sex": "F", "mean_radius": 12.5}\n', "--contract", str(CONTRACT))
+    result = redact(b'{"patient_id": "P-0001", "sex": "F", "mean_radius": 12.5}\n', "--contract", str(PATIENTS))
     assert result.returncode == 0, result.stderr
     assert b"P-0001" not in result.stdout and b"12.5" in result.stdout
 

@@ -9,7 +9,6 @@ from tests.support.cli import run_cli
 from tests.support.servers import free_port
 
 
-
 def submit(*args: str) -> subprocess.CompletedProcess[str]:
     return run_cli("submit", *args)
 

@@ -22,7 +22,7 @@ def _cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture(scope="module")
-def dev_env(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+def dev_env(tmp_path_factory: pytest.TempPathFactory):
     env = clean_env(
         SECURE_MLOPS_STATE_DIR=str(tmp_path_factory.mktemp("dev-state")),
         SECURE_MLOPS_DEV_VAULT_PORT=str(free_port(pair=True)),

@@ -18,7 +18,8 @@ import botocore.exceptions
 import pytest
 import requests
 
-from tests.policies.test_iam_policies import IAM, WORKLOAD_POLICIES, load_cases, render_policy
+from tests.support.paths import IAM_POLICIES as IAM
+from tests.support.policies import WORKLOAD_POLICIES, load_cases, render_policy
 from tests.support.servers import Server, start_moto
 
 pytestmark = pytest.mark.integration

@@ -34,7 +34,8 @@ from secure_mlops.privacy import load_contract
 from secure_mlops.training import save_model
 from secure_mlops.validation import profile_dataset
 from secure_mlops.vault import TransitSigner, connect
-from tests.support.release import PATIENTS, training_table
+from tests.support.paths import PATIENTS
+from tests.support.release import training_table
 
 pytestmark = pytest.mark.integration
 

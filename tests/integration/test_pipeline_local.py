@@ -18,7 +18,7 @@ IDENTIFIERS = ("patient_id", "full_name", "email", "ssn", "phone", "address")
 
 
 @pytest.fixture(scope="module")
-def state(good_run) -> Path:  # noqa: ANN001
+def state(good_run) -> Path:
     return Path(good_run[0]["SECURE_MLOPS_STATE_DIR"])
 
 
@@ -27,14 +27,14 @@ def _run_dir(stdout: str) -> Path:
     return Path(line.removeprefix("pipeline succeeded: "))
 
 
-def test_pipeline_runs_green_and_reports_every_step(good_run) -> None:  # noqa: ANN001
+def test_pipeline_runs_green_and_reports_every_step(good_run) -> None:
     _, _, result = good_run
     for step in ("plan-shards", "minimize-shard", "validate-shard", "publish-dataset", "train", "privacy-audit"):
         assert f"{step}" in result.stdout and "FAILURE" not in result.stdout
     assert "held-out metrics: accuracy" in result.stdout and "membership_advantage" in result.stdout
 
 
-def test_no_raw_identifier_appears_anywhere_under_the_pipeline_root(good_run, state: Path) -> None:  # noqa: ANN001
+def test_no_raw_identifier_appears_anywhere_under_the_pipeline_root(good_run, state: Path) -> None:
     _, data, result = good_run
     secrets: set[str] = set()
     for shard in data.glob("*.csv"):
@@ -47,13 +47,13 @@ def test_no_raw_identifier_appears_anywhere_under_the_pipeline_root(good_run, st
     assert leaked == []
 
 
-def test_every_dataset_artifact_is_ciphertext(good_run, state: Path) -> None:  # noqa: ANN001
+def test_every_dataset_artifact_is_ciphertext(good_run, state: Path) -> None:
     datasets = [p for p in (state / "pipeline-root").rglob("*") if p.is_file() and p.name in {"dataset", "validated"}]
     assert datasets
     assert all(p.read_bytes()[:6] == b"SMLENC" for p in datasets)
 
 
-def _published_ids(run_dir: Path, settings) -> list[str]:  # noqa: ANN001
+def _published_ids(run_dir: Path, settings) -> list[str]:
     from secure_mlops.orchestration import collect_artifacts
     from secure_mlops.steps.data import read_dataset
 
@@ -61,7 +61,7 @@ def _published_ids(run_dir: Path, settings) -> list[str]:  # noqa: ANN001
     return read_dataset(Path(record.uri), record.metadata["context"], settings).column("patient_id").to_pylist()
 
 
-def test_rerun_gives_the_same_pseudonyms_and_metrics_and_a_new_signed_manifest(good_run, vault_settings) -> None:  # noqa: ANN001
+def test_rerun_gives_the_same_pseudonyms_and_metrics_and_a_new_signed_manifest(good_run, vault_settings) -> None:
     from secure_mlops.packaging import load_signed_manifest
 
     env, data, first = good_run
@@ -77,11 +77,11 @@ def test_rerun_gives_the_same_pseudonyms_and_metrics_and_a_new_signed_manifest(g
 
 
 @pytest.mark.parametrize("tamper", ["manifest", "model"])
-def test_tampered_manifest_or_model_is_refused_at_deploy(good_run, vault_settings, tmp_path: Path, tamper: str) -> None:  # noqa: ANN001
+def test_tampered_manifest_or_model_is_refused_at_deploy(good_run, vault_settings, tmp_path: Path, tamper: str) -> None:
     import shutil
 
-    from secure_mlops.errors import IntegrityError
     from secure_mlops import steps
+    from secure_mlops.errors import IntegrityError
 
     run = _run_dir(good_run[2].stdout)
     manifest, model = tmp_path / "manifest.json", tmp_path / "model"
@@ -94,13 +94,13 @@ def test_tampered_manifest_or_model_is_refused_at_deploy(good_run, vault_setting
     else:
         model.write_bytes(model.read_bytes() + b"\0")
     out = tmp_path / "rendered"
-    with pytest.raises(IntegrityError, match="signature does not verify|does not match"):
+    with pytest.raises(IntegrityError, match=r"signature does not verify|does not match"):
         steps.deploy(manifest, model, run / "package" / "bento", out, registry="ghcr.io/x", apply=False,
                     settings=vault_settings)
     assert not out.exists() or not any(out.iterdir())
 
 
-def test_deploy_renders_hardened_manifests_for_the_model_version(good_run) -> None:  # noqa: ANN001
+def test_deploy_renders_hardened_manifests_for_the_model_version(good_run) -> None:
     run = _run_dir(good_run[2].stdout)
     rendered = list(yaml.safe_load_all((run / "deploy" / "manifests" / "manifests.yaml").read_text()))
     deployment = next(d for d in rendered if d and d["kind"] == "Deployment")
@@ -112,7 +112,7 @@ def test_deploy_renders_hardened_manifests_for_the_model_version(good_run) -> No
         assert container["image"].startswith("ghcr.io/secure-mlops/") and ":latest" not in container["image"]
 
 
-def test_out_of_range_values_fail_at_validate(good_run, tmp_path: Path) -> None:  # noqa: ANN001
+def test_out_of_range_values_fail_at_validate(good_run, tmp_path: Path) -> None:
     env, _, _ = good_run
     table = generate_patients(569, seed=31)
     poisoned = table.set_column(
@@ -127,7 +127,7 @@ def test_out_of_range_values_fail_at_validate(good_run, tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
-def test_shifted_distribution_fails_at_validate_against_the_last_accepted_dataset(good_run, tmp_path: Path) -> None:  # noqa: ANN001
+def test_shifted_distribution_fails_at_validate_against_the_last_accepted_dataset(good_run, tmp_path: Path) -> None:
     env, _, _ = good_run
     table = generate_patients(569, seed=32)
     index = table.schema.get_field_index("mean_radius")
@@ -139,7 +139,7 @@ def test_shifted_distribution_fails_at_validate_against_the_last_accepted_datase
     assert "[validate-shard]" in result.stderr and "mean_radius" in result.stderr and "PSI" in result.stderr
 
 
-def test_dataset_below_k_fails_at_minimize(good_run, tmp_path: Path) -> None:  # noqa: ANN001
+def test_dataset_below_k_fails_at_minimize(good_run, tmp_path: Path) -> None:
     env, _, _ = good_run
     data = shards(tmp_path / "raw", seeds=(41,), rows=60)
     result = run_pipeline(env, "--data", data)
@@ -147,7 +147,7 @@ def test_dataset_below_k_fails_at_minimize(good_run, tmp_path: Path) -> None:  #
     assert "[minimize-shard]" in result.stderr and "k-anonymity" in result.stderr
 
 
-def test_overfit_model_fails_at_the_privacy_audit(good_run, tmp_path: Path) -> None:  # noqa: ANN001
+def test_overfit_model_fails_at_the_privacy_audit(good_run, tmp_path: Path) -> None:
     env, _, _ = good_run
     # Labels shuffled across rows: nothing to learn, so a fully grown forest can only memorize.
     import numpy as np
@@ -166,7 +166,7 @@ def test_overfit_model_fails_at_the_privacy_audit(good_run, tmp_path: Path) -> N
     assert "[privacy-audit]" in result.stderr and "membership-inference advantage" in result.stderr
 
 
-def test_unknown_param_is_rejected_before_running(good_run) -> None:  # noqa: ANN001
+def test_unknown_param_is_rejected_before_running(good_run) -> None:
     env, data, _ = good_run
     result = run_pipeline(env, "--data", data, "--param", "nope=1")
     assert result.returncode == 4 and "unknown pipeline parameter 'nope'" in result.stderr

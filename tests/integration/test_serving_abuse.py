@@ -27,7 +27,7 @@ RATE, BURST, BUDGET = 20, 20, 150
 
 
 @pytest.fixture(scope="module")
-def token(serving_release) -> str:  # noqa: ANN001
+def token(serving_release) -> str:
     return run_cli("token", "create", "--name", "fuzzer", env=serving_release[0]).stdout.strip()
 
 
@@ -42,7 +42,7 @@ def test_generated_requests_never_get_a_5xx_or_a_response_outside_the_schema(ser
     for operation in api:
         @given(operation.as_strategy())
         @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
-        def call(case) -> None:  # noqa: ANN001
+        def call(case) -> None:
             case.call_and_validate(base_url=service.url, headers=auth,
                                    checks=[not_a_server_error, response_schema_conformance])
 
@@ -89,7 +89,7 @@ def test_personal_data_in_requests_never_reaches_logs_spans_or_metrics(service, 
 
 
 @pytest.fixture(scope="module")
-def strict_service(serving_release, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:  # noqa: ANN001
+def strict_service(serving_release, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     env, tag = serving_release
     env = {**env, "SECURE_MLOPS_SERVING_RATE_PER_SECOND": str(RATE), "SECURE_MLOPS_SERVING_BURST": str(BURST),
            "SECURE_MLOPS_SERVING_DAILY_BUDGET": str(BUDGET)}

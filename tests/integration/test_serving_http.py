@@ -30,11 +30,11 @@ def _token(env: dict[str, str], name: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def token(serving_release) -> str:  # noqa: ANN001
+def token(serving_release) -> str:
     return _token(serving_release[0], "analyst")
 
 
-def _post(service: Service, token: str | None, path: str = "/predict", **kwargs) -> requests.Response:  # noqa: ANN003
+def _post(service: Service, token: str | None, path: str = "/predict", **kwargs) -> requests.Response:
     headers = {**kwargs.pop("headers", {}), **({"Authorization": f"Bearer {token}"} if token else {})}
     return requests.post(service.url + path, headers=headers, timeout=10, **kwargs)
 

@@ -24,8 +24,8 @@ from secure_mlops.packaging import bento_info
 from tests.support import churn
 from tests.support.cli import clean_env, run_cli
 from tests.support.pipeline import bento_tag, run_pipeline
-from tests.support.serving import inference_vault_token, ready, serving, stop
 from tests.support.servers import free_port
+from tests.support.serving import inference_vault_token, ready, serving, stop
 
 pytestmark = pytest.mark.integration
 
@@ -79,7 +79,8 @@ def test_a_tampered_model_file_is_refused_with_one_line_and_never_turns_ready(se
     raw_log = _refused_by_raw_bentoml(damaged, _bento_dir(damaged, tag), tmp_path / "raw.log")
 
     assert refused.returncode == 6
-    assert refused.stderr.strip().splitlines() == ["error: model file digest does not match the signed manifest (file: model.skops)"]
+    assert refused.stderr.strip().splitlines() == [
+        "error: model file digest does not match the signed manifest (file: model.skops)"]
     assert "model file digest does not match" in raw_log
 
 
@@ -115,7 +116,7 @@ def test_an_unknown_bento_is_a_clear_input_error(serving_release):
 
 
 @pytest.fixture(scope="module")
-def churn_release(vault_server, vault_root: hvac.Client, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN001, ANN201
+def churn_release(vault_server, vault_root: hvac.Client, tmp_path_factory: pytest.TempPathFactory):
     """A pipeline run on a second contract that shares no column with the demo's."""
     state = tmp_path_factory.mktemp("churn-state")
     env = clean_env(VAULT_ADDR=vault_server.url, VAULT_TOKEN=vault_server.token, SECURE_MLOPS_STATE_DIR=str(state))

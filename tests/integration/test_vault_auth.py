@@ -10,9 +10,10 @@ import pytest
 from secure_mlops.config import Settings
 from secure_mlops.errors import ConfigError, VaultError
 from secure_mlops.vault import TransitKeyService, connect
+from tests.support.paths import VAULT_POLICIES
 
 pytestmark = pytest.mark.integration
-POLICY = Path(__file__).resolve().parents[2] / "policies" / "vault" / "secure-mlops-pipeline.hcl"
+POLICY = VAULT_POLICIES / "secure-mlops-pipeline.hcl"
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +33,8 @@ def _settings(base: Settings, **overrides: object) -> Settings:
 
 def test_approle_login_gets_a_least_privilege_token(vault_settings: Settings, approle: tuple[str, str]) -> None:
     role_id, secret_id = approle
-    client = connect(_settings(vault_settings, vault_auth="approle", vault_approle_role_id=role_id, vault_approle_secret_id=secret_id))
+    client = connect(_settings(vault_settings, vault_auth="approle", vault_approle_role_id=role_id,
+                               vault_approle_secret_id=secret_id))
     key, wrapped = TransitKeyService(client, key_name=vault_settings.data_key_name).generate_data_key()
     assert TransitKeyService(client, key_name=vault_settings.data_key_name).unwrap_data_key(wrapped).material == key.material
     with pytest.raises(hvac.exceptions.Forbidden):
@@ -40,7 +42,8 @@ def test_approle_login_gets_a_least_privilege_token(vault_settings: Settings, ap
 
 
 def test_approle_with_a_wrong_secret_id_is_refused(vault_settings: Settings, approle: tuple[str, str]) -> None:
-    settings = _settings(vault_settings, vault_auth="approle", vault_approle_role_id=approle[0], vault_approle_secret_id="wrong-secret-id")
+    settings = _settings(vault_settings, vault_auth="approle", vault_approle_role_id=approle[0],
+                         vault_approle_secret_id="wrong-secret-id")
     with pytest.raises(VaultError, match="AppRole") as info:
         connect(settings)
     assert "wrong-secret-id" not in str(info.value)

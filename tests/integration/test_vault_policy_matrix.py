@@ -5,57 +5,41 @@ describes (rotate, rewrap, retire, trim) works with the operator and key-shredde
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
 import hvac
 import hvac.exceptions
 import pytest
-import yaml
 
 from secure_mlops.config import Settings
 from secure_mlops.errors import VaultError
 from secure_mlops.vault import TransitHmacService, TransitKeyService, TransitSigner, ensure_transit_keys
+from tests.support.paths import VAULT_POLICIES
+from tests.support.policies import VAULT_POLICY_NAMES, case_matrix, load_vault_cases, vault_case_id
 from tests.support.servers import VaultServer, start_dev_vault
 
 pytestmark = pytest.mark.integration
 
-POLICIES = Path(__file__).resolve().parents[2] / "policies" / "vault"
-POLICY_NAMES = sorted(p.name.removesuffix(".hcl") for p in POLICIES.glob("*.hcl"))
-
 
 def token_client(root: hvac.Client, name: str) -> hvac.Client:
     """A client whose token holds only the named policy (and Vault's default policy)."""
-    root.sys.create_or_update_policy(name, (POLICIES / f"{name}.hcl").read_text(encoding="utf-8"))
+    root.sys.create_or_update_policy(name, (VAULT_POLICIES / f"{name}.hcl").read_text(encoding="utf-8"))
     token = root.auth.token.create(policies=[name], ttl="10m")["auth"]["client_token"]
     return hvac.Client(url=root.url, token=token)
-
-
-def _matrix() -> list[Any]:
-    params = []
-    for name in POLICY_NAMES:
-        cases = yaml.safe_load((POLICIES / f"{name}.cases.yaml").read_text(encoding="utf-8"))
-        for expected, key in ((True, "allowed"), (False, "denied")):
-            params += [
-                pytest.param(name, case, expected, id=f"{name}-{key}-{case['capability']}-{case['path']}")
-                for case in cases[key]
-            ]
-    return params
 
 
 @pytest.fixture(scope="module")
 def capabilities(vault_root: hvac.Client, vault_settings: Settings) -> dict[str, dict[str, list[str]]]:
     """policy -> path -> the capabilities OpenBao grants a token of that policy (one request each)."""
     found = {}
-    for name in POLICY_NAMES:
-        cases = yaml.safe_load((POLICIES / f"{name}.cases.yaml").read_text(encoding="utf-8"))
+    for name in VAULT_POLICY_NAMES:
+        cases = load_vault_cases(name)
         paths = sorted({case["path"] for key in ("allowed", "denied") for case in cases[key]})
         answer = token_client(vault_root, name).adapter.post("/v1/sys/capabilities-self", json={"paths": paths})
         found[name] = {path: answer["data"][path] for path in paths}
     return found
 
 
-@pytest.mark.parametrize(("name", "case", "expected"), _matrix())
+@pytest.mark.parametrize(("name", "case", "expected"), case_matrix(VAULT_POLICY_NAMES, load_vault_cases, vault_case_id))
 def test_openbao_grants_exactly_the_examples(
     capabilities: dict[str, dict[str, list[str]]], name: str, case: dict[str, str], expected: bool
 ) -> None:

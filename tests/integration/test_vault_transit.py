@@ -49,7 +49,7 @@ def test_wrong_token_is_permission_denied(vault_settings: Settings) -> None:
     assert "not-a-token" not in str(info.value)
 
 
-def test_unreachable_vault_says_how_to_start_one(tmp_path) -> None:  # noqa: ANN001
+def test_unreachable_vault_says_how_to_start_one(tmp_path) -> None:
     from tests.support.servers import free_port
 
     settings = Settings(vault_addr=f"http://127.0.0.1:{free_port()}", vault_token="x", state_dir=tmp_path)

@@ -11,9 +11,10 @@ from typing import Any
 
 import pytest
 
-from tests.support.tools import ROOT, venv_tool
+from tests.support.paths import ROOT, SERVICE_DIR
+from tests.support.tools import checkov_reports, venv_tool
 
-DOCKERFILES = {"pipeline": ROOT / "Dockerfile", "inference": ROOT / "services" / "inference" / "Dockerfile"}
+DOCKERFILES = {"pipeline": ROOT / "Dockerfile", "inference": SERVICE_DIR / "Dockerfile"}
 BASE_IMAGE = re.compile(r"^[\w./-]+:[\w.-]+@sha256:[0-9a-f]{64}$")
 TIMEOUT_SECONDS = 300
 
@@ -33,18 +34,8 @@ def _final_stage(name: str) -> list[tuple[str, str]]:
 
 @pytest.fixture(scope="module")
 def checkov_results() -> dict[str, dict[str, Any]]:
-    """One checkov run per Dockerfile, both started at once."""
-    checkov = venv_tool("checkov")
-    runs = {name: subprocess.Popen(
-        [checkov, "-f", str(path), "--framework", "dockerfile", "--skip-download", "-o", "json"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
-        for name, path in DOCKERFILES.items()}
-    results = {}
-    for name, run in runs.items():
-        out, err = run.communicate(timeout=TIMEOUT_SECONDS)
-        assert out.strip(), f"checkov printed nothing for {name}: {err[-2000:]}"
-        results[name] = json.loads(out)
-    return results
+    """One checkov run per Dockerfile."""
+    return checkov_reports(DOCKERFILES, "dockerfile")
 
 
 @pytest.mark.parametrize("name", DOCKERFILES)
@@ -102,7 +93,7 @@ def test_final_stage_runs_as_a_numeric_non_root_user_without_build_tools(name):
     assert [op for op, _ in final].index("USER") > last_write, "USER after the last COPY/RUN: files stay root-owned"
     for op, args in final:
         assert not (op == "RUN" and re.search(r"apt-get|apk |pip install|gcc|make ", args)), args
-        assert not (op == "ADD"), "ADD fetches URLs and unpacks archives; COPY says what it does"
+        assert op != "ADD", "ADD fetches URLs and unpacks archives; COPY says what it does"
 
 
 def test_inference_image_serves_the_bento_with_a_health_check():

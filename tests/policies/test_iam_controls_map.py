@@ -7,10 +7,10 @@ cites must exist, or the map is promising evidence that is not there.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-CONTROLS = ROOT / "policies" / "CONTROLS.md"
+from tests.support.paths import POLICIES, ROOT
+
+CONTROLS = POLICIES / "CONTROLS.md"
 REPOSITORY_PATH = re.compile(r"(policies|infra|k8s|src|tests|pipelines|services)/[^\s<>]*|Dockerfile")
 
 

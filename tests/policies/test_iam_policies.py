@@ -13,54 +13,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
-POLICIES = ROOT / "policies"
-IAM = POLICIES / "iam"
+from tests.support.paths import IAM_POLICIES as IAM
+from tests.support.paths import POLICIES
+from tests.support.policies import (
+    EXAMPLE_VALUES,
+    PLACEHOLDER,
+    WORKLOAD_POLICIES,
+    case_matrix,
+    load_cases,
+    render_policy,
+    statements,
+)
 
-# Values for every placeholder the templates use; tests may override some (moto's bucket, say).
-EXAMPLE_VALUES = {
-    "account_id": "111122223333",
-    "partition": "aws",
-    "region": "eu-central-1",
-    "bucket_arn": "arn:aws:s3:::example-lake",
-    "audit_bucket_arn": "arn:aws:s3:::example-lake-audit",
-    "kms_key_arn": "arn:aws:kms:eu-central-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
-    "oidc_provider_arn": "arn:aws:iam::111122223333:oidc-provider/oidc.eks.eu-central-1.amazonaws.com/id/EXAMPLE",
-    "oidc_provider": "oidc.eks.eu-central-1.amazonaws.com/id/EXAMPLE",
-    "cluster_arn": "arn:aws:eks:eu-central-1:111122223333:cluster/ml",
-    "namespace": "kubeflow-user",
-    "service_account": "secure-mlops-pipeline",
-    "source_bucket_arns_json": '["arn:aws:s3:::example-lake", "arn:aws:s3:::example-lake-audit"]',
-}
-PLACEHOLDER = re.compile(r"\$\{([a-z_]+)\}")
-# Workload permission policies: what a pod may do. Trust, key and bucket policies are resource
-# policies, checked by their own structural tests below.
-WORKLOAD_POLICIES = ("pipeline-runner", "inference", "deployer", "auditor")
 TEMPLATES = sorted(POLICIES.glob("*/*.json.tftpl"))
-
-
-def render_text(text: str, values: dict[str, str]) -> str:
-    """templatefile() for our templates: plain ${name} interpolation and nothing else."""
-    if "%{" in text:
-        raise AssertionError("template directives (%{...}) are not used by our policies")
-    return PLACEHOLDER.sub(lambda match: values[match.group(1)], text)
-
-
-def render_policy(path: Path, **overrides: str) -> dict[str, Any]:
-    return json.loads(render_text(path.read_text(encoding="utf-8"), {**EXAMPLE_VALUES, **overrides}))
-
-
-def load_cases(policy: str, **overrides: str) -> dict[str, list[dict[str, Any]]]:
-    """The allowed/denied requests of a workload policy, with placeholders filled in."""
-    text = render_text((IAM / f"{policy}.cases.yaml").read_text(encoding="utf-8"), {**EXAMPLE_VALUES, **overrides})
-    return yaml.safe_load(text)
-
-
-def statements(policy: dict[str, Any]) -> list[dict[str, Any]]:
-    found = policy["Statement"]
-    return found if isinstance(found, list) else [found]
 
 
 def as_list(value: str | list[str]) -> list[str]:
@@ -160,18 +126,7 @@ def _case_id(case: dict[str, Any]) -> str:
     return f"{case['action']} {case['resource'].split(':::')[-1]} {case.get('context', '')}".strip()
 
 
-def _matrix() -> list[Any]:
-    params = []
-    for policy in WORKLOAD_POLICIES:
-        cases = load_cases(policy)
-        for expected, key in ((True, "allowed"), (False, "denied")):
-            params += [
-                pytest.param(policy, case, expected, id=f"{policy}-{key}-{_case_id(case)}") for case in cases[key]
-            ]
-    return params
-
-
-@pytest.mark.parametrize(("policy", "case", "expected"), _matrix())
+@pytest.mark.parametrize(("policy", "case", "expected"), case_matrix(WORKLOAD_POLICIES, load_cases, _case_id))
 def test_workload_policy_matrix(policy: str, case: dict[str, Any], expected: bool) -> None:
     document = render_policy(IAM / f"{policy}.json.tftpl")
     assert is_allowed(document, case["action"], case["resource"], case.get("context")) is expected

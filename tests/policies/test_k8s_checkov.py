@@ -3,38 +3,23 @@ inline (a `checkov.io/skipN` annotation) with its reason."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from tests.policies.test_k8s_manifests import OVERLAYS, rendered
-from tests.support.tools import venv_tool
-
-CHECKOV_TIMEOUT_SECONDS = 300
+from tests.support.k8s import OVERLAYS, rendered
+from tests.support.tools import checkov_reports
 
 
 @pytest.fixture(scope="module")
 def checkov_results(tmp_path_factory) -> dict[str, dict[str, Any]]:
-    """One checkov run per overlay, both started at once (each takes seconds of start-up)."""
-    checkov = venv_tool("checkov")
+    """One checkov run per rendered overlay."""
     folder = tmp_path_factory.mktemp("rendered")
-    runs = {}
-    for overlay in OVERLAYS:
-        path = folder / f"{overlay}.yaml"
+    files = {overlay: folder / f"{overlay}.yaml" for overlay in OVERLAYS}
+    for overlay, path in files.items():
         path.write_text(yaml.safe_dump_all(rendered(overlay)))
-        runs[overlay] = subprocess.Popen(
-            [checkov, "-f", str(path), "--framework", "kubernetes", "--skip-download", "-o", "json"],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=Path(folder))
-    results = {}
-    for overlay, run in runs.items():
-        out, err = run.communicate(timeout=CHECKOV_TIMEOUT_SECONDS)
-        assert out.strip(), f"checkov printed nothing for {overlay}: {err[-2000:]}"
-        results[overlay] = json.loads(out)
-    return results
+    return checkov_reports(files, "kubernetes")
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)

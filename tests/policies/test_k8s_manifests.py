@@ -7,43 +7,26 @@ out of schema validation and checked structurally here instead.
 
 from __future__ import annotations
 
-import functools
-import subprocess
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from tests.support.tools import ROOT, path_tool
+from tests.support.k8s import NAMESPACE, OVERLAYS, WORKLOAD_KINDS, assert_valid_kubernetes, profile_namespace, rendered
+from tests.support.paths import K8S, VAULT_POLICIES
 
-K8S = ROOT / "k8s"
-OVERLAYS = ("dev", "prod")
-VALIDATE = Path(sys.executable).parent / "kubernetes-validate"
-NAMESPACE = "secure-mlops"
 CRD_KINDS = {
     ("monitoring.coreos.com/v1", "ServiceMonitor"),
     ("monitoring.coreos.com/v1", "PrometheusRule"),
     ("kubeflow.org/v1alpha1", "PodDefault"),
 }
-WORKLOAD_KINDS = {"Pod", "Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob"}
 # Pod Security Standards, restricted profile: the only volume types it allows.
 RESTRICTED_VOLUME_TYPES = {"configMap", "csi", "downwardAPI", "emptyDir", "ephemeral",
                            "persistentVolumeClaim", "projected", "secret"}
 DIGEST_SUFFIX = "@sha256:"
 # Key material, and ways into a running container: no Role here may grant them.
 FORBIDDEN_RESOURCES = {"secrets", "pods/exec", "pods/attach", "serviceaccounts/token"}
-
-
-@functools.cache
-def rendered(overlay: str) -> tuple[dict[str, Any], ...]:
-    """`kubectl kustomize k8s/overlays/<overlay>`, parsed; rendered once per test session."""
-    done = subprocess.run([path_tool("kubectl"), "kustomize", str(K8S / "overlays" / overlay)],
-                          capture_output=True, text=True, timeout=60, check=False)
-    assert done.returncode == 0, done.stderr
-    return tuple(d for d in yaml.safe_load_all(done.stdout) if d)
 
 
 def objects(overlay: str, kind: str, namespace: str | None = None) -> list[dict[str, Any]]:
@@ -55,12 +38,6 @@ def one(overlay: str, kind: str, name: str, namespace: str | None = None) -> dic
     found = [o for o in objects(overlay, kind, namespace) if o["metadata"]["name"] == name]
     assert len(found) == 1, f"{overlay}: expected one {kind} {name}, found {len(found)}"
     return found[0]
-
-
-def profile_namespace(overlay: str) -> str:
-    """The KFP profile namespace, set once in overlays/<env>/pipeline/kustomization.yaml."""
-    kustomization = K8S / "overlays" / overlay / "pipeline" / "kustomization.yaml"
-    return yaml.safe_load(kustomization.read_text())["namespace"]
 
 
 def pod_spec(workload: dict[str, Any]) -> dict[str, Any]:
@@ -88,11 +65,7 @@ def test_core_objects_pass_kubernetes_validate_strict_for_1_32(overlay, tmp_path
     path = tmp_path / f"{overlay}.yaml"
     path.write_text(yaml.safe_dump_all(core))
 
-    done = subprocess.run([str(VALIDATE), "-k", "1.32.0", "--strict", str(path)],
-                          capture_output=True, text=True, timeout=60, check=False)
-
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert done.stdout.count(" passed ") == len(core)
+    assert_valid_kubernetes([path], objects=len(core))
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
@@ -394,7 +367,7 @@ def test_inference_logs_in_to_vault_with_a_short_lived_token_for_vault_only(over
     assert env["SECURE_MLOPS_VAULT_KUBERNETES_JWT_PATH"] == f"{mount['mountPath']}/{token['path']}"
     assert env["SECURE_MLOPS_VAULT_AUTH"] == "kubernetes"
     assert env["SECURE_MLOPS_VAULT_KUBERNETES_ROLE"] == spec["serviceAccountName"] == "secure-mlops-inference"
-    assert (ROOT / "policies" / "vault" / f"{env['SECURE_MLOPS_VAULT_KUBERNETES_ROLE']}.hcl").is_file()
+    assert (VAULT_POLICIES / f"{env['SECURE_MLOPS_VAULT_KUBERNETES_ROLE']}.hcl").is_file()
     # The only token in the pod: no other projected token, no API token at the standard path.
     tokens = [s for v in spec["volumes"] for s in v.get("projected", {}).get("sources", [])
               if "serviceAccountToken" in s]

@@ -17,11 +17,13 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.support.prometheus import NAMESPACE, SERVICE_METRICS, metric_family, start_prometheus, wait_for
+from tests.support.k8s import NAMESPACE
+from tests.support.paths import K8S
+from tests.support.prometheus import SERVICE_METRICS, metric_family, start_prometheus, wait_for
 from tests.support.servers import Server
-from tests.support.tools import ROOT, prometheus_tool
+from tests.support.tools import prometheus_tool
 
-MONITORING = ROOT / "k8s" / "base" / "monitoring"
+MONITORING = K8S / "base" / "monitoring"
 RULE = MONITORING / "prometheusrule.yaml"
 RULE_TESTS = MONITORING / "tests" / "prometheusrule.test.yaml"
 CASES = {case["name"]: case for case in yaml.safe_load(RULE_TESTS.read_text())["tests"]}

@@ -8,20 +8,17 @@ examples run against a real OpenBao in tests/integration/test_vault_policy_matri
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import hcl2
 import pytest
-import yaml
 
 from pipelines.platform import VAULT_ENV
 from secure_mlops.config import Settings
+from tests.support.paths import TERRAFORM, VAULT_POLICIES
+from tests.support.policies import VAULT_POLICY_NAMES as POLICY_NAMES
+from tests.support.policies import case_matrix, load_vault_cases, vault_case_id
 
-ROOT = Path(__file__).resolve().parents[2]
-VAULT_POLICIES = ROOT / "policies" / "vault"
-TERRAFORM = ROOT / "infra" / "terraform"
-POLICY_NAMES = sorted(p.name.removesuffix(".hcl") for p in VAULT_POLICIES.glob("*.hcl"))
 # Policies bound to Kubernetes auth roles (workloads); the others are for people.
 WORKLOAD_POLICIES = ("secure-mlops-pipeline", "secure-mlops-inference", "secure-mlops-deployer", "secure-mlops-auditor")
 ONE_HOUR = 3600
@@ -45,10 +42,6 @@ def load_rules(name: str) -> dict[str, dict[str, Any]]:
 
 def capabilities_of(rules: dict[str, dict[str, Any]], path: str) -> set[str]:
     return {unquote(c) for c in rules[path]["capabilities"]}
-
-
-def load_cases(name: str) -> dict[str, list[dict[str, str]]]:
-    return yaml.safe_load((VAULT_POLICIES / f"{name}.cases.yaml").read_text(encoding="utf-8"))
 
 
 # --- Vault's path matching, as documented for ACL policies ------------------------------------
@@ -100,7 +93,7 @@ def test_policies_touch_transit_only_and_never_with_sudo(name: str) -> None:
 
 @pytest.mark.parametrize("name", WORKLOAD_POLICIES)
 def test_workload_policies_cannot_manage_export_or_back_up_keys(name: str) -> None:
-    for path, body in load_rules(name).items():
+    for path in load_rules(name):
         assert not re.match(r"transit/(export|backup|restore|keys/[^/]+/(rotate|config|trim))", path), path
         assert capabilities_of(load_rules(name), path) <= {"read", "update"}, path
         assert not path.endswith("*"), f"{name}: workloads get exact paths only, not {path}"
@@ -114,19 +107,7 @@ def test_operator_cannot_make_keys_exportable_backed_up_or_deletable(name: str) 
             assert denied == {"exportable", "allow_plaintext_backup", "deletion_allowed"}, path
 
 
-def _matrix() -> list[Any]:
-    params = []
-    for name in POLICY_NAMES:
-        cases = load_cases(name)
-        for expected, key in ((True, "allowed"), (False, "denied")):
-            params += [
-                pytest.param(name, case, expected, id=f"{name}-{key}-{case['capability']}-{case['path']}")
-                for case in cases[key]
-            ]
-    return params
-
-
-@pytest.mark.parametrize(("name", "case", "expected"), _matrix())
+@pytest.mark.parametrize(("name", "case", "expected"), case_matrix(POLICY_NAMES, load_vault_cases, vault_case_id))
 def test_vault_policy_matrix(name: str, case: dict[str, str], expected: bool) -> None:
     assert (case["capability"] in granted(load_rules(name), case["path"])) is expected
 

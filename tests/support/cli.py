@@ -8,14 +8,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from tests.support.environment import SETTINGS_PREFIXES
+from tests.support.paths import ROOT
+
 CLI = str(Path(sys.executable).parent / "secure-mlops")
-ROOT = Path(__file__).resolve().parents[2]
-CONTRACT = ROOT / "policies" / "data" / "patients.contract.yaml"
 
 
 def clean_env(**overrides: str) -> dict[str, str]:
     """This process's environment without Vault or project settings, plus `overrides`."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("VAULT_", "SECURE_MLOPS_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(SETTINGS_PREFIXES)}
     env.update(overrides)
     return env
 

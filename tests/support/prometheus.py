@@ -16,6 +16,7 @@ from typing import Any
 import requests
 import yaml
 
+from tests.support.k8s import NAMESPACE  # the label the ServiceMonitor adds, and the alert rules select on
 from tests.support.servers import Server, _start, free_port
 from tests.support.tools import prometheus_tool
 
@@ -26,8 +27,6 @@ SERVICE_METRICS = (
     "secure_mlops_predictions_total",  # counter {label}
 )
 HISTOGRAM_SUFFIXES = ("_bucket", "_sum", "_count")
-# The label the ServiceMonitor adds on a cluster, and the alert rules select on.
-NAMESPACE = "secure-mlops"
 
 
 def metric_family(series_name: str) -> str:

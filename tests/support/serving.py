@@ -17,10 +17,10 @@ from pathlib import Path
 import hvac
 import requests
 
-from tests.support.cli import CLI, ROOT
+from tests.support.cli import CLI
+from tests.support.paths import ROOT, VAULT_POLICIES
 from tests.support.servers import free_port
 
-POLICIES = ROOT / "policies" / "vault"
 START_TIMEOUT = 60
 
 
@@ -37,7 +37,7 @@ class Service:
 def inference_vault_token(root: hvac.Client) -> str:
     """A token holding only the inference policy: the service proves it needs nothing more."""
     name = "secure-mlops-inference"
-    root.sys.create_or_update_policy(name, (POLICIES / f"{name}.hcl").read_text(encoding="utf-8"))
+    root.sys.create_or_update_policy(name, (VAULT_POLICIES / f"{name}.hcl").read_text(encoding="utf-8"))
     return root.auth.token.create(policies=[name], ttl="1h")["auth"]["client_token"]
 
 
@@ -112,7 +112,7 @@ def otlp_receiver() -> Iterator[OtlpReceiver]:
     receiver = OtlpReceiver(f"http://127.0.0.1:{port}")
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - the http.server interface
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             if self.path == "/v1/metrics":
                 metrics = ExportMetricsServiceRequest.FromString(body)

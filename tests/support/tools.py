@@ -1,15 +1,19 @@
 """Tools for the policy tests: checkov and hadolint from .venv-tools, prometheus and promtool
-unpacked beside it, terraform and kubectl from PATH."""
+unpacked beside it, terraform and kubectl from PATH; and the one way the tests run checkov."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import subprocess
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.paths import ROOT
 
 
 def _tools_bin() -> Path:
@@ -42,3 +46,28 @@ def path_tool(name: str) -> str:
     if found is None:
         pytest.skip(f"{name} is not on PATH on this machine; this check needs it")
     return found
+
+
+CHECKOV_TIMEOUT_SECONDS = 300
+
+
+def checkov_reports(targets: Mapping[str, Path], framework: str) -> dict[str, dict[str, Any]]:
+    """checkov's JSON report of `framework` for each target (a file, or a folder scanned whole),
+    offline; all runs are started at once, since each spends seconds starting up."""
+    checkov = venv_tool("checkov")
+    runs = {name: subprocess.Popen(
+        [checkov, "-d" if path.is_dir() else "-f", str(path), "--framework", framework, "--skip-download",
+         "-o", "json"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+        for name, path in targets.items()}
+    reports = {}
+    for name, run in runs.items():
+        out, err = run.communicate(timeout=CHECKOV_TIMEOUT_SECONDS)
+        try:
+            report = json.loads(out)
+        except json.JSONDecodeError:
+            pytest.fail(f"checkov gave no JSON report for {name} (exit {run.returncode}):\n{err[-2000:]}",
+                        pytrace=False)
+        # With one framework checkov prints one report object; with several, a list of them.
+        reports[name] = report if isinstance(report, dict) else next(r for r in report if r["check_type"] == framework)
+    return reports

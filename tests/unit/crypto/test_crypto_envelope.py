@@ -74,7 +74,7 @@ def test_long_stream_with_tampered_chunks_fails(key_service, fails_integrity):
     for kept in (1, 254, 255, 256, 257, len(chunks) - 1):
         with fails_integrity():
             decrypt(key_service, header + b"".join(chunks[:kept]))
-    swapped = chunks[:300] + [chunks[301], chunks[300]] + chunks[302:]
+    swapped = [*chunks[:300], chunks[301], chunks[300], *chunks[302:]]
     with fails_integrity():
         decrypt(key_service, header + b"".join(swapped))
     with fails_integrity():
@@ -124,7 +124,7 @@ def test_decrypt_truncated_at_chunk_boundary_fails(key_service, fails_integrity,
 
 def test_decrypt_with_appended_chunk_fails(key_service, fails_integrity):
     header, chunks = split(encrypt(key_service, b"a" * CHUNK * 2))
-    other_header, other_chunks = split(encrypt(key_service, b"b" * CHUNK * 3))
+    _, other_chunks = split(encrypt(key_service, b"b" * CHUNK * 3))
 
     with fails_integrity():
         decrypt(key_service, header + b"".join(chunks) + chunks[0])

@@ -129,9 +129,9 @@ def test_read_header_reports_the_header_and_stops_at_the_first_chunk():
     ids=["empty", "short", "csv", "zeros", "lowercase-magic"],
 )
 def test_not_our_file_is_input_error(key_service, blob):
-    with pytest.raises(InputError, match="^not a secure-mlops encrypted file$"):
+    with pytest.raises(InputError, match=r"^not a secure-mlops encrypted file$"):
         decrypt(blob, key_service)
-    with pytest.raises(InputError, match="^not a secure-mlops encrypted file$"):
+    with pytest.raises(InputError, match=r"^not a secure-mlops encrypted file$"):
         rewrap_stream(io.BytesIO(blob), io.BytesIO(), key_service)
     assert key_service.calls == {}
 

@@ -1,5 +1,5 @@
-"""The deploy tests sign and verify with the packaging tests' in-memory Transit double."""
+"""The deploy tests sign and verify with the in-memory Transit double, like the packaging tests."""
 
 from __future__ import annotations
 
-from tests.unit.packaging.conftest import bento_dir, manifest, model_file, signer  # noqa: F401
+from tests.support.release import bento_dir, manifest, model_file, signer  # noqa: F401

@@ -11,7 +11,8 @@ from kubernetes.client.exceptions import ApiException
 from secure_mlops.deploy import ClusterError, apply_manifests, deploy
 from secure_mlops.errors import IntegrityError
 from secure_mlops.packaging import sign_manifest, write_signed_manifest
-from tests.unit.packaging.conftest import BENTO_TAG, MODEL_TAG, InMemorySigner
+from tests.support.fakes import InMemorySigner
+from tests.support.release import BENTO_TAG, MODEL_TAG
 
 IMAGE = "registry.example/ml/inference:1.0.0"
 

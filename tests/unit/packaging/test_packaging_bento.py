@@ -17,8 +17,7 @@ from secure_mlops.packaging import bento_digest, bento_info
 from secure_mlops.packaging.bento import default_service_dir
 from secure_mlops.packaging.layout import MODEL_FILENAME
 from secure_mlops.training import save_model
-from tests.support.release import stage_service
-from tests.unit.packaging.conftest import BENTO_TAG, MODEL_TAG, make_bento_dir
+from tests.support.release import BENTO_TAG, MODEL_TAG, make_bento_dir, stage_service
 
 
 def test_bento_digest_is_stable_and_ignores_times_permissions_and_creation_order(tmp_path):

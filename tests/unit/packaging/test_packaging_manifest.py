@@ -19,8 +19,8 @@ from secure_mlops.packaging import (
     verify_manifest,
     write_signed_manifest,
 )
-
-from tests.unit.packaging.conftest import InMemorySigner, manifest_fields
+from tests.support.fakes import InMemorySigner
+from tests.support.release import manifest_fields
 
 
 def _leaf_paths(value, prefix=()):
@@ -209,7 +209,8 @@ def test_tampered_file_on_disk_fails_verification(tmp_path, manifest, signer):
 
 @pytest.mark.parametrize(
     "content",
-    [b"{not json", b"[]", b'{"manifest": {"x": NaN}, "signature": "x", "key": "k", "algorithm": "a"}', b'{"manifest": {}, "signature": "x", "key": "k"}',
+    [b"{not json", b"[]", b'{"manifest": {"x": NaN}, "signature": "x", "key": "k", "algorithm": "a"}',
+     b'{"manifest": {}, "signature": "x", "key": "k"}',
      b'{"manifest": [], "signature": "x", "key": "k", "algorithm": "ed25519"}'],
 )
 def test_loading_a_malformed_envelope_is_an_integrity_error(tmp_path, content):

@@ -24,7 +24,7 @@ def test_a_pickle_file_is_refused(tmp_path):
     pickled = tmp_path / "model.pkl"
     pickled.write_bytes(b"\x80\x04\x95")
 
-    with pytest.raises(InputError, match="not a .skops file") as caught:
+    with pytest.raises(InputError, match=r"not a \.skops file") as caught:
         _call(pickled)
     assert "pickle" in str(caught.value)
 

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 import yaml
 from kfp import compiler
 
 from pipelines.secure_pipeline import build_pipeline
-
-COMMITTED = Path(__file__).resolve().parents[3] / "pipelines" / "compiled" / "secure-mlops.yaml"
+from tests.support.paths import COMPILED_PIPELINE
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +20,7 @@ def compiled(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 def test_committed_yaml_is_up_to_date(compiled: str) -> None:
-    assert COMMITTED.read_text() == compiled, "run `secure-mlops compile` and commit the result"
+    assert COMPILED_PIPELINE.read_text() == compiled, "run `secure-mlops compile` and commit the result"
 
 
 def test_every_parameter_has_a_default_and_a_description(compiled: str) -> None:

@@ -1,11 +1,9 @@
-"""Shared test doubles and data for the privacy tests."""
+"""Shared test data for the privacy tests; the HMAC service is the in-memory fake."""
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
-import hashlib
-import hmac
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -13,24 +11,7 @@ import pytest
 from faker import Faker
 
 from secure_mlops.privacy import DataContract, parse_contract
-
-KEY = b"k" * 32
-OTHER_KEY = b"o" * 32
-
-
-class FakeHmacService:
-    """HmacService over Python's hmac with an in-memory key; records what it was asked."""
-
-    def __init__(self, key: bytes = KEY) -> None:
-        self._key = key
-        self.calls = 0
-        self.batch_sizes: list[int] = []
-
-    def hmac_many(self, values: Sequence[bytes]) -> list[bytes]:
-        self.calls += 1
-        self.batch_sizes.append(len(values))
-        return [hmac.new(self._key, v, hashlib.sha256).digest() for v in values]
-
+from tests.support.fakes import OTHER_HMAC_KEY, FakeHmacService
 
 # k = 1 here: tests about k-anonymity raise it through `minimize_file(..., k=...)`.
 CONTRACT_YAML = """\
@@ -94,7 +75,7 @@ def hmac_service() -> FakeHmacService:
 
 @pytest.fixture
 def other_hmac_service() -> FakeHmacService:
-    return FakeHmacService(OTHER_KEY)
+    return FakeHmacService(OTHER_HMAC_KEY)
 
 
 @pytest.fixture

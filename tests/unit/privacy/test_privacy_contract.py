@@ -15,8 +15,7 @@ from secure_mlops.privacy import (
     load_contract,
     parse_contract,
 )
-
-EXAMPLE = Path(__file__).parents[3] / "policies" / "data" / "patients.contract.yaml"
+from tests.support.paths import PATIENTS
 
 HEAD = """\
 name: t
@@ -41,7 +40,7 @@ def _column(body: str) -> str:
 
 
 def test_example_contract_loads() -> None:
-    contract = load_contract(EXAMPLE)
+    contract = load_contract(PATIENTS)
     assert contract.name == "patients"
     assert contract.k_anonymity.k == 5
     assert contract.quasi_identifiers() == ["date_of_birth", "sex"]

@@ -119,7 +119,7 @@ def test_bracketed_ipv6_with_port_keeps_brackets_and_port() -> None:
     assert redact("GET http://[2001:db8::1]:443/") == "GET http://[[REDACTED:ip]]:443/"
 
 
-@pytest.mark.parametrize("address", ["127.0.0.1", "0.0.0.0", "::1"])
+@pytest.mark.parametrize("address", ["127.0.0.1", "0.0.0.0", "::1"])  # noqa: S104 - text to redact, nothing binds
 def test_loopback_and_unspecified_addresses_are_kept(address: str) -> None:
     assert redact(f"listening on {address}") == f"listening on {address}"
 

@@ -13,27 +13,11 @@ import pytest
 from secure_mlops.serving.guard import RequestGuard
 from secure_mlops.serving.ratelimit import RateLimiter
 from secure_mlops.serving.tokens import TokenStore
-from tests.unit.serving.test_serving_schema import VALID, _schema
+from tests.support.fakes import RecordingMetrics
+from tests.support.release import VALID, serving_schema
 
 
-class RecordingMetrics:
-    def __init__(self) -> None:
-        self.requests: list[tuple[str, int]] = []
-
-    def observe_request(self, route: str, status: int, seconds: float) -> None:
-        self.requests.append((route, status))
-
-    def observe_labels(self, labels) -> None:  # noqa: ANN001
-        pass
-
-    def set_drift(self, feature: str, psi: float) -> None:
-        pass
-
-    def render(self) -> tuple[bytes, str]:
-        return b"secure_mlops_http_requests_total 1\n", "text/plain"
-
-
-async def echo_app(scope, receive, send) -> None:  # noqa: ANN001
+async def echo_app(scope, receive, send) -> None:
     """Stands in for BentoML: answers with the body it received."""
     body = b""
     while True:
@@ -69,14 +53,14 @@ def metrics() -> RecordingMetrics:
 
 
 @pytest.fixture()
-def call(store: TokenStore, metrics: RecordingMetrics) -> Iterator:  # noqa: ANN001
+def call(store: TokenStore, metrics: RecordingMetrics) -> Iterator:
     clock = Clock()
-    schema = _schema()
+    schema = serving_schema()
     guard = RequestGuard(echo_app, tokens=store, metrics=metrics, max_body_bytes=2048,
                          limiter=RateLimiter(2.0, 3, 100, clock=clock, wall_clock=lambda: 0.0),
                          schemas={"/predict": schema.record, "/predict_batch": schema.batch})
 
-    def request(method: str, path: str, token: str | None = None, **kwargs) -> httpx.Response:  # noqa: ANN003
+    def request(method: str, path: str, token: str | None = None, **kwargs) -> httpx.Response:
         headers = kwargs.pop("headers", {})
         if token:
             headers["Authorization"] = f"Bearer {token}"
@@ -124,7 +108,7 @@ def test_oversize_body_is_refused_by_declared_length_and_when_chunked(call, toke
 
     declared = call("POST", "/predict", token, content=big, headers={"Content-Type": "application/json"})
 
-    async def chunks():  # noqa: ANN202 - no length is declared: the body arrives in pieces
+    async def chunks():
         for piece in (big[:1000], big[1000:3000], big[3000:]):
             yield piece
 

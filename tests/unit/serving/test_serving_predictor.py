@@ -6,42 +6,14 @@ import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
 
-from secure_mlops.errors import InputError, VaultError
+from secure_mlops.errors import InputError
 from secure_mlops.privacy import load_contract
 from secure_mlops.serving.drift import MIN_RECORDS, DriftMonitor
 from secure_mlops.serving.predictor import IdentifierMasker, Predictor
 from secure_mlops.validation import profile_dataset
-from tests.support.release import PATIENTS, training_table
-from tests.unit.serving.test_serving_guard import RecordingMetrics
-from tests.unit.serving.test_serving_schema import VALID, _schema
-
-
-class DriftMetrics(RecordingMetrics):
-    def __init__(self) -> None:
-        super().__init__()
-        self.drift: dict[str, float] = {}
-        self.labels: list[str] = []
-
-    def set_drift(self, feature: str, psi: float) -> None:
-        self.drift[feature] = psi
-
-    def observe_labels(self, labels) -> None:  # noqa: ANN001
-        self.labels += labels
-
-
-class FakeHmac:
-    """Stands in for Vault Transit's HMAC: a deterministic 32-byte digest per value."""
-
-    def __init__(self, fail_first: bool = False) -> None:
-        self.fail_first = fail_first
-        self.seen: list[bytes] = []
-
-    def hmac_many(self, values):  # noqa: ANN001, ANN201
-        if self.fail_first:
-            self.fail_first = False
-            raise VaultError("permission denied (token expired)")
-        self.seen += values
-        return [bytes(32 * [len(v)]) for v in values]
+from tests.support.fakes import FakeHmacService, RecordingMetrics
+from tests.support.paths import PATIENTS
+from tests.support.release import VALID, serving_schema, training_table
 
 
 def _fit(n_features: int = 5) -> LogisticRegression:
@@ -50,12 +22,12 @@ def _fit(n_features: int = 5) -> LogisticRegression:
     return LogisticRegression(max_iter=1000).fit(x, table.column("diagnosis").to_numpy())
 
 
-def _predictor(estimator=None, *, hmac=None, with_score=True, metrics=None):  # noqa: ANN001, ANN202
-    schema = _schema(with_score=with_score)
-    metrics = metrics or DriftMetrics()
+def _predictor(estimator=None, *, hmac=None, with_score=True, metrics=None):
+    schema = serving_schema(with_score=with_score)
+    metrics = metrics or RecordingMetrics()
     contract = load_contract(PATIENTS)
     drift = DriftMonitor(profile_dataset(training_table(PATIENTS), contract), schema.features, metrics, window=100)
-    service = hmac or FakeHmac()
+    service = hmac or FakeHmacService()
     return Predictor(estimator or _fit(), schema, masker=IdentifierMasker(lambda: service), score_decimals=1,
                      metrics=metrics, drift=drift), schema
 
@@ -76,7 +48,7 @@ def test_label_only_mode_returns_no_score():
 
 
 def test_identifiers_come_back_as_pseudonyms_and_never_reach_the_model():
-    hmac = FakeHmac()
+    hmac = FakeHmacService()
     predictor, schema = _predictor(hmac=hmac)
     seen_by_model: list[np.ndarray] = []
     estimator = predictor._estimator
@@ -86,13 +58,13 @@ def test_identifiers_come_back_as_pseudonyms_and_never_reach_the_model():
     answers = predictor.predict([schema.record.model_validate({**VALID, "patient_id": "P-000123"}),
                                  schema.record.model_validate(VALID)])
 
-    assert answers[0].model_dump()["patient_id"] == bytes(16 * [8]).hex()
+    assert answers[0].model_dump()["patient_id"] == hmac.pseudonym("P-000123")
     assert "patient_id" not in answers[1].model_dump()
     assert hmac.seen == [b"P-000123"] and seen_by_model[0].shape == (2, 5)
 
 
 def test_masking_logs_in_again_once_when_vault_refuses():
-    predictor, schema = _predictor(hmac=FakeHmac(fail_first=True))
+    predictor, schema = _predictor(hmac=FakeHmacService(fail_first=True))
 
     answer = predictor.predict([schema.record.model_validate({**VALID, "patient_id": "P-1"})])[0]
 
@@ -105,7 +77,7 @@ def test_model_trained_on_other_columns_is_refused():
 
 
 def test_drift_is_published_per_feature_and_rises_on_a_shifted_stream():
-    metrics = DriftMetrics()
+    metrics = RecordingMetrics()
     predictor, schema = _predictor(metrics=metrics)
     table = training_table(PATIENTS, seed=9)
     like_training = [schema.record.model_validate({n: float(table.column(n)[i].as_py()) for n in VALID})

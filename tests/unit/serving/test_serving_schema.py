@@ -8,24 +8,14 @@ import pytest
 from pydantic import ValidationError
 
 from secure_mlops.privacy import load_contract
-from secure_mlops.serving.schema import ServingSchema, build_schema
+from secure_mlops.serving.schema import build_schema
 from secure_mlops.validation import profile_dataset
 from tests.support import churn
-from tests.support.release import PATIENTS, training_table
-
-VALID = {"mean_radius": 14.2, "mean_texture": 19.3, "mean_perimeter": 92.1, "mean_area": 655.0,
-         "mean_smoothness": 0.096}
-
-
-def _schema(contract_path=PATIENTS, *, with_score: bool = True, max_batch: int = 3) -> ServingSchema:
-    contract = load_contract(contract_path)
-    profile = profile_dataset(training_table(contract_path), contract)
-    return build_schema(contract, profile, classes=["malignant", "benign"], max_batch=max_batch,
-                        with_score=with_score)
+from tests.support.release import VALID, serving_schema
 
 
 def test_record_fields_are_the_contracts_features_and_its_pseudonymized_identifier():
-    schema = _schema()
+    schema = serving_schema()
 
     assert schema.feature_names == ("mean_radius", "mean_texture", "mean_perimeter", "mean_area",
                                     "mean_smoothness")
@@ -42,11 +32,11 @@ def test_record_fields_are_the_contracts_features_and_its_pseudonymized_identifi
 )
 def test_input_outside_the_contract_is_refused(change):
     with pytest.raises(ValidationError):
-        _schema().record.model_validate({**VALID, **change})
+        serving_schema().record.model_validate({**VALID, **change})
 
 
 def test_a_missing_feature_is_refused_and_the_identifier_is_optional():
-    schema = _schema()
+    schema = serving_schema()
     schema.record.model_validate(VALID)
 
     with pytest.raises(ValidationError, match="mean_area"):
@@ -55,13 +45,13 @@ def test_a_missing_feature_is_refused_and_the_identifier_is_optional():
 
 def test_validation_errors_do_not_echo_the_submitted_value():
     with pytest.raises(ValidationError) as caught:
-        _schema().record.model_validate({**VALID, "mean_radius": -987.654, "email": "jane@example.org"})
+        serving_schema().record.model_validate({**VALID, "mean_radius": -987.654, "email": "jane@example.org"})
 
     assert "987.654" not in str(caught.value) and "jane@example.org" not in str(caught.value)
 
 
 def test_batch_is_bounded_and_not_empty():
-    schema = _schema(max_batch=2)
+    schema = serving_schema(max_batch=2)
     schema.batch.model_validate({"records": [VALID, VALID]})
 
     for records in ([], [VALID] * 3):
@@ -70,7 +60,7 @@ def test_batch_is_bounded_and_not_empty():
 
 
 def test_answer_has_label_and_score_and_only_the_identifiers_sent():
-    schema = _schema()
+    schema = serving_schema()
 
     bare = schema.prediction.model_validate({"label": "benign", "score": 0.7})
     masked = schema.prediction.model_validate({"label": "benign", "score": 0.7, "i0": "ab" * 16})
@@ -80,7 +70,7 @@ def test_answer_has_label_and_score_and_only_the_identifiers_sent():
 
 
 def test_label_only_output_has_no_score_field():
-    schema = _schema(with_score=False)
+    schema = serving_schema(with_score=False)
 
     assert set(schema.prediction.model_json_schema()["properties"]) == {"label", "patient_id"}
 

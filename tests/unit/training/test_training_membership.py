@@ -50,9 +50,9 @@ def test_membership_audit_is_reproducible(trained: TrainResult) -> None:
 
 def test_advantage_is_reached_at_the_reported_loss_threshold(overfit: TrainResult) -> None:
     audit = membership_advantage(overfit)
-    # Recompute TPR − FPR at the reported τ on all rows: the sample is every non-member and
+    # Recompute TPR - FPR at the reported τ on all rows: the sample is every non-member and
     # as many members, so the full-set rates agree up to sampling.
-    def loss(data):  # noqa: ANN001, ANN202
+    def loss(data):
         p = overfit.estimator.predict_proba(data.x)
         return -np.log(np.clip(p[np.arange(len(data.y)),
                                  np.searchsorted(overfit.estimator.classes_, data.y)], 1e-12, 1))

@@ -81,7 +81,7 @@ def test_result_repr_carries_no_rows(trained: TrainResult) -> None:
 
 
 def test_evaluating_a_reloaded_model_rebuilds_the_same_split_and_metrics(
-        table: pa.Table, contract: DataContract, trained: TrainResult, tmp_path) -> None:  # noqa: ANN001
+        table: pa.Table, contract: DataContract, trained: TrainResult, tmp_path) -> None:
     from secure_mlops.training import evaluate_model, load_model, save_model
 
     save_model(trained.estimator, tmp_path / "model.skops")

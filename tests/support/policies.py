@@ -1,0 +1,86 @@
+"""The access policies of policies/iam and policies/vault and their allow/deny examples, loaded
+once for the offline policy tests and the tests against real servers (moto, OpenBao).
+
+IAM documents are Terraform templates (`<policy>.json.tftpl`, examples in `<policy>.cases.yaml`),
+rendered here the way templatefile() renders them; Vault policies are HCL files (`<name>.hcl`,
+examples in `<name>.cases.yaml`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.support.paths import IAM_POLICIES, VAULT_POLICIES
+
+# Values for every placeholder the IAM templates use; tests may override some (moto's bucket, say).
+EXAMPLE_VALUES = {
+    "account_id": "111122223333",
+    "partition": "aws",
+    "region": "eu-central-1",
+    "bucket_arn": "arn:aws:s3:::example-lake",
+    "audit_bucket_arn": "arn:aws:s3:::example-lake-audit",
+    "kms_key_arn": "arn:aws:kms:eu-central-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+    "oidc_provider_arn": "arn:aws:iam::111122223333:oidc-provider/oidc.eks.eu-central-1.amazonaws.com/id/EXAMPLE",
+    "oidc_provider": "oidc.eks.eu-central-1.amazonaws.com/id/EXAMPLE",
+    "cluster_arn": "arn:aws:eks:eu-central-1:111122223333:cluster/ml",
+    "namespace": "kubeflow-user",
+    "service_account": "secure-mlops-pipeline",
+    "source_bucket_arns_json": '["arn:aws:s3:::example-lake", "arn:aws:s3:::example-lake-audit"]',
+}
+PLACEHOLDER = re.compile(r"\$\{([a-z_]+)\}")
+# IAM workload permission policies: what a pod may do. Trust, key and bucket policies are
+# resource policies, checked by their own structural tests.
+WORKLOAD_POLICIES = ("pipeline-runner", "inference", "deployer", "auditor")
+VAULT_POLICY_NAMES = sorted(p.name.removesuffix(".hcl") for p in VAULT_POLICIES.glob("*.hcl"))
+
+
+def render_text(text: str, values: dict[str, str]) -> str:
+    """templatefile() for our templates: plain ${name} interpolation and nothing else."""
+    if "%{" in text:
+        raise AssertionError("template directives (%{...}) are not used by our policies")
+    return PLACEHOLDER.sub(lambda match: values[match.group(1)], text)
+
+
+def render_policy(path: Path, **overrides: str) -> dict[str, Any]:
+    return json.loads(render_text(path.read_text(encoding="utf-8"), {**EXAMPLE_VALUES, **overrides}))
+
+
+def load_cases(policy: str, **overrides: str) -> dict[str, list[dict[str, Any]]]:
+    """The allowed/denied requests of an IAM workload policy, with placeholders filled in."""
+    text = render_text((IAM_POLICIES / f"{policy}.cases.yaml").read_text(encoding="utf-8"),
+                       {**EXAMPLE_VALUES, **overrides})
+    return yaml.safe_load(text)
+
+
+def statements(policy: dict[str, Any]) -> list[dict[str, Any]]:
+    found = policy["Statement"]
+    return found if isinstance(found, list) else [found]
+
+
+def load_vault_cases(name: str) -> dict[str, list[dict[str, str]]]:
+    """The allowed/denied (capability, path) examples of a Vault policy."""
+    return yaml.safe_load((VAULT_POLICIES / f"{name}.cases.yaml").read_text(encoding="utf-8"))
+
+
+def case_matrix(policies: Iterable[str], cases: Callable[[str], dict[str, list[dict[str, Any]]]],
+                case_id: Callable[[dict[str, Any]], str]) -> list[Any]:
+    """pytest params (policy, case, expected): every allowed example (True) and every denied one
+    (False) of each policy, with ids `<policy>-<allowed|denied>-<case_id(case)>`."""
+    params = []
+    for policy in policies:
+        examples = cases(policy)
+        for expected, key in ((True, "allowed"), (False, "denied")):
+            params += [pytest.param(policy, case, expected, id=f"{policy}-{key}-{case_id(case)}")
+                       for case in examples[key]]
+    return params
+
+
+def vault_case_id(case: dict[str, str]) -> str:
+    return f"{case['capability']}-{case['path']}"
