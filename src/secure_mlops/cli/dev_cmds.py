@@ -32,7 +32,10 @@ def up() -> None:
 
 @app.command()
 def down() -> None:
-    """Stop the local Vault. Its data stays; `dev up` unseals it again."""
+    """Stop the local Vault. Its data stays; `dev up` unseals it again.
+
+    Example: secure-mlops dev down && secure-mlops dev up
+    """
     from secure_mlops.vault.dev import DevVault
 
     stopped = DevVault(get_settings()).down()
@@ -41,7 +44,10 @@ def down() -> None:
 
 @app.command()
 def status() -> None:
-    """Show whether the local Vault runs, and whether it is sealed. Exit 1 when it is not up."""
+    """Show whether the local Vault runs, and whether it is sealed. Exit 1 when it is not up.
+
+    Example: secure-mlops dev status || secure-mlops dev up
+    """
     from secure_mlops.vault.dev import DevVault
 
     st = DevVault(get_settings()).status()
