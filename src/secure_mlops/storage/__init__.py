@@ -1,8 +1,7 @@
-"""Object storage: a local folder or S3 behind one small interface, with atomic writes.
+"""Files and objects: the one atomic writer every output goes through, and reading raw data from S3.
 
-It stores bytes as it is given them and encrypts nothing itself (beyond asking S3 for SSE-KMS),
-so callers hand it ciphertext; no object key may escape its store, and boto3 is imported only
-when an S3 store is opened.
+It encrypts nothing itself (callers hand it ciphertext or non-personal data), never leaves a
+half-written file, and imports boto3 only when an S3 store is opened.
 """
 
 from __future__ import annotations
