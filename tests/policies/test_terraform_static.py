@@ -25,9 +25,16 @@ ROOT = Path(__file__).resolve().parents[2]
 TERRAFORM = ROOT / "infra" / "terraform"
 POLICIES = ROOT / "policies"
 TF_FILES = sorted(TERRAFORM.rglob("*.tf"))
-MODULES = sorted(p for p in (TERRAFORM / "modules").iterdir() if p.is_dir()) + [TERRAFORM / "stack"]
+# Top-level modules, the modules internal to one of them (modules/<name>/modules/<internal>), the stack.
+MODULES = (
+    sorted(p for p in (TERRAFORM / "modules").iterdir() if p.is_dir())
+    + sorted(p for p in (TERRAFORM / "modules").glob("*/modules/*") if p.is_dir())
+    + [TERRAFORM / "stack"]
+)
 ENVS = sorted(p for p in (TERRAFORM / "envs").iterdir() if p.is_dir())
 DATA_LAKE = TERRAFORM / "modules" / "data-lake" / "main.tf"
+# Every bucket of the lake is hardened by this module, called once per bucket from DATA_LAKE.
+HARDENED_BUCKET = TERRAFORM / "modules" / "data-lake" / "modules" / "hardened-bucket"
 
 
 def unquote(value: Any) -> Any:
@@ -60,6 +67,22 @@ def attached_to(document: dict[str, Any], kind: str, bucket: str) -> list[dict[s
     return [body for body in resources(document, kind).values() if reference.search(body["bucket"])]
 
 
+def hardening_of(document: dict[str, Any], bucket: str) -> list[dict[str, Any]]:
+    """The arguments of every call of the hardened-bucket module for aws_s3_bucket.<bucket>."""
+    reference = re.compile(rf"aws_s3_bucket\.{bucket}(\[0\])?\.id\b")
+    return [
+        body
+        for block in document.get("module", [])
+        for _, body in named(block)
+        if unquote(body["source"]) == "./modules/hardened-bucket" and reference.search(body["bucket"])
+    ]
+
+
+def declared(module: Path, kind: str) -> list[tuple[str, Any]]:
+    """(name, body) of every `variable` or `output` block in any .tf file of a module."""
+    return [entry for path in sorted(module.glob("*.tf")) for block in parse(path).get(kind, []) for entry in named(block)]
+
+
 def test_terraform_fmt_is_clean() -> None:
     terraform = path_tool("terraform")
     result = subprocess.run(
@@ -82,9 +105,7 @@ def test_module_has_the_standard_files(module: Path) -> None:
         readme = (module / "README.md").read_text(encoding="utf-8")
         assert "## Inputs" in readme and "## Outputs" in readme
         # The README lists every input and output by name.
-        blocks = parse(module / "variables.tf").get("variable", []) + parse(module / "outputs.tf").get("output", [])
-        for block in blocks:
-            ((name, _),) = named(block)
+        for name, _ in declared(module, "variable") + declared(module, "output"):
             assert f"`{name}`" in readme, f"{module.name}/README.md does not mention {name}"
     else:
         assert {"terraform.tfvars", "backend.hcl.example"} <= names
@@ -105,7 +126,7 @@ def test_terraform_and_provider_versions_are_pinned(module: Path) -> None:
 
 def _variables() -> list[Any]:
     params = []
-    for path in sorted(TERRAFORM.rglob("variables.tf")):
+    for path in TF_FILES:  # variables.tf and the variables-*.tf files shared by symlink
         for block in parse(path).get("variable", []):
             ((name, body),) = named(block)
             params.append(pytest.param(body, id=f"{path.parent.relative_to(TERRAFORM)}:{name}"))
@@ -138,6 +159,24 @@ def test_environments_share_one_root_module() -> None:
         assert {p.name for p in env.glob("*.tf")} == {p.name for p in dev.glob("*.tf")}
 
 
+def test_environment_and_stack_inputs_are_declared_once() -> None:
+    # envs/<env>/ and stack/ pass identity_provider and the stack's inputs through unchanged: they
+    # include the one declaration by symlink instead of keeping copies whose validations drift.
+    declarations: dict[str, set[Path]] = {}
+    for folder in [*ENVS, TERRAFORM / "stack"]:
+        for path in folder.glob("*.tf"):
+            for block in parse(path).get("variable", []):
+                ((name, _),) = named(block)
+                declarations.setdefault(name, set()).add(path.resolve())
+    copies = {name: sorted(map(str, paths)) for name, paths in declarations.items() if len(paths) > 1}
+    assert not copies, f"declared more than once: {copies}"
+    identities = TERRAFORM / "modules" / "workload-identities"
+    shared = identities / "variables-identity-provider.tf"
+    assert declarations["identity_provider"] == {shared.resolve()}
+    assert not shared.is_symlink()
+    assert [name for name, _ in declared(identities, "variable")].count("identity_provider") == 1
+
+
 def test_environments_plug_into_an_existing_cluster_and_keep_state_remote() -> None:
     for env in ENVS:
         text = "".join(p.read_text() for p in env.glob("*.tf"))
@@ -154,6 +193,18 @@ def data_lake() -> dict[str, Any]:
     return parse(DATA_LAKE)
 
 
+@pytest.fixture(scope="module")
+def hardened_bucket() -> dict[str, Any]:
+    return parse(HARDENED_BUCKET / "main.tf")
+
+
+def hardening_resource(hardened_bucket: dict[str, Any], kind: str) -> dict[str, Any]:
+    """The one `kind` resource of the hardened-bucket module, attached to the bucket it hardens."""
+    (body,) = resources(hardened_bucket, kind).values()
+    assert body["bucket"] == "${var.bucket}"
+    return body
+
+
 def _policy_template(body: dict[str, Any]) -> Path:
     match = re.search(r'templatefile\("\$\{local\.policies_dir\}/([^"]+)"', body["policy"])
     assert match, "bucket policies are loaded from policies/ with templatefile()"
@@ -164,9 +215,29 @@ def test_there_are_data_log_and_audit_buckets(data_lake: dict[str, Any]) -> None
     assert set(resources(data_lake, "aws_s3_bucket")) == {"data", "logs", "audit"}
 
 
+def test_every_bucket_is_hardened_once_by_the_hardened_bucket_module(
+    data_lake: dict[str, Any], hardened_bucket: dict[str, Any]
+) -> None:
+    for bucket in resources(data_lake, "aws_s3_bucket"):
+        assert len(hardening_of(data_lake, bucket)) == 1, f"aws_s3_bucket.{bucket} is not hardened exactly once"
+    # The hardening itself is written only in the module: no bucket-level copy is left beside it.
+    for kind in ("aws_s3_bucket_public_access_block", "aws_s3_bucket_ownership_controls", "aws_s3_bucket_versioning",
+                 "aws_s3_bucket_server_side_encryption_configuration", "aws_s3_bucket_logging",
+                 "aws_s3_bucket_notification", "aws_s3_bucket_policy"):
+        assert not resources(data_lake, kind), f"{kind} belongs in {HARDENED_BUCKET.name}"
+        body = hardening_resource(hardened_bucket, kind)
+        # Unconditional, except access logging, which the log bucket cannot have (see its checkov skip).
+        assert ("count" in body) == (kind == "aws_s3_bucket_logging"), kind
+        assert "for_each" not in body
+    policy = hardening_resource(hardened_bucket, "aws_s3_bucket_policy")
+    assert policy["policy"] == "${var.policy}"
+    assert policy["depends_on"] == ["${aws_s3_bucket_public_access_block.this}"]
+    assert hardening_resource(hardened_bucket, "aws_s3_bucket_notification")["eventbridge"] is True
+
+
 @pytest.mark.parametrize("bucket", ["data", "logs", "audit"])
 def test_bucket_policy_denies_plain_http_old_tls_and_foreign_kms_keys(data_lake: dict[str, Any], bucket: str) -> None:
-    (policy,) = attached_to(data_lake, "aws_s3_bucket_policy", bucket)
+    (policy,) = hardening_of(data_lake, bucket)
     denies = [s for s in statements(render_policy(_policy_template(policy))) if s["Effect"] == "Deny"]
     conditions = [s["Condition"] for s in denies]
     assert {"Bool": {"aws:SecureTransport": "false"}} in conditions
@@ -179,7 +250,7 @@ def test_bucket_policy_denies_plain_http_old_tls_and_foreign_kms_keys(data_lake:
 
 def test_lake_buckets_refuse_uploads_under_any_key_but_the_data_key(data_lake: dict[str, Any]) -> None:
     for bucket in ("data", "audit"):
-        (policy,) = attached_to(data_lake, "aws_s3_bucket_policy", bucket)
+        (policy,) = hardening_of(data_lake, bucket)
         assert "kms_key_arn = aws_kms_key.data.arn" in policy["policy"]
         conditions = [s.get("Condition") for s in statements(render_policy(_policy_template(policy)))]
         key_id = "s3:x-amz-server-side-encryption-aws-kms-key-id"
@@ -188,14 +259,15 @@ def test_lake_buckets_refuse_uploads_under_any_key_but_the_data_key(data_lake: d
 
 @pytest.mark.parametrize("bucket", ["data", "logs", "audit"])
 def test_bucket_blocks_public_access_enforces_ownership_and_keeps_versions(
-    data_lake: dict[str, Any], bucket: str
+    data_lake: dict[str, Any], hardened_bucket: dict[str, Any], bucket: str
 ) -> None:
-    (block,) = attached_to(data_lake, "aws_s3_bucket_public_access_block", bucket)
+    assert hardening_of(data_lake, bucket), f"aws_s3_bucket.{bucket} is not hardened"
+    block = hardening_resource(hardened_bucket, "aws_s3_bucket_public_access_block")
     for setting in ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"):
         assert block[setting] is True, setting
-    (ownership,) = attached_to(data_lake, "aws_s3_bucket_ownership_controls", bucket)
+    ownership = hardening_resource(hardened_bucket, "aws_s3_bucket_ownership_controls")
     assert unquote(ownership["rule"][0]["object_ownership"]) == "BucketOwnerEnforced"
-    (versioning,) = attached_to(data_lake, "aws_s3_bucket_versioning", bucket)
+    versioning = hardening_resource(hardened_bucket, "aws_s3_bucket_versioning")
     assert unquote(versioning["versioning_configuration"][0]["status"]) == "Enabled"
     assert attached_to(data_lake, "aws_s3_bucket_lifecycle_configuration", bucket)
     assert resources(data_lake, "aws_s3_bucket")[bucket]["force_destroy"] is False
@@ -203,24 +275,30 @@ def test_bucket_blocks_public_access_enforces_ownership_and_keeps_versions(
 
 @pytest.mark.parametrize("bucket", ["data", "audit"])
 def test_lake_buckets_use_sse_kms_with_the_rotating_customer_key_and_log_access(
-    data_lake: dict[str, Any], bucket: str
+    data_lake: dict[str, Any], hardened_bucket: dict[str, Any], bucket: str
 ) -> None:
-    (sse,) = attached_to(data_lake, "aws_s3_bucket_server_side_encryption_configuration", bucket)
+    (call,) = hardening_of(data_lake, bucket)
+    assert unquote(call["encryption"]["sse_algorithm"]) == "aws:kms"
+    assert call["encryption"]["kms_key_arn"] == "${aws_kms_key.data.arn}"
+    sse = hardening_resource(hardened_bucket, "aws_s3_bucket_server_side_encryption_configuration")
     rule = sse["rule"][0]
     default = rule["apply_server_side_encryption_by_default"][0]
-    assert unquote(default["sse_algorithm"]) == "aws:kms"
-    assert default["kms_master_key_id"] == "${aws_kms_key.data.arn}"
-    assert rule["bucket_key_enabled"] is True
-    (logging,) = attached_to(data_lake, "aws_s3_bucket_logging", bucket)
-    assert logging["target_bucket"] == "${aws_s3_bucket.logs.id}"
+    assert default["sse_algorithm"] == "${var.encryption.sse_algorithm}"
+    assert default["kms_master_key_id"] == "${var.encryption.kms_key_arn}"
+    assert rule["bucket_key_enabled"] == '${var.encryption.sse_algorithm == "aws:kms" ? true : null}'
+    assert call["access_log"]["target_bucket"] == "${aws_s3_bucket.logs.id}"
+    logging = hardening_resource(hardened_bucket, "aws_s3_bucket_logging")
+    assert logging["count"] == "${var.access_log == null ? 0 : 1}"
+    assert logging["target_bucket"] == "${var.access_log.target_bucket}"
     key = resources(data_lake, "aws_kms_key")["data"]
     assert key["enable_key_rotation"] is True
 
 
 def test_log_bucket_is_sse_s3_because_access_logging_cannot_deliver_to_sse_kms(data_lake: dict[str, Any]) -> None:
-    (sse,) = attached_to(data_lake, "aws_s3_bucket_server_side_encryption_configuration", "logs")
-    assert unquote(sse["rule"][0]["apply_server_side_encryption_by_default"][0]["sse_algorithm"]) == "AES256"
-    assert not attached_to(data_lake, "aws_s3_bucket_logging", "logs")
+    (call,) = hardening_of(data_lake, "logs")
+    assert unquote(call["encryption"]["sse_algorithm"]) == "AES256"
+    assert "kms_key_arn" not in call["encryption"]
+    assert "access_log" not in call  # null: no access logging of the log bucket into itself
 
 
 def test_raw_data_expires_and_old_versions_do_not_outlive_it(data_lake: dict[str, Any]) -> None:

@@ -1,6 +1,7 @@
 """Terraform's own evaluation of our variable validations, offline.
 
-A module's variables.tf needs no provider: copied alone into a folder, `terraform plan` evaluates
+A module's variables files (variables.tf, and the variables-*.tf files one module shares with
+another by symlink) need no provider: copied alone into a folder, `terraform plan` evaluates
 every validation rule against the values we give it. This checks that bad input (a wildcard
 service account, a token living longer than an hour, raw data kept for a year and more) is
 refused by Terraform itself, and that each environment's terraform.tfvars is accepted.
@@ -46,6 +47,8 @@ TRANSIT = {
 }
 K8S_AUTH = {"mount_path": "kubernetes", "kubernetes_host": "https://api:6443", "audience": "vault"}
 
+HARDENED_BUCKET = "modules/data-lake/modules/hardened-bucket"
+
 # Valid values for each module's required variables; each case below changes one of them.
 VALID = {
     "modules/data-lake": {"bucket_name": "example-lake"},
@@ -57,6 +60,17 @@ VALID = {
     },
     "modules/vault": {"roles": {"secure-mlops-inference": ROLE}},
     "stack": {"environment": "dev", "data_bucket_name": "example-lake", "identity_provider": IRSA},
+    "envs/dev": {
+        "region": "eu-central-1", "allowed_account_ids": ["111122223333"],
+        "vault_address": "https://vault.example.com:8200",
+        "environment": "dev", "data_bucket_name": "example-lake", "identity_provider": IRSA,
+    },
+    HARDENED_BUCKET: {
+        "bucket": "example-lake",
+        "encryption": {"sse_algorithm": "aws:kms", "kms_key_arn": DATA_LAKE["kms_key_arn"]},
+        "access_log": {"target_bucket": "example-lake-access-logs", "target_prefix": "example-lake/"},
+        "policy": '{"Version": "2012-10-17", "Statement": []}',
+    },
 }
 
 REFUSED = [
@@ -88,6 +102,20 @@ REFUSED = [
     ("modules/vault", "human_policies", ["root"]),
     ("stack", "environment", "qa"),
     ("stack", "kubeflow_namespace", "*"),
+    # identity_provider is declared once (modules/workload-identities) and shared by the stack and the
+    # environments: each of them refuses what the module refuses.
+    ("stack", "identity_provider", {"type": "pod_identity"}),
+    ("stack", "identity_provider", {**IRSA, "oidc_provider_url": None}),
+    ("envs/dev", "identity_provider", {"type": "pod_identity"}),
+    ("envs/dev", "identity_provider", {"type": "static-keys"}),
+    # The environments share the stack's inputs too: the stack's rules apply at the root.
+    ("envs/dev", "data_bucket_name", "example--lake"),
+    ("envs/dev", "vault_token_bound_cidrs", ["0.0.0.0/0"]),
+    (HARDENED_BUCKET, "encryption", {"sse_algorithm": "aws:kms"}),  # SSE-KMS without a key
+    (HARDENED_BUCKET, "encryption", {"sse_algorithm": "aws:kms", "kms_key_arn": "alias/example-lake"}),
+    (HARDENED_BUCKET, "encryption", {"sse_algorithm": "AES256", "kms_key_arn": DATA_LAKE["kms_key_arn"]}),
+    (HARDENED_BUCKET, "access_log", {"target_bucket": "example-lake-access-logs", "target_prefix": "no-slash"}),
+    (HARDENED_BUCKET, "policy", "not json"),
 ]
 
 Plan = Callable[[str, dict[str, Any] | None, Path | None], subprocess.CompletedProcess[str]]
@@ -103,7 +131,8 @@ def plan(tmp_path_factory: pytest.TempPathFactory) -> Plan:
     ) -> subprocess.CompletedProcess[str]:
         if module not in folders:
             folders[module] = tmp_path_factory.mktemp(module.replace("/", "-"))
-            shutil.copy(TERRAFORM / module / "variables.tf", folders[module])
+            for path in sorted((TERRAFORM / module).glob("variables*.tf")):  # symlinks are copied as files
+                shutil.copy(path, folders[module])
         folder = folders[module]
         argv = [terraform, f"-chdir={folder}", "plan", "-input=false", "-lock=false", "-no-color"]
         if values is not None:

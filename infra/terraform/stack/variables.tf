@@ -1,5 +1,10 @@
-# Variables with a default are not nullable: envs/<env>/ pass null for whatever their
-# terraform.tfvars leaves out, and the default below applies (one place for defaults).
+# The inputs of one environment, declared once. envs/<env>/ include this file by symlink
+# (variables-stack.tf) and pass every value through unchanged: the root module and the stack
+# apply the same types, defaults and validations, which cannot drift apart. identity_provider
+# is declared in variables-identity-provider.tf, a symlink to the workload-identities module's.
+#
+# Variables with a default are not nullable: null (e.g. `retention = null` in terraform.tfvars)
+# means the default below.
 
 variable "environment" {
   description = "Environment name (dev, staging, prod): part of every IAM role name."
@@ -18,21 +23,6 @@ variable "data_bucket_name" {
   validation {
     condition     = can(regex("^[a-z0-9][a-z0-9-]{1,49}[a-z0-9]$", var.data_bucket_name)) && !strcontains(var.data_bucket_name, "--")
     error_message = "data_bucket_name must be 3-51 characters of lowercase letters, digits and single hyphens."
-  }
-}
-
-variable "identity_provider" {
-  description = "How pods of the existing EKS cluster get their IAM role: {type = \"irsa\", oidc_provider_arn, oidc_provider_url} or {type = \"pod_identity\", cluster_name}. The cluster itself is not managed here."
-  type = object({
-    type              = string
-    cluster_name      = optional(string)
-    oidc_provider_arn = optional(string)
-    oidc_provider_url = optional(string)
-  })
-
-  validation {
-    condition     = contains(["irsa", "pod_identity"], var.identity_provider.type)
-    error_message = "identity_provider.type must be \"irsa\" or \"pod_identity\"."
   }
 }
 

@@ -1,6 +1,9 @@
 # The data lake: one data bucket (raw/, datasets/, models/, reports/ and, without object lock,
 # audit/), an optional object-locked audit bucket, and a log bucket for S3 server access logs.
-# Every policy document comes from policies/ (one source for Terraform and the policy tests).
+# Every bucket gets the same hardening from ./modules/hardened-bucket (private, owner-enforced,
+# versioned, encrypted, TLS-only policy); what differs per bucket (checkov skips, lifecycle,
+# object lock) stays here. Every policy document comes from policies/ (one source for Terraform
+# and the policy tests).
 
 data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
@@ -51,35 +54,21 @@ resource "aws_s3_bucket" "logs" {
   tags          = var.tags
 }
 
-resource "aws_s3_bucket_ownership_controls" "logs" {
-  bucket = aws_s3_bucket.logs.id
-  rule {
-    object_ownership = "BucketOwnerEnforced"
-  }
-}
+module "logs_bucket" {
+  source = "./modules/hardened-bucket"
 
-resource "aws_s3_bucket_public_access_block" "logs" {
-  bucket                  = aws_s3_bucket.logs.id
-  block_public_acls       = true
-  block_public_policy     = true
-  ignore_public_acls      = true
-  restrict_public_buckets = true
-}
-
-resource "aws_s3_bucket_versioning" "logs" {
   bucket = aws_s3_bucket.logs.id
-  versioning_configuration {
-    status = "Enabled"
-  }
-}
-
-resource "aws_s3_bucket_server_side_encryption_configuration" "logs" {
-  bucket = aws_s3_bucket.logs.id
-  rule {
-    apply_server_side_encryption_by_default {
-      sse_algorithm = "AES256"
-    }
-  }
+  # Server access logging delivers only to SSE-S3 buckets (see the checkov skip on the bucket).
+  encryption = { sse_algorithm = "AES256" }
+  policy = templatefile("${local.policies_dir}/s3/log-bucket-policy.json.tftpl", {
+    bucket_arn = aws_s3_bucket.logs.arn
+    account_id = data.aws_caller_identity.current.account_id
+    # Bucket ARNs are known before the buckets exist, so this does not depend on them.
+    source_bucket_arns_json = jsonencode(concat(
+      ["arn:${data.aws_partition.current.partition}:s3:::${var.bucket_name}"],
+      local.separate_audit_bucket ? ["arn:${data.aws_partition.current.partition}:s3:::${local.audit_bucket_name}"] : [],
+    ))
+  })
 }
 
 resource "aws_s3_bucket_lifecycle_configuration" "logs" {
@@ -100,27 +89,8 @@ resource "aws_s3_bucket_lifecycle_configuration" "logs" {
     }
   }
 
-  depends_on = [aws_s3_bucket_versioning.logs]
-}
-
-resource "aws_s3_bucket_notification" "logs" {
-  bucket      = aws_s3_bucket.logs.id
-  eventbridge = true
-}
-
-resource "aws_s3_bucket_policy" "logs" {
-  bucket = aws_s3_bucket.logs.id
-  policy = templatefile("${local.policies_dir}/s3/log-bucket-policy.json.tftpl", {
-    bucket_arn = aws_s3_bucket.logs.arn
-    account_id = data.aws_caller_identity.current.account_id
-    # Bucket ARNs are known before the buckets exist, so this does not depend on them.
-    source_bucket_arns_json = jsonencode(concat(
-      ["arn:${data.aws_partition.current.partition}:s3:::${var.bucket_name}"],
-      local.separate_audit_bucket ? ["arn:${data.aws_partition.current.partition}:s3:::${local.audit_bucket_name}"] : [],
-    ))
-  })
-
-  depends_on = [aws_s3_bucket_public_access_block.logs]
+  # Noncurrent-version rules need versioning, which the hardening turns on.
+  depends_on = [module.logs_bucket]
 }
 
 # --- Data bucket ---------------------------------------------------------------------------
@@ -132,49 +102,16 @@ resource "aws_s3_bucket" "data" {
   tags          = var.tags
 }
 
-resource "aws_s3_bucket_ownership_controls" "data" {
-  bucket = aws_s3_bucket.data.id
-  rule {
-    object_ownership = "BucketOwnerEnforced"
-  }
-}
+module "data_bucket" {
+  source = "./modules/hardened-bucket"
 
-resource "aws_s3_bucket_public_access_block" "data" {
-  bucket                  = aws_s3_bucket.data.id
-  block_public_acls       = true
-  block_public_policy     = true
-  ignore_public_acls      = true
-  restrict_public_buckets = true
-}
-
-resource "aws_s3_bucket_versioning" "data" {
-  bucket = aws_s3_bucket.data.id
-  versioning_configuration {
-    status = "Enabled"
-  }
-}
-
-resource "aws_s3_bucket_server_side_encryption_configuration" "data" {
-  bucket = aws_s3_bucket.data.id
-  rule {
-    apply_server_side_encryption_by_default {
-      sse_algorithm     = "aws:kms"
-      kms_master_key_id = aws_kms_key.data.arn
-    }
-    # One KMS request per bucket key period instead of one per object: cheaper and fewer throttles.
-    bucket_key_enabled = true
-  }
-}
-
-resource "aws_s3_bucket_logging" "data" {
-  bucket        = aws_s3_bucket.data.id
-  target_bucket = aws_s3_bucket.logs.id
-  target_prefix = "${var.bucket_name}/"
-  target_object_key_format {
-    partitioned_prefix {
-      partition_date_source = "EventTime"
-    }
-  }
+  bucket     = aws_s3_bucket.data.id
+  encryption = { sse_algorithm = "aws:kms", kms_key_arn = aws_kms_key.data.arn }
+  access_log = { target_bucket = aws_s3_bucket.logs.id, target_prefix = "${var.bucket_name}/" }
+  policy = templatefile("${local.policies_dir}/s3/data-bucket-policy.json.tftpl", {
+    bucket_arn  = aws_s3_bucket.data.arn
+    kms_key_arn = aws_kms_key.data.arn
+  })
 }
 
 resource "aws_s3_bucket_lifecycle_configuration" "data" {
@@ -214,22 +151,8 @@ resource "aws_s3_bucket_lifecycle_configuration" "data" {
     }
   }
 
-  depends_on = [aws_s3_bucket_versioning.data]
-}
-
-resource "aws_s3_bucket_notification" "data" {
-  bucket      = aws_s3_bucket.data.id
-  eventbridge = true
-}
-
-resource "aws_s3_bucket_policy" "data" {
-  bucket = aws_s3_bucket.data.id
-  policy = templatefile("${local.policies_dir}/s3/data-bucket-policy.json.tftpl", {
-    bucket_arn  = aws_s3_bucket.data.arn
-    kms_key_arn = aws_kms_key.data.arn
-  })
-
-  depends_on = [aws_s3_bucket_public_access_block.data]
+  # Noncurrent-version rules need versioning, which the hardening turns on.
+  depends_on = [module.data_bucket]
 }
 
 # --- Audit bucket (object lock) ------------------------------------------------------------
@@ -253,56 +176,21 @@ resource "aws_s3_bucket_object_lock_configuration" "audit" {
     }
   }
 
-  depends_on = [aws_s3_bucket_versioning.audit]
+  # Object lock needs versioning, which the hardening turns on.
+  depends_on = [module.audit_bucket]
 }
 
-resource "aws_s3_bucket_ownership_controls" "audit" {
+module "audit_bucket" {
+  source = "./modules/hardened-bucket"
   count  = local.separate_audit_bucket ? 1 : 0
-  bucket = aws_s3_bucket.audit[0].id
-  rule {
-    object_ownership = "BucketOwnerEnforced"
-  }
-}
 
-resource "aws_s3_bucket_public_access_block" "audit" {
-  count                   = local.separate_audit_bucket ? 1 : 0
-  bucket                  = aws_s3_bucket.audit[0].id
-  block_public_acls       = true
-  block_public_policy     = true
-  ignore_public_acls      = true
-  restrict_public_buckets = true
-}
-
-resource "aws_s3_bucket_versioning" "audit" {
-  count  = local.separate_audit_bucket ? 1 : 0
-  bucket = aws_s3_bucket.audit[0].id
-  versioning_configuration {
-    status = "Enabled"
-  }
-}
-
-resource "aws_s3_bucket_server_side_encryption_configuration" "audit" {
-  count  = local.separate_audit_bucket ? 1 : 0
-  bucket = aws_s3_bucket.audit[0].id
-  rule {
-    apply_server_side_encryption_by_default {
-      sse_algorithm     = "aws:kms"
-      kms_master_key_id = aws_kms_key.data.arn
-    }
-    bucket_key_enabled = true
-  }
-}
-
-resource "aws_s3_bucket_logging" "audit" {
-  count         = local.separate_audit_bucket ? 1 : 0
-  bucket        = aws_s3_bucket.audit[0].id
-  target_bucket = aws_s3_bucket.logs.id
-  target_prefix = "${local.audit_bucket_name}/"
-  target_object_key_format {
-    partitioned_prefix {
-      partition_date_source = "EventTime"
-    }
-  }
+  bucket     = aws_s3_bucket.audit[0].id
+  encryption = { sse_algorithm = "aws:kms", kms_key_arn = aws_kms_key.data.arn }
+  access_log = { target_bucket = aws_s3_bucket.logs.id, target_prefix = "${local.audit_bucket_name}/" }
+  policy = templatefile("${local.policies_dir}/s3/data-bucket-policy.json.tftpl", {
+    bucket_arn  = aws_s3_bucket.audit[0].arn
+    kms_key_arn = aws_kms_key.data.arn
+  })
 }
 
 resource "aws_s3_bucket_lifecycle_configuration" "audit" {
@@ -322,22 +210,6 @@ resource "aws_s3_bucket_lifecycle_configuration" "audit" {
     }
   }
 
-  depends_on = [aws_s3_bucket_versioning.audit]
-}
-
-resource "aws_s3_bucket_notification" "audit" {
-  count       = local.separate_audit_bucket ? 1 : 0
-  bucket      = aws_s3_bucket.audit[0].id
-  eventbridge = true
-}
-
-resource "aws_s3_bucket_policy" "audit" {
-  count  = local.separate_audit_bucket ? 1 : 0
-  bucket = aws_s3_bucket.audit[0].id
-  policy = templatefile("${local.policies_dir}/s3/data-bucket-policy.json.tftpl", {
-    bucket_arn  = aws_s3_bucket.audit[0].arn
-    kms_key_arn = aws_kms_key.data.arn
-  })
-
-  depends_on = [aws_s3_bucket_public_access_block.audit]
+  # Noncurrent-version rules need versioning, which the hardening turns on.
+  depends_on = [module.audit_bucket]
 }

@@ -1,0 +1,1 @@
+../../stack/variables-identity-provider.tf
