@@ -21,7 +21,6 @@ from secure_mlops.errors import ConfigError, InputError
 from secure_mlops.packaging.bento import BENTO_YAML, bento_info
 from secure_mlops.packaging.home import use_bentoml_home
 from secure_mlops.packaging.layout import BENTO_MODELS_DIR, BENTO_SOURCE_DIR
-from secure_mlops.packaging.manifest import SignedManifest
 from secure_mlops.serving.release import read_release, verify_release
 
 BENTO_NAME = "secure-mlops-inference"
@@ -32,7 +31,6 @@ class Served:
     bento_dir: Path
     bento_tag: str
     model_tag: str
-    manifest: SignedManifest
 
 
 def resolve_bento(bento: str | None, settings: Settings) -> Path:
@@ -62,8 +60,8 @@ def check_release(bento_dir: Path, settings: Settings) -> Served:
 
     bento_tag, model_tag = bento_info(bento_dir)
     release = read_release(bento_dir / BENTO_SOURCE_DIR)
-    manifest = verify_release(release, _model_dir(bento_dir, release.model_tag, settings), manifest_signer(settings))
-    return Served(bento_dir=bento_dir, bento_tag=bento_tag, model_tag=model_tag, manifest=manifest)
+    verify_release(release, _model_dir(bento_dir, release.model_tag, settings), manifest_signer(settings))
+    return Served(bento_dir=bento_dir, bento_tag=bento_tag, model_tag=model_tag)
 
 
 def _model_dir(bento_dir: Path, model_tag: str, settings: Settings) -> Path:

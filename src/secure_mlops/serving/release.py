@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
@@ -30,7 +31,9 @@ from secure_mlops.packaging.manifest import SignedManifest, load_signed_manifest
 from secure_mlops.privacy.contract import DataContract
 from secure_mlops.privacy.loader import load_contract
 from secure_mlops.validation.profile import DatasetProfile
-from secure_mlops.vault.signing import Signer
+
+if TYPE_CHECKING:
+    from secure_mlops.vault.signing import Signer
 
 
 @dataclass(frozen=True)

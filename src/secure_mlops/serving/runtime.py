@@ -28,6 +28,7 @@ from secure_mlops.serving.release import Release, read_release, verify_release
 from secure_mlops.serving.schema import ServingSchema, build_schema
 from secure_mlops.serving.telemetry import configure_metrics, configure_tracing, install_json_logging
 from secure_mlops.serving.tokens import TokenStore
+from secure_mlops.training.features import feature_columns
 
 PREDICT_ROUTE = "/predict"
 BATCH_ROUTE = "/predict_batch"
@@ -52,7 +53,8 @@ def prepare(source_dir: Path, settings: Settings | None = None) -> Runtime:
         install_json_logging()
         configure_tracing(SERVICE_NAME)
         meter = configure_metrics(SERVICE_NAME)
-    label = next(c for c in release.contract.columns if c.classification.value == "label")
+    _, label_name = feature_columns(release.contract)
+    label = next(c for c in release.contract.columns if c.name == label_name)
     classes = [str(v) for v in label.allowed_values] if label.allowed_values else None
     schema = build_schema(release.contract, release.profile, classes=classes,
                           max_batch=settings.serving_max_batch,

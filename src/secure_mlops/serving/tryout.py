@@ -20,6 +20,8 @@ from pathlib import Path
 
 from secure_mlops.config import Settings
 from secure_mlops.errors import SecureMlopsError
+from secure_mlops.packaging.layout import BENTO_SOURCE_DIR
+from secure_mlops.privacy.contract import ColumnType
 from secure_mlops.serving.launch import Served, serve_argv, server_environment
 from secure_mlops.serving.tokens import TokenStore
 
@@ -56,19 +58,28 @@ def try_service(served: Served, settings: Settings, log_file: Path, echo: Callab
             store.revoke(TRY_TOKEN)
 
 
-def _example_record(served: Served) -> dict[str, float]:
-    """The middle of each feature's training range: a plausible record for any contract."""
+def _example_record(served: Served) -> dict[str, object]:
+    """A record the bento's own schema accepts, for any contract: the first allowed value of a
+    categorical feature, false for a boolean, else the middle of the feature's bounds."""
     from secure_mlops.serving.release import read_release
+    from secure_mlops.serving.schema import build_schema
 
-    release = read_release(served.bento_dir / "src")
-    record: dict[str, float] = {}
-    for column in release.profile.columns:
-        if column.kind == "numeric" and column.low is not None and column.high is not None:
-            record[column.name] = round((column.low + column.high) / 2, 3)
+    release = read_release(served.bento_dir / BENTO_SOURCE_DIR)
+    schema = build_schema(release.contract, release.profile, classes=None, max_batch=1, with_score=True)
+    record: dict[str, object] = {}
+    for feature in schema.features:
+        if feature.allowed:
+            record[feature.name] = feature.allowed[0]
+        elif feature.type is ColumnType.BOOLEAN:
+            record[feature.name] = False
+        else:
+            low = feature.low if feature.low is not None else 0.0
+            middle = (low + feature.high) / 2 if feature.high is not None else low
+            record[feature.name] = int(middle) if feature.type is ColumnType.INTEGER else round(middle, 3)
     return record
 
 
-def _post(url: str, record: dict[str, float], token: str | None) -> Answer:
+def _post(url: str, record: dict[str, object], token: str | None) -> Answer:
     headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})}
     # Our own http://127.0.0.1 URL, never a file: or custom scheme.
     request = urllib.request.Request(url, data=json.dumps(record).encode(), headers=headers, method="POST")  # noqa: S310
