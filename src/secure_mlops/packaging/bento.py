@@ -33,7 +33,7 @@ from secure_mlops.packaging.layout import (
     PROFILE_FILE,
     RELEASE_DIR,
 )
-from secure_mlops.storage.atomic import write_atomically
+from secure_mlops.storage import read_file, write_atomically
 
 
 def default_service_dir() -> Path:
@@ -174,11 +174,7 @@ def _stage(service_dir: Path, ctx: Path, model_tag: str) -> None:
 def _stage_release(ctx: Path, contract_file: Path, profile_file: Path) -> None:
     (ctx / RELEASE_DIR).mkdir()
     for source, name in ((contract_file, CONTRACT_FILE), (profile_file, PROFILE_FILE)):
-        try:
-            data = Path(source).read_bytes()
-        except OSError as exc:
-            raise InputError(f"cannot read {source} for the bento: {exc.strerror}") from None
-        _write_readable(ctx / RELEASE_DIR / name, data)
+        _write_readable(ctx / RELEASE_DIR / name, read_file(source, f"the bento's {name}"))
 
 
 def _pin(requirement: str) -> str:

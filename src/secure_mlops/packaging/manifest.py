@@ -28,7 +28,7 @@ from secure_mlops.digest import canonical_json, file_sha256
 from secure_mlops.errors import InputError, IntegrityError
 from secure_mlops.packaging.bento import bento_digest
 from secure_mlops.packaging.fields import check_numbers, check_text, normalize_digest
-from secure_mlops.storage.atomic import write_atomically
+from secure_mlops.storage import read_file, write_atomically
 
 if TYPE_CHECKING:
     from secure_mlops.vault.signing import Signer
@@ -150,10 +150,7 @@ def load_signed_manifest(path: Path) -> SignedManifest:
     """Read an envelope written by `write_signed_manifest`. Its shape is checked here, its
     signature only by `verify_manifest`: nothing read here is trusted yet."""
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read signed manifest {path}: {exc.strerror}") from None
+    raw = read_file(path, "signed manifest")
     try:
         envelope = json.loads(raw, parse_constant=_refuse_constant)
     except (UnicodeDecodeError, ValueError):  # JSONDecodeError is a ValueError

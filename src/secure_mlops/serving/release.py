@@ -30,6 +30,7 @@ from secure_mlops.packaging.layout import (
 from secure_mlops.packaging.manifest import SignedManifest, load_signed_manifest, verify_manifest
 from secure_mlops.privacy.contract import DataContract
 from secure_mlops.privacy.loader import load_contract
+from secure_mlops.storage import read_file
 from secure_mlops.validation.profile import DatasetProfile
 
 if TYPE_CHECKING:
@@ -58,9 +59,7 @@ def read_release(source_dir: Path) -> Release:
     release = source_dir / RELEASE_DIR
     contract = load_contract(release / CONTRACT_FILE)
     try:
-        profile = DatasetProfile.model_validate_json((release / PROFILE_FILE).read_bytes())
-    except OSError as exc:
-        raise InputError(f"cannot read the training profile {release / PROFILE_FILE}: {exc.strerror}") from None
+        profile = DatasetProfile.model_validate_json(read_file(release / PROFILE_FILE, "the training profile"))
     except ValidationError:
         raise InputError(f"{release / PROFILE_FILE} is not a dataset profile") from None
     if profile.contract_sha256 != contract.digest():

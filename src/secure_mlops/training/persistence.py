@@ -25,7 +25,7 @@ from sklearn.base import BaseEstimator
 from sklearn.tree._tree import Tree
 
 from secure_mlops.errors import InputError, IntegrityError, StorageError
-from secure_mlops.storage.atomic import atomic_output
+from secure_mlops.storage import atomic_output, read_file
 
 # Types skops does not trust by default that our models need, each named in full.
 ALLOWED_TYPES = frozenset({
@@ -56,10 +56,7 @@ def load_model(path: Path) -> BaseEstimator:
     allow-list (nothing from it is instantiated then), `StorageError` when it cannot be read.
     """
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise StorageError(f"cannot read the model {path}: {exc.strerror}") from None
+    data = read_file(path, "the model", error=StorageError)
     try:
         untrusted = sio.get_untrusted_types(data=data)
         unexpected = _unexpected(untrusted)
