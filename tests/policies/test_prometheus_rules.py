@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import re
 import subprocess
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +18,7 @@ import yaml
 from tests.support.k8s import NAMESPACE
 from tests.support.paths import K8S
 from tests.support.prometheus import SERVICE_METRICS, metric_family, start_prometheus, wait_for
-from tests.support.servers import Server
+from tests.support.servers import QuietHandler, Server, http_stand_in
 from tests.support.tools import prometheus_tool
 
 MONITORING = K8S / "base" / "monitoring"
@@ -102,27 +100,16 @@ def test_every_metric_the_alerts_use_is_a_service_metric():
     assert used <= set(SERVICE_METRICS)
 
 
-class _Metrics(BaseHTTPRequestHandler):
+class _Metrics(QuietHandler):
     def do_GET(self) -> None:
-        self.send_response(200)
-        self.send_header("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-        self.send_header("Content-Length", str(len(EXPOSITION)))
-        self.end_headers()
-        self.wfile.write(EXPOSITION)
-
-    def log_message(self, *args: Any) -> None:
-        pass  # one line per scrape would flood the test output
+        self.reply("text/plain; version=0.0.4; charset=utf-8", EXPOSITION)
 
 
 @pytest.fixture()
 def metrics_target() -> Iterator[str]:
     """A stand-in for the service's /metrics on a free loopback port: host:port."""
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Metrics)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    with http_stand_in(_Metrics) as httpd:
+        yield f"127.0.0.1:{httpd.server_address[1]}"
 
 
 @pytest.fixture()

@@ -1,4 +1,5 @@
-"""Start real servers (OpenBao, moto) on free loopback ports for tests, and stop them by PID."""
+"""Start real servers (OpenBao, moto) on free loopback ports for tests, and stop them by PID;
+serve small in-process HTTP stand-ins (a scrape target, an OTLP receiver) on loopback."""
 
 from __future__ import annotations
 
@@ -8,8 +9,12 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import requests
@@ -37,6 +42,33 @@ def _is_free(port: int) -> bool:
         except OSError:
             return False
     return True
+
+
+class QuietHandler(BaseHTTPRequestHandler):
+    """A stand-in's request handler: `reply` answers 200, and nothing is logged (one line per
+    request would flood the test output)."""
+
+    def reply(self, content_type: str, body: bytes) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@contextmanager
+def http_stand_in(handler: type[BaseHTTPRequestHandler], port: int = 0) -> Iterator[ThreadingHTTPServer]:
+    """Serve `handler` on 127.0.0.1 (`port`, or a free one) in a daemon thread while the block runs."""
+    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 @dataclass

@@ -6,12 +6,11 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import hvac
@@ -19,7 +18,7 @@ import requests
 
 from tests.support.cli import CLI
 from tests.support.paths import ROOT, VAULT_POLICIES
-from tests.support.servers import free_port
+from tests.support.servers import QuietHandler, free_port, http_stand_in
 
 START_TIMEOUT = 60
 
@@ -111,7 +110,7 @@ def otlp_receiver() -> Iterator[OtlpReceiver]:
     port = free_port()
     receiver = OtlpReceiver(f"http://127.0.0.1:{port}")
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             if self.path == "/v1/metrics":
@@ -124,21 +123,8 @@ def otlp_receiver() -> Iterator[OtlpReceiver]:
                 receiver.spans += [str(span) for rs in spans.resource_spans for ss in rs.scope_spans
                                    for span in ss.spans]
                 answer = ExportTraceServiceResponse().SerializeToString()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/x-protobuf")
-            self.send_header("Content-Length", str(len(answer)))
-            self.end_headers()
-            self.wfile.write(answer)
+            self.reply("application/x-protobuf", answer)
 
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-    receiver.server = server
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with http_stand_in(Handler, port) as server:
+        receiver.server = server
         yield receiver
-    finally:
-        server.shutdown()
-        server.server_close()

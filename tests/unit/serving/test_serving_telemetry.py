@@ -74,29 +74,43 @@ def _only(exported: InMemorySpanExporter) -> ReadableSpan:
     return span
 
 
-def test_span_url_attributes_lose_their_query_string(traced: Traced) -> None:
+Export = Callable[[str, dict[str, AttributeValue]], ReadableSpan]
+
+
+@pytest.fixture
+def export(traced: Traced) -> Export:
+    """One span with these attributes, started and ended: what the exporter received."""
     tracer, exported = traced
-    with tracer.start_as_current_span("POST /predict") as span:
-        span.set_attribute("http.url", f"https://h/predict?email={EMAIL}&token={TOKEN}")
-        span.set_attribute("url.full", f"https://h/predict?token={TOKEN}")
-        span.set_attribute("http.target", "/predict?id=42")
-        span.set_attribute("url.query", f"email={EMAIL}")
-    attributes = _only(exported).attributes or {}
+
+    def one_span(name: str, attributes: dict[str, AttributeValue]) -> ReadableSpan:
+        with tracer.start_as_current_span(name, attributes=attributes):
+            pass
+        return _only(exported)
+
+    return one_span
+
+
+def test_span_url_attributes_lose_their_query_string(export: Export) -> None:
+    span = export("POST /predict", {
+        "http.url": f"https://h/predict?email={EMAIL}&token={TOKEN}",
+        "url.full": f"https://h/predict?token={TOKEN}",
+        "http.target": "/predict?id=42",
+        "url.query": f"email={EMAIL}",
+    })
+    attributes = span.attributes or {}
     assert attributes["http.url"] == "https://h/predict"
     assert attributes["url.full"] == "https://h/predict"
     assert attributes["http.target"] == "/predict"
     assert "url.query" not in attributes
-    assert EMAIL not in _only(exported).to_json() and TOKEN not in _only(exported).to_json()
+    assert EMAIL not in span.to_json() and TOKEN not in span.to_json()
 
 
-def test_span_url_inside_free_text_loses_its_query_but_a_sql_placeholder_stays(
-    traced: Traced,
-) -> None:
-    tracer, exported = traced
-    with tracer.start_as_current_span("call") as span:
-        span.set_attribute("note", f"called https://api.example/v1/lookup?ref={TOKEN} ok")
-        span.set_attribute("db.statement", "SELECT score FROM runs WHERE id = ?")
-    attributes = _only(exported).attributes or {}
+def test_span_url_inside_free_text_loses_its_query_but_a_sql_placeholder_stays(export: Export) -> None:
+    span = export("call", {
+        "note": f"called https://api.example/v1/lookup?ref={TOKEN} ok",
+        "db.statement": "SELECT score FROM runs WHERE id = ?",
+    })
+    attributes = span.attributes or {}
     assert attributes["note"] == "called https://api.example/v1/lookup ok"
     assert attributes["db.statement"] == "SELECT score FROM runs WHERE id = ?"
 
@@ -131,17 +145,15 @@ def test_span_exception_event_of_a_validation_error_keeps_only_locations_and_typ
     )
 
 
-def test_span_attributes_holding_a_card_number_or_bearer_token_are_redacted(
-    traced: Traced,
-) -> None:
-    tracer, exported = traced
-    with tracer.start_as_current_span("charge") as span:
-        span.set_attribute("payment.note", f"charged card {CARD}")
-        span.set_attribute("upstream.auth", f"Bearer {TOKEN}")
-        span.set_attribute("http.request.header.authorization", ["Basic dXNlcjpwYXNz"])
-        span.set_attribute("user.email", "anything at all")
-        span.set_attribute("client.tags", [f"vip {EMAIL}", "new"])
-    attributes = _only(exported).attributes or {}
+def test_span_attributes_holding_a_card_number_or_bearer_token_are_redacted(export: Export) -> None:
+    span = export("charge", {
+        "payment.note": f"charged card {CARD}",
+        "upstream.auth": f"Bearer {TOKEN}",
+        "http.request.header.authorization": ["Basic dXNlcjpwYXNz"],
+        "user.email": "anything at all",
+        "client.tags": [f"vip {EMAIL}", "new"],
+    })
+    attributes = span.attributes or {}
     assert attributes["payment.note"] == "charged card [REDACTED:card]"
     assert attributes["upstream.auth"] == "Bearer [REDACTED:bearer]"
     assert attributes["http.request.header.authorization"] == "[REDACTED:authorization]"
