@@ -51,7 +51,7 @@ def train(
 
     params = _json_object(model_params, "model_params")
     result = train_model(
-        read_dataset(dataset, context, settings), load_contract(contract_path), seed=seed, model=model_type, params=params
+        read_dataset(dataset, context, settings), load_contract(contract_path), seed=seed, model_type=model_type, params=params
     )
     save_model(result.estimator, model_output)
     return Trained(
@@ -87,7 +87,7 @@ def privacy_audit(
 
     contract = load_contract(contract_path)
     result = evaluate_model(
-        load_model(model_file), read_dataset(dataset, context, settings), contract, seed=seed, model=model_type
+        load_model(model_file), read_dataset(dataset, context, settings), contract, seed=seed, model_type=model_type
     )
     try:
         audit = audit_membership(result, max_advantage=max_advantage)

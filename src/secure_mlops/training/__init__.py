@@ -16,13 +16,13 @@ from secure_mlops.training.membership import (
 from secure_mlops.training.metrics import MAX_ROC_POINTS, RocCurve
 from secure_mlops.training.model_card import model_card
 from secure_mlops.training.persistence import ALLOWED_TYPES, load_model, save_model
-from secure_mlops.training.train import MODELS, TrainResult, evaluate_model, train_model
+from secure_mlops.training.train import MODEL_TYPES, TrainResult, evaluate_model, train_model
 
 __all__ = [
     "ALLOWED_TYPES",
     "DEFAULT_MAX_ADVANTAGE",
     "MAX_ROC_POINTS",
-    "MODELS",
+    "MODEL_TYPES",
     "Dataset",
     "MembershipAudit",
     "RocCurve",

@@ -39,7 +39,7 @@ def model_card(result: TrainResult, audit: MembershipAudit, *, contract: DataCon
 def _details(result: TrainResult) -> str:
     steps = " → ".join(type(step).__name__ for _, step in result.estimator.steps)
     rows = [
-        ("Model", f"`{result.model}` ({steps})"),
+        ("Model", f"`{result.model_type}` ({steps})"),
         ("Library", f"scikit-learn {sklearn.__version__}"),
         ("File format", "skops (no pickle; types checked against an allow-list on load)"),
         ("Seed", str(result.seed)),

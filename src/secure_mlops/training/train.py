@@ -27,7 +27,7 @@ from secure_mlops.training.metrics import (
 )
 
 # The classifier step is always named "model", so `params` address it the same way for each kind.
-_MODELS: dict[str, Callable[[int], Pipeline]] = {
+_MODEL_TYPES: dict[str, Callable[[int], Pipeline]] = {
     "logistic_regression": lambda seed: Pipeline([
         ("scale", StandardScaler()),
         ("model", LogisticRegression(max_iter=1000, random_state=seed)),
@@ -38,7 +38,7 @@ _MODELS: dict[str, Callable[[int], Pipeline]] = {
         ("model", RandomForestClassifier(n_estimators=200, min_samples_leaf=10, random_state=seed)),
     ]),
 }
-MODELS = tuple(_MODELS)
+MODEL_TYPES = tuple(_MODEL_TYPES)
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ class TrainResult:
     """
 
     estimator: Pipeline
-    model: str
+    model_type: str
     seed: int
     features: list[str]
     label: str
@@ -68,36 +68,36 @@ class TrainResult:
 
 
 def train_model(table: pa.Table, contract: DataContract, *, seed: int = 0, test_size: float = 0.25,
-                model: str = "logistic_regression", params: Mapping[str, Any] | None = None,
+                model_type: str = "logistic_regression", params: Mapping[str, Any] | None = None,
                 ) -> TrainResult:
-    """Fit `model` on the contract's features of `table` and evaluate it on a held-out split.
+    """Fit a `model_type` model on the contract's features of `table` and evaluate it on a held-out split.
 
     The split is stratified on the label and seeded, as is the model. `params` are
     hyperparameters of the classifier (scikit-learn names, e.g. `{"C": 0.5}`). Raises
-    `InputError` for an unknown model or parameter, a bad `test_size`, or data that does not fit
+    `InputError` for an unknown model type or parameter, a bad `test_size`, or data that does not fit
     the contract.
     """
-    if model not in _MODELS:
-        raise InputError(f"unknown model {model!r}", hint=f"choose one of {', '.join(MODELS)}")
+    if model_type not in _MODEL_TYPES:
+        raise InputError(f"unknown model type {model_type!r}", hint=f"choose one of {', '.join(MODEL_TYPES)}")
     train, test = _split(table, contract, seed, test_size)
-    estimator = _build(model, seed, params or {})
+    estimator = _build(model_type, seed, params or {})
     try:
         estimator.fit(train.x, train.y)
     except ValueError as exc:
         # Out-of-range hyperparameters surface here; the message names the parameter.
-        raise InputError(f"cannot fit {model}: {exc}") from None
-    return _evaluate(estimator, model, seed, contract, train, test)
+        raise InputError(f"cannot fit {model_type}: {exc}") from None
+    return _evaluate(estimator, model_type, seed, contract, train, test)
 
 
 def evaluate_model(estimator: Pipeline, table: pa.Table, contract: DataContract, *, seed: int = 0,
-                   test_size: float = 0.25, model: str = "logistic_regression") -> TrainResult:
+                   test_size: float = 0.25, model_type: str = "logistic_regression") -> TrainResult:
     """Rebuild `train_model`'s result for an already fitted estimator (e.g. loaded from skops).
 
     The same seed and test size give the same split, so a later pipeline step can audit the
     model that was saved against exactly the rows it was, and was not, trained on.
     """
     train, test = _split(table, contract, seed, test_size)
-    return _evaluate(estimator, model, seed, contract, train, test)
+    return _evaluate(estimator, model_type, seed, contract, train, test)
 
 
 def _split(table: pa.Table, contract: DataContract, seed: int, test_size: float) -> tuple[Dataset, Dataset]:
@@ -114,7 +114,7 @@ def _split(table: pa.Table, contract: DataContract, seed: int, test_size: float)
             Dataset(x=data.x[test_rows], y=data.y[test_rows], classes=data.classes))
 
 
-def _evaluate(estimator: Pipeline, model: str, seed: int, contract: DataContract, train: Dataset,
+def _evaluate(estimator: Pipeline, model_type: str, seed: int, contract: DataContract, train: Dataset,
               test: Dataset) -> TrainResult:
     features, label = feature_columns(contract)
     positive = train.classes[0]
@@ -123,7 +123,7 @@ def _evaluate(estimator: Pipeline, model: str, seed: int, contract: DataContract
     metrics = classification_metrics(test.y, predicted, positive_score, positive)
     metrics["train_accuracy"] = float(np.mean(estimator.predict(train.x) == train.y))
     return TrainResult(
-        estimator=estimator, model=model, seed=seed, features=features, label=label,
+        estimator=estimator, model_type=model_type, seed=seed, features=features, label=label,
         classes=train.classes, metrics=metrics,
         confusion_matrix=confusion_matrix(test.y, predicted, train.classes),
         roc=roc_curve(test.y == positive, positive_score), train=train, test=test,
@@ -136,11 +136,11 @@ def positive_probability(estimator: Pipeline, x: np.ndarray, positive: str) -> n
     return estimator.predict_proba(x)[:, column]
 
 
-def _build(model: str, seed: int, params: Mapping[str, Any]) -> Pipeline:
-    pipeline = _MODELS[model](seed)
+def _build(model_type: str, seed: int, params: Mapping[str, Any]) -> Pipeline:
+    pipeline = _MODEL_TYPES[model_type](seed)
     classifier = pipeline.named_steps["model"]
     unknown = sorted(set(params) - set(classifier.get_params(deep=False)))
     if unknown:
-        raise InputError(f"{model} has no parameter {', '.join(unknown)}")
+        raise InputError(f"{model_type} has no parameter {', '.join(unknown)}")
     classifier.set_params(**params)
     return pipeline

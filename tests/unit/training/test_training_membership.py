@@ -22,7 +22,7 @@ def _noisy(table: pa.Table, rows: int, flip: float, seed: int) -> pa.Table:
 @pytest.fixture(scope="module")
 def overfit(table: pa.Table, contract: DataContract) -> TrainResult:
     # Fully grown trees on every row (no bootstrap) fit each training row, noise included.
-    return train_model(_noisy(table, 160, flip=0.3, seed=0), contract, model="random_forest",
+    return train_model(_noisy(table, 160, flip=0.3, seed=0), contract, model_type="random_forest",
                        params={"min_samples_leaf": 1, "bootstrap": False})
 
 

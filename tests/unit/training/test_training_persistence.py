@@ -28,7 +28,7 @@ def test_skops_round_trip_predicts_the_same(tmp_path: Path, trained: TrainResult
 
 def test_random_forest_round_trip_predicts_the_same(tmp_path: Path, table: pa.Table,
                                                     contract: DataContract) -> None:
-    forest = train_model(table, contract, model="random_forest", params={"n_estimators": 10})
+    forest = train_model(table, contract, model_type="random_forest", params={"n_estimators": 10})
     save_model(forest.estimator, tmp_path / "forest.skops")
     np.testing.assert_array_equal(load_model(tmp_path / "forest.skops").predict(forest.test.x),
                                   forest.estimator.predict(forest.test.x))
@@ -60,7 +60,7 @@ def test_file_that_is_not_a_skops_model_is_refused(tmp_path: Path) -> None:
 
 def test_forest_with_out_of_range_tree_nodes_is_refused(tmp_path: Path, table: pa.Table,
                                                         contract: DataContract) -> None:
-    forest = train_model(table, contract, model="random_forest", params={"n_estimators": 2})
+    forest = train_model(table, contract, model_type="random_forest", params={"n_estimators": 2})
     save_model(forest.estimator, tmp_path / "forest.skops")
     tampered = io.BytesIO()
     with zipfile.ZipFile(tmp_path / "forest.skops") as source, \

@@ -25,7 +25,7 @@ def test_training_is_deterministic_for_a_seed(table: pa.Table, contract: DataCon
 
 
 def test_random_forest_is_deterministic_for_a_seed(table: pa.Table, contract: DataContract) -> None:
-    first, second = (train_model(table, contract, seed=3, model="random_forest") for _ in range(2))
+    first, second = (train_model(table, contract, seed=3, model_type="random_forest") for _ in range(2))
     assert first.metrics == second.metrics
     assert [type(s).__name__ for _, s in first.estimator.steps] == ["RandomForestClassifier"]
 
@@ -59,8 +59,8 @@ def test_roc_curve_has_finite_values_and_at_most_200_points(trained: TrainResult
 
 
 def test_unknown_model_or_parameter_is_input_error(table: pa.Table, contract: DataContract) -> None:
-    with pytest.raises(InputError, match="unknown model 'svm'"):
-        train_model(table, contract, model="svm")
+    with pytest.raises(InputError, match="unknown model type 'svm'"):
+        train_model(table, contract, model_type="svm")
     with pytest.raises(InputError, match="has no parameter gamma"):
         train_model(table, contract, params={"gamma": 1})
     with pytest.raises(InputError, match="cannot fit logistic_regression"):
