@@ -25,12 +25,12 @@ import pyarrow.parquet as pq
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # for tests.support and pipelines
 
-from secure_mlops.config import Settings  # noqa: E402
-from secure_mlops.crypto import encrypt_stream  # noqa: E402
-from secure_mlops.privacy import load_contract, minimize_file  # noqa: E402
-from secure_mlops.vault import ensure_transit_keys  # noqa: E402
-from secure_mlops.vault.services import data_key_service, pseudonym_hmac_service  # noqa: E402
-from tests.support.servers import start_dev_vault  # noqa: E402
+from secure_mlops.config import Settings
+from secure_mlops.crypto import encrypt_stream
+from secure_mlops.privacy import DataContract, load_contract, minimize_file
+from secure_mlops.vault import ensure_transit_keys
+from secure_mlops.vault.services import data_key_service, pseudonym_hmac_service
+from tests.support.servers import start_dev_vault
 
 CONTRACT = ROOT / "policies" / "data" / "patients.contract.yaml"
 
@@ -99,7 +99,7 @@ def bench_core(rows: int) -> None:
     print(f"  (validate + encrypt) / minimize = {ratio:.2f}  target < 1: {'met' if ratio < 1 else 'NOT met'}")
 
 
-def synthetic_minimized_sample(contract, workdir: Path, settings: Settings) -> pa.Table:  # noqa: ANN001
+def synthetic_minimized_sample(contract: DataContract, workdir: Path, settings: Settings) -> pa.Table:
     sample = workdir / "sample.parquet"
     pq.write_table(synthetic_extract(1000, seed=1), workdir / "sample-raw.parquet")
     minimize_file(contract, workdir / "sample-raw.parquet", sample, pseudonym_hmac_service(settings))

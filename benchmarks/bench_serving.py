@@ -53,9 +53,9 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # for tests.support
 
-from secure_mlops.config import Settings  # noqa: E402
-from secure_mlops.vault import ensure_transit_keys  # noqa: E402
-from tests.support.servers import VaultServer, free_port, start_dev_vault  # noqa: E402
+from secure_mlops.config import Settings
+from secure_mlops.vault import ensure_transit_keys
+from tests.support.servers import VaultServer, free_port, start_dev_vault
 
 BIN = Path(sys.executable).parent
 RECORD = {"mean_radius": 14.1, "mean_texture": 19.0, "mean_perimeter": 91.0, "mean_area": 600.0,

@@ -28,7 +28,7 @@ DESCRIPTION = (
 
 def build_pipeline(*, cluster: bool, parallelism: int = 4):  # noqa: ANN201 - a KFP GraphComponent
     # KFP needs ParallelFor's parallelism as a constant, so it is a build option, not a run parameter.
-    def step(task, classification: str):  # noqa: ANN001, ANN202
+    def step(task, classification: str):  # noqa: ANN001, ANN202 - a KFP PipelineTask, untyped in kfp
         return harden(task, classification=classification) if cluster else task
 
     @dsl.pipeline(name=PIPELINE_NAME, description=DESCRIPTION)

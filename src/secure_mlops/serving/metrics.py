@@ -18,7 +18,10 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from types import ModuleType
+
     from opentelemetry.metrics import Meter
+    from prometheus_client import Counter, Gauge, Histogram
 
 REQUESTS = "secure_mlops_http_requests"
 DURATION = "secure_mlops_http_request_duration_seconds"
@@ -67,28 +70,28 @@ class PrometheusMetrics:
         self._otlp = otlp
 
     @cached_property
-    def _client(self):  # noqa: ANN202 - the prometheus_client module
+    def _client(self) -> ModuleType:
         import prometheus_client  # deferred: must see the worker's PROMETHEUS_MULTIPROC_DIR
 
         return prometheus_client
 
     @cached_property
-    def _requests(self):  # noqa: ANN202
+    def _requests(self) -> Counter:
         return self._client.Counter(REQUESTS, "HTTP requests by route template and status code.",
                                     ["route", "status"])
 
     @cached_property
-    def _duration(self):  # noqa: ANN202
+    def _duration(self) -> Histogram:
         return self._client.Histogram(DURATION, "Time to answer an HTTP request, by route template.",
                                       ["route"])
 
     @cached_property
-    def _drift(self):  # noqa: ANN202
+    def _drift(self) -> Gauge:
         return self._client.Gauge(DRIFT, "Population stability index of recent inputs against the "
                                   "training profile, per feature.", ["feature"], multiprocess_mode="livemax")
 
     @cached_property
-    def _predictions(self):  # noqa: ANN202
+    def _predictions(self) -> Counter:
         return self._client.Counter(PREDICTIONS, "Predictions by predicted label.", ["label"])
 
     def observe_request(self, route: str, status: int, seconds: float) -> None:

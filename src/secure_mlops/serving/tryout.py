@@ -82,9 +82,9 @@ def _example_record(served: Served) -> dict[str, object]:
 def _post(url: str, record: dict[str, object], token: str | None) -> Answer:
     headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})}
     # Our own http://127.0.0.1 URL, never a file: or custom scheme.
-    request = urllib.request.Request(url, data=json.dumps(record).encode(), headers=headers, method="POST")  # noqa: S310
+    request = urllib.request.Request(url, data=json.dumps(record).encode(), headers=headers, method="POST")  # noqa: S310 - our loopback URL
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - our loopback URL
             return Answer(response.status, response.read().decode())
     except urllib.error.HTTPError as exc:
         return Answer(exc.code, exc.read().decode())

@@ -2,4 +2,4 @@
 
 from __future__ import annotations
 
-from tests.support.release import bento_dir, manifest, model_file, signer  # noqa: F401
+from tests.support.release import bento_dir, manifest, model_file, signer  # noqa: F401 - pytest fixtures, requested by name
