@@ -7,12 +7,12 @@ key beside its data.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import NoReturn
 
 from secure_mlops.errors import ConfigError
+from secure_mlops.storage import write_atomically
 
 NOTICE = (
     "DEVELOPMENT DEFAULT - the unseal key and root token of the local OpenBao started by "
@@ -54,8 +54,6 @@ def read_dev_credentials(state_dir: Path) -> DevCredentials | None:
 def write_dev_credentials(state_dir: Path, creds: DevCredentials) -> Path:
     path = credentials_path(state_dir)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    # Create with 0600 from the start: a chmod after writing would leave a readable window.
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump({"notice": NOTICE, **asdict(creds)}, handle, indent=2)
-    return path
+    # The atomic writer creates the file 0600 from the start, and a crash while writing cannot
+    # leave a truncated file: without the unseal key the local Vault's data would be lost.
+    return write_atomically(path, json.dumps({"notice": NOTICE, **asdict(creds)}, indent=2))
