@@ -18,20 +18,21 @@ import hcl2
 import pytest
 import yaml
 
-from tests.policies.test_iam_policies import EXAMPLE_VALUES, PLACEHOLDER, render_policy, statements
-from tests.support.tools import path_tool, venv_tool
+from tests.support.policies import EXAMPLE_VALUES, PLACEHOLDER, render_policy, statements
+from tests.support.tools import checkov_reports, path_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 TERRAFORM = ROOT / "infra" / "terraform"
 POLICIES = ROOT / "policies"
 TF_FILES = sorted(TERRAFORM.rglob("*.tf"))
-# Top-level modules, the modules internal to one of them (modules/<name>/modules/<internal>), the stack.
-MODULES = (
-    sorted(p for p in (TERRAFORM / "modules").iterdir() if p.is_dir())
-    + sorted(p for p in (TERRAFORM / "modules").glob("*/modules/*") if p.is_dir())
-    + [TERRAFORM / "stack"]
-)
+# Top-level modules and the modules internal to one of them (modules/<name>/modules/<internal>).
+MODULES = [
+    *sorted(p for p in (TERRAFORM / "modules").iterdir() if p.is_dir()),
+    *sorted(p for p in (TERRAFORM / "modules").glob("*/modules/*") if p.is_dir()),
+]
 ENVS = sorted(p for p in (TERRAFORM / "envs").iterdir() if p.is_dir())
+# The root module every environment runs (envs/prod's .tf files are symlinks to these).
+ROOT_MAIN = TERRAFORM / "envs" / "dev" / "main.tf"
 DATA_LAKE = TERRAFORM / "modules" / "data-lake" / "main.tf"
 # Every bucket of the lake is hardened by this module, called once per bucket from DATA_LAKE.
 HARDENED_BUCKET = TERRAFORM / "modules" / "data-lake" / "modules" / "hardened-bucket"
@@ -159,22 +160,45 @@ def test_environments_share_one_root_module() -> None:
         assert {p.name for p in env.glob("*.tf")} == {p.name for p in dev.glob("*.tf")}
 
 
-def test_environment_and_stack_inputs_are_declared_once() -> None:
-    # envs/<env>/ and stack/ pass identity_provider and the stack's inputs through unchanged: they
-    # include the one declaration by symlink instead of keeping copies whose validations drift.
-    declarations: dict[str, set[Path]] = {}
-    for folder in [*ENVS, TERRAFORM / "stack"]:
-        for path in folder.glob("*.tf"):
-            for block in parse(path).get("variable", []):
-                ((name, _),) = named(block)
-                declarations.setdefault(name, set()).add(path.resolve())
-    copies = {name: sorted(map(str, paths)) for name, paths in declarations.items() if len(paths) > 1}
-    assert not copies, f"declared more than once: {copies}"
-    identities = TERRAFORM / "modules" / "workload-identities"
-    shared = identities / "variables-identity-provider.tf"
-    assert declarations["identity_provider"] == {shared.resolve()}
-    assert not shared.is_symlink()
-    assert [name for name, _ in declared(identities, "variable")].count("identity_provider") == 1
+def _module_calls(path: Path) -> dict[str, dict[str, Any]]:
+    return {name: body for block in parse(path).get("module", []) for name, body in named(block)}
+
+
+def _declarations(folder: Path) -> dict[str, Path]:
+    """variable name -> the file declaring it, symlinks resolved (each name declared once)."""
+    found: dict[str, Path] = {}
+    for path in sorted(folder.glob("*.tf")):
+        for block in parse(path).get("variable", []):
+            ((name, _),) = named(block)
+            assert name not in found, f"{folder.name}: {name} is declared twice"
+            found[name] = path.resolve()
+    return found
+
+
+def test_inputs_the_root_passes_through_are_declared_once_in_the_module() -> None:
+    # An input the root hands to a module unchanged (`name = var.name`) has one declaration, in
+    # that module, which the root includes by symlink: types, defaults and validations cannot
+    # drift apart.
+    root = _declarations(ROOT_MAIN.parent)
+    passed = set()
+    for call in _module_calls(ROOT_MAIN).values():
+        folder = (ROOT_MAIN.parent / unquote(call["source"])).resolve()
+        module = _declarations(folder)
+        for argument, value in named(call):
+            if value == f"${{var.{argument}}}":
+                assert root[argument] == module[argument], f"{argument}: {root[argument]} and {module[argument]}"
+                assert root[argument].parent == folder, f"{argument} is declared outside the module it configures"
+                passed.add(argument)
+    assert passed >= {"environment", "identity_provider", "data_bucket_name", "retention", "audit_object_lock",
+                      "vault_kubernetes_auth", "vault_token_bound_cidrs", "vault_transit"}
+    # tags reach both AWS modules (merged with the project's own): one declaration for all three.
+    tags = {root["tags"]} | {_declarations(TERRAFORM / "modules" / m)["tags"] for m in ("data-lake", "workload-identities")}
+    assert len(tags) == 1
+
+
+def test_existing_states_follow_the_modules_out_of_the_former_stack_layer() -> None:
+    moves = {(b["from"], b["to"]) for b in parse(ROOT_MAIN.parent / "moved.tf")["moved"]}
+    assert moves == {(f"${{module.stack.module.{name}}}", f"${{module.{name}}}") for name in _module_calls(ROOT_MAIN)}
 
 
 def test_environments_plug_into_an_existing_cluster_and_keep_state_remote() -> None:
@@ -223,7 +247,7 @@ def test_every_bucket_is_hardened_once_by_the_hardened_bucket_module(
     # The hardening itself is written only in the module: no bucket-level copy is left beside it.
     for kind in ("aws_s3_bucket_public_access_block", "aws_s3_bucket_ownership_controls", "aws_s3_bucket_versioning",
                  "aws_s3_bucket_server_side_encryption_configuration", "aws_s3_bucket_logging",
-                 "aws_s3_bucket_notification", "aws_s3_bucket_policy"):
+                 "aws_s3_bucket_notification", "aws_s3_bucket_policy", "aws_s3_bucket_lifecycle_configuration"):
         assert not resources(data_lake, kind), f"{kind} belongs in {HARDENED_BUCKET.name}"
         body = hardening_resource(hardened_bucket, kind)
         # Unconditional, except access logging, which the log bucket cannot have (see its checkov skip).
@@ -233,6 +257,8 @@ def test_every_bucket_is_hardened_once_by_the_hardened_bucket_module(
     assert policy["policy"] == "${var.policy}"
     assert policy["depends_on"] == ["${aws_s3_bucket_public_access_block.this}"]
     assert hardening_resource(hardened_bucket, "aws_s3_bucket_notification")["eventbridge"] is True
+    lifecycle = hardening_resource(hardened_bucket, "aws_s3_bucket_lifecycle_configuration")
+    assert lifecycle["depends_on"] == ["${aws_s3_bucket_versioning.this}"]
 
 
 @pytest.mark.parametrize("bucket", ["data", "logs", "audit"])
@@ -269,8 +295,13 @@ def test_bucket_blocks_public_access_enforces_ownership_and_keeps_versions(
     assert unquote(ownership["rule"][0]["object_ownership"]) == "BucketOwnerEnforced"
     versioning = hardening_resource(hardened_bucket, "aws_s3_bucket_versioning")
     assert unquote(versioning["versioning_configuration"][0]["status"]) == "Enabled"
-    assert attached_to(data_lake, "aws_s3_bucket_lifecycle_configuration", bucket)
     assert resources(data_lake, "aws_s3_bucket")[bucket]["force_destroy"] is False
+    # Versioning keeps old versions: every bucket's lifecycle removes them, over the whole bucket.
+    noncurrent = [rule for rule in _lifecycle_rules(data_lake, bucket) if "noncurrent_version_expiration_days" in rule]
+    assert [rule for rule in noncurrent if "prefix" not in rule], f"{bucket}: no whole-bucket noncurrent-version rule"
+    for rule in noncurrent:
+        assert rule["noncurrent_version_expiration_days"] == "${var.retention.noncurrent_version_expiration_days}"
+        assert rule["abort_incomplete_upload_days"] == "${var.retention.abort_incomplete_upload_days}"
 
 
 @pytest.mark.parametrize("bucket", ["data", "audit"])
@@ -301,16 +332,29 @@ def test_log_bucket_is_sse_s3_because_access_logging_cannot_deliver_to_sse_kms(d
     assert "access_log" not in call  # null: no access logging of the log bucket into itself
 
 
-def test_raw_data_expires_and_old_versions_do_not_outlive_it(data_lake: dict[str, Any]) -> None:
-    (lifecycle,) = attached_to(data_lake, "aws_s3_bucket_lifecycle_configuration", "data")
-    rules = {unquote(rule["id"]): rule for rule in lifecycle["rule"]}
+def _lifecycle_rules(data_lake: dict[str, Any], bucket: str) -> list[dict[str, Any]]:
+    """The lifecycle rules the data lake gives aws_s3_bucket.<bucket>, locals resolved."""
+    (call,) = hardening_of(data_lake, bucket)
+    shared = {f"${{local.{name}}}": value for block in data_lake["locals"] for name, value in named(block)}
+    return [shared[rule] if isinstance(rule, str) else rule for rule in call["lifecycle_rules"]]
+
+
+def test_raw_data_expires_and_old_versions_do_not_outlive_it(
+    data_lake: dict[str, Any], hardened_bucket: dict[str, Any]
+) -> None:
+    rules = {unquote(rule["id"]): rule for rule in _lifecycle_rules(data_lake, "data")}
     raw = rules["expire-raw-data"]
-    assert unquote(raw["filter"][0]["prefix"]) == "raw/"
-    assert raw["expiration"][0]["days"] == "${var.retention.raw_expiration_days}"
+    assert unquote(raw["prefix"]) == "raw/"
+    assert raw["expiration_days"] == "${var.retention.raw_expiration_days}"
     noncurrent = rules["expire-noncurrent-versions"]
-    assert named(noncurrent["filter"][0]) == [], "the noncurrent-version rule covers the whole bucket"
-    expiry = noncurrent["noncurrent_version_expiration"][0]["noncurrent_days"]
-    assert expiry == "${var.retention.noncurrent_version_expiration_days}"
+    assert "prefix" not in noncurrent, "the noncurrent-version rule covers the whole bucket"
+    assert noncurrent["noncurrent_version_expiration_days"] == "${var.retention.noncurrent_version_expiration_days}"
+    # The module writes each rule as given: enabled, with its prefix (none: the whole bucket).
+    (rule,) = hardening_resource(hardened_bucket, "aws_s3_bucket_lifecycle_configuration")["dynamic"]
+    assert rule['"rule"']["for_each"] == "${var.lifecycle_rules}"
+    (content,) = rule['"rule"']["content"]
+    assert unquote(content["status"]) == "Enabled"
+    assert [dict(named(block)) for block in content["filter"]] == [{"prefix": "${rule.value.prefix}"}]
 
 
 def test_audit_bucket_is_object_locked(data_lake: dict[str, Any]) -> None:
@@ -370,17 +414,7 @@ def test_inline_checkov_skips_give_a_reason() -> None:
 @pytest.fixture(scope="session")
 def checkov_report() -> dict[str, Any]:
     """One checkov run over infra/terraform for the whole session (it takes a few seconds)."""
-    checkov = venv_tool("checkov")
-    result = subprocess.run(
-        [checkov, "-d", str(TERRAFORM), "--framework", "terraform", "--skip-download", "-o", "json"],
-        capture_output=True, text=True, timeout=300, check=False,
-    )
-    try:
-        report = json.loads(result.stdout)
-    except json.JSONDecodeError:
-        pytest.fail(f"checkov gave no JSON report (exit {result.returncode}):\n{result.stderr[-2000:]}", pytrace=False)
-    # With a single framework checkov prints one report object, with several a list of them.
-    return report if isinstance(report, dict) else next(r for r in report if r["check_type"] == "terraform")
+    return checkov_reports({"infra/terraform": TERRAFORM}, "terraform")["infra/terraform"]
 
 
 def test_checkov_reports_zero_failed_checks(checkov_report: dict[str, Any]) -> None:
@@ -414,8 +448,8 @@ def test_checkov_skips_are_the_reviewed_inline_ones(checkov_report: dict[str, An
 K8S = ROOT / "k8s"
 
 
-def _stack_workloads() -> dict[str, dict[str, str]]:
-    (workloads,) = [b["workloads"] for b in parse(TERRAFORM / "stack" / "main.tf")["locals"] if "workloads" in b]
+def _root_workloads() -> dict[str, dict[str, str]]:
+    (workloads,) = [b["workloads"] for b in parse(ROOT_MAIN)["locals"] if "workloads" in b]
     return {key: {k: unquote(v) for k, v in named(w)} for key, w in named(workloads)}
 
 
@@ -429,9 +463,11 @@ def test_pipeline_namespace_and_role_match_the_kubernetes_overlay(env: str) -> N
     (kustomization,) = _yaml_documents(K8S / "overlays" / env / "pipeline" / "kustomization.yaml")
     assert unquote(tfvars["kubeflow_namespace"]) == kustomization["namespace"]
     (account,) = _yaml_documents(K8S / "overlays" / env / "pipeline" / "serviceaccount.yaml")
-    assert account["metadata"]["name"] == _stack_workloads()["pipeline"]["service_account"]
+    assert account["metadata"]["name"] == _root_workloads()["pipeline"]["service_account"]
     role_arn = account["metadata"]["annotations"]["eks.amazonaws.com/role-arn"]
-    # Role names are secure-mlops-<environment>-<workload> (stack -> workload-identities).
+    # Role names are secure-mlops-<environment>-<workload> (modules/workload-identities).
+    roles = resources(parse(TERRAFORM / "modules" / "workload-identities" / "main.tf"), "aws_iam_role")
+    assert unquote(roles["this"]["name"]) == "secure-mlops-${var.environment}-${each.key}"
     assert role_arn.endswith(f":role/secure-mlops-{unquote(tfvars['environment'])}-pipeline")
 
 
@@ -442,9 +478,8 @@ def test_service_accounts_in_the_project_namespace_are_the_ones_kubernetes_creat
         for d in _yaml_documents(path)
         if d["kind"] == "ServiceAccount"
     }
-    stack = (TERRAFORM / "stack" / "main.tf").read_text(encoding="utf-8")
-    assert 'app_namespace = "secure-mlops"' in stack
+    assert 'app_namespace = "secure-mlops"' in ROOT_MAIN.read_text(encoding="utf-8")
     (namespace,) = _yaml_documents(K8S / "base" / "namespace.yaml")
     assert namespace["metadata"]["name"] == "secure-mlops"
-    workloads = _stack_workloads().values()
+    workloads = _root_workloads().values()
     assert {w["service_account"] for w in workloads if w["namespace"] == "${local.app_namespace}"} == created

@@ -1,10 +1,10 @@
 """Terraform's own evaluation of our variable validations, offline.
 
-A module's variables files (variables.tf, and the variables-*.tf files one module shares with
-another by symlink) need no provider: copied alone into a folder, `terraform plan` evaluates
-every validation rule against the values we give it. This checks that bad input (a wildcard
-service account, a token living longer than an hour, raw data kept for a year and more) is
-refused by Terraform itself, and that each environment's terraform.tfvars is accepted.
+A module's variables files (variables.tf, and the variables-*.tf files a module shares with the
+environment root by symlink) need no provider: copied alone into a folder, `terraform plan`
+evaluates every validation rule against the values we give it. This checks that bad input (a
+wildcard service account, a token living longer than an hour, raw data kept for a year and
+more) is refused by Terraform itself, and that each environment's terraform.tfvars is accepted.
 """
 
 from __future__ import annotations
@@ -46,20 +46,21 @@ TRANSIT = {
     "min_version": {"data": 1, "pseudonym": 1, "signing": 1},
 }
 K8S_AUTH = {"mount_path": "kubernetes", "kubernetes_host": "https://api:6443", "audience": "vault"}
+NONCURRENT_RULE = {"id": "expire-noncurrent-versions", "noncurrent_version_expiration_days": 7,
+                   "abort_incomplete_upload_days": 1}
 
 HARDENED_BUCKET = "modules/data-lake/modules/hardened-bucket"
 
 # Valid values for each module's required variables; each case below changes one of them.
 VALID = {
-    "modules/data-lake": {"bucket_name": "example-lake"},
+    "modules/data-lake": {"data_bucket_name": "example-lake"},
     "modules/workload-identities": {
-        "name_prefix": "secure-mlops-dev",
+        "environment": "dev",
         "identity_provider": IRSA,
         "workloads": {"inference": WORKLOAD},
         "data_lake": DATA_LAKE,
     },
     "modules/vault": {"roles": {"secure-mlops-inference": ROLE}},
-    "stack": {"environment": "dev", "data_bucket_name": "example-lake", "identity_provider": IRSA},
     "envs/dev": {
         "region": "eu-central-1", "allowed_account_ids": ["111122223333"],
         "vault_address": "https://vault.example.com:8200",
@@ -70,11 +71,12 @@ VALID = {
         "encryption": {"sse_algorithm": "aws:kms", "kms_key_arn": DATA_LAKE["kms_key_arn"]},
         "access_log": {"target_bucket": "example-lake-access-logs", "target_prefix": "example-lake/"},
         "policy": '{"Version": "2012-10-17", "Statement": []}',
+        "lifecycle_rules": [NONCURRENT_RULE],
     },
 }
 
 REFUSED = [
-    ("modules/data-lake", "bucket_name", "Example_Lake"),
+    ("modules/data-lake", "data_bucket_name", "Example_Lake"),
     ("modules/data-lake", "retention", {**RETENTION, "raw_expiration_days": 0}),
     ("modules/data-lake", "retention", {**RETENTION, "raw_expiration_days": 400}),
     ("modules/data-lake", "retention", {**RETENTION, "noncurrent_version_expiration_days": 365}),
@@ -94,28 +96,44 @@ REFUSED = [
     ("modules/vault", "roles", {"secure-mlops-inference": {**ROLE, "token_max_ttl_seconds": 7200}}),
     ("modules/vault", "roles", {"secure-mlops-inference": {**ROLE, "token_max_ttl_seconds": 600}}),  # TTL above max
     ("modules/vault", "roles", {"secure-mlops-admin": ROLE}),
-    ("modules/vault", "token_bound_cidrs", ["0.0.0.0/0"]),
-    ("modules/vault", "transit", {**TRANSIT, "data_key_rotation_period_seconds": 60}),
-    ("modules/vault", "transit", {**TRANSIT, "min_version": {"data": 0, "pseudonym": 1, "signing": 1}}),
-    ("modules/vault", "kubernetes_auth", {**K8S_AUTH, "kubernetes_host": "http://api:6443"}),
-    ("modules/vault", "kubernetes_auth", {**K8S_AUTH, "audience": "*"}),
+    ("modules/vault", "vault_token_bound_cidrs", ["0.0.0.0/0"]),
+    ("modules/vault", "vault_transit", {**TRANSIT, "data_key_rotation_period_seconds": 60}),
+    ("modules/vault", "vault_transit", {**TRANSIT, "min_version": {"data": 0, "pseudonym": 1, "signing": 1}}),
+    ("modules/vault", "vault_kubernetes_auth", {**K8S_AUTH, "kubernetes_host": "http://api:6443"}),
+    ("modules/vault", "vault_kubernetes_auth", {**K8S_AUTH, "audience": "*"}),
+    ("modules/vault", "vault_kubernetes_auth", {**K8S_AUTH, "mount_path": "/kubernetes/"}),
     ("modules/vault", "human_policies", ["root"]),
-    ("stack", "environment", "qa"),
-    ("stack", "kubeflow_namespace", "*"),
-    # identity_provider is declared once (modules/workload-identities) and shared by the stack and the
-    # environments: each of them refuses what the module refuses.
-    ("stack", "identity_provider", {"type": "pod_identity"}),
-    ("stack", "identity_provider", {**IRSA, "oidc_provider_url": None}),
+    ("modules/workload-identities", "environment", "qa"),
+    # The root's own inputs.
+    ("envs/dev", "region", "Frankfurt"),
+    ("envs/dev", "allowed_account_ids", []),
+    ("envs/dev", "vault_address", "http://vault.example.com:8200"),
+    ("envs/dev", "kubeflow_namespace", "*"),
+    # What the root passes to a module unchanged is declared once, in the module, and included by
+    # symlink: the root refuses what the module refuses.
+    ("envs/dev", "environment", "qa"),
     ("envs/dev", "identity_provider", {"type": "pod_identity"}),
     ("envs/dev", "identity_provider", {"type": "static-keys"}),
-    # The environments share the stack's inputs too: the stack's rules apply at the root.
+    ("envs/dev", "identity_provider", {**IRSA, "oidc_provider_url": None}),
     ("envs/dev", "data_bucket_name", "example--lake"),
+    ("envs/dev", "retention", {**RETENTION, "raw_expiration_days": 400}),
+    ("envs/dev", "retention", {**RETENTION, "noncurrent_version_expiration_days": 365}),
+    ("envs/dev", "audit_object_lock", {"enabled": True, "mode": "OFF", "retention_days": 30}),
+    ("envs/dev", "audit_object_lock", {"enabled": True, "mode": "COMPLIANCE", "retention_days": 0}),
     ("envs/dev", "vault_token_bound_cidrs", ["0.0.0.0/0"]),
+    ("envs/dev", "vault_transit", {**TRANSIT, "signing_key_rotation_period_seconds": 60}),
+    ("envs/dev", "vault_transit", {**TRANSIT, "min_version": {"data": 1, "pseudonym": 0.5, "signing": 1}}),
+    ("envs/dev", "vault_kubernetes_auth", {"kubernetes_host": "http://api:6443", "audience": "vault"}),
+    ("envs/dev", "vault_kubernetes_auth", {"kubernetes_host": "https://api:6443", "audience": "*"}),
+    ("envs/dev", "tags", {"": "empty key"}),
     (HARDENED_BUCKET, "encryption", {"sse_algorithm": "aws:kms"}),  # SSE-KMS without a key
     (HARDENED_BUCKET, "encryption", {"sse_algorithm": "aws:kms", "kms_key_arn": "alias/example-lake"}),
     (HARDENED_BUCKET, "encryption", {"sse_algorithm": "AES256", "kms_key_arn": DATA_LAKE["kms_key_arn"]}),
     (HARDENED_BUCKET, "access_log", {"target_bucket": "example-lake-access-logs", "target_prefix": "no-slash"}),
     (HARDENED_BUCKET, "policy", "not json"),
+    # A versioned bucket whose old versions are never removed.
+    (HARDENED_BUCKET, "lifecycle_rules", [{"id": "expire-raw-data", "prefix": "raw/", "expiration_days": 30}]),
+    (HARDENED_BUCKET, "lifecycle_rules", [{**NONCURRENT_RULE, "prefix": "raw/"}]),
 ]
 
 Plan = Callable[[str, dict[str, Any] | None, Path | None], subprocess.CompletedProcess[str]]
@@ -161,8 +179,7 @@ def test_invalid_value_is_refused_by_terraform(plan: Plan, module: str, variable
 
 
 @pytest.mark.parametrize("env", ["dev", "prod"])
-@pytest.mark.parametrize("module", ["envs/dev", "stack"])
-def test_environment_tfvars_pass_the_root_and_stack_validations(plan: Plan, env: str, module: str) -> None:
-    # envs/prod has the same variables.tf as envs/dev (test_terraform_static checks that).
-    result = plan(module, None, TERRAFORM / "envs" / env / "terraform.tfvars")
+def test_environment_tfvars_pass_every_validation(plan: Plan, env: str) -> None:
+    # envs/prod has the same variables files as envs/dev (test_terraform_static checks that).
+    result = plan("envs/dev", None, TERRAFORM / "envs" / env / "terraform.tfvars")
     assert result.returncode == 0, result.stderr

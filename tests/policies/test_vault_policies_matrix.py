@@ -135,11 +135,22 @@ def vault_module() -> dict[str, Any]:
     return hcl2.load((TERRAFORM / "modules" / "vault" / "main.tf").open(encoding="utf-8"))
 
 
+# The root module every environment runs (envs/prod's .tf files are symlinks to envs/dev's).
+ROOT_MAIN = TERRAFORM / "envs" / "dev" / "main.tf"
+
+
 @pytest.fixture(scope="module")
-def stack_workloads() -> dict[str, dict[str, Any]]:
-    stack = hcl2.load((TERRAFORM / "stack" / "main.tf").open(encoding="utf-8"))
-    (workloads,) = [block["workloads"] for block in stack["locals"] if "workloads" in block]
+def root_workloads() -> dict[str, dict[str, Any]]:
+    root = hcl2.load(ROOT_MAIN.open(encoding="utf-8"))
+    (workloads,) = [block["workloads"] for block in root["locals"] if "workloads" in block]
     return workloads
+
+
+@pytest.fixture(scope="module")
+def transit_keys(vault_module: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """purpose -> the settings of its Transit key (local.transit_keys of the vault module)."""
+    (keys,) = [block["transit_keys"] for block in vault_module["locals"] if "transit_keys" in block]
+    return keys
 
 
 def _resource(module: dict[str, Any], kind: str, name: str) -> dict[str, Any]:
@@ -154,13 +165,13 @@ def test_each_role_binds_exactly_one_service_account_in_one_namespace(vault_modu
     assert role["bound_service_account_names"] == ["${each.value.service_account}"]
     assert role["bound_service_account_namespaces"] == ["${each.value.namespace}"]
     assert role["token_policies"] == ["${vault_policy.roles[each.key].name}"]
-    assert role["audience"] == "${var.kubernetes_auth.audience}"
+    assert role["audience"] == "${var.vault_kubernetes_auth.audience}"
     assert unquote(role["alias_name_source"]) == "serviceaccount_uid"
 
 
-def test_stack_workloads_name_single_accounts_and_short_tokens(stack_workloads: dict[str, dict[str, Any]]) -> None:
-    assert set(stack_workloads) == {"pipeline", "inference", "deployer", "auditor"}
-    for key, workload in stack_workloads.items():
+def test_root_workloads_name_single_accounts_and_short_tokens(root_workloads: dict[str, dict[str, Any]]) -> None:
+    assert set(root_workloads) == {"pipeline", "inference", "deployer", "auditor"}
+    for key, workload in root_workloads.items():
         account = unquote(workload["service_account"])
         assert re.fullmatch(r"[a-z0-9]([a-z0-9.-]*[a-z0-9])?", account), key
         assert "*" not in workload["namespace"], key
@@ -169,8 +180,7 @@ def test_stack_workloads_name_single_accounts_and_short_tokens(stack_workloads: 
 
 
 def test_token_lifetimes_are_capped_at_one_hour(vault_module: dict[str, Any]) -> None:
-    stack = (TERRAFORM / "stack" / "main.tf").read_text(encoding="utf-8")
-    assert re.search(r"token_max_ttl_seconds\s*=\s*3600\b", stack)
+    assert re.search(r"token_max_ttl_seconds\s*=\s*3600\b", ROOT_MAIN.read_text(encoding="utf-8"))
     backend = _resource(vault_module, "vault_auth_backend", "kubernetes")
     assert unquote(backend["tune"][0]["max_lease_ttl"]) == "1h"
     variables = hcl2.load((TERRAFORM / "modules" / "vault" / "variables.tf").open(encoding="utf-8"))
@@ -178,34 +188,54 @@ def test_token_lifetimes_are_capped_at_one_hour(vault_module: dict[str, Any]) ->
     assert any("role.token_max_ttl_seconds <= 3600" in rule["condition"] for rule in roles["validation"])
 
 
-def test_every_workload_has_a_vault_role_with_its_policy_file(stack_workloads: dict[str, dict[str, Any]]) -> None:
-    roles = {unquote(w["vault_role"]) for w in stack_workloads.values()}
+def test_every_workload_has_a_vault_role_with_its_policy_file(root_workloads: dict[str, dict[str, Any]]) -> None:
+    roles = {unquote(w["vault_role"]) for w in root_workloads.values()}
     assert roles == set(WORKLOAD_POLICIES)
     assert all((VAULT_POLICIES / f"{role}.hcl").is_file() for role in roles)
 
 
-def test_pipeline_pods_log_in_with_the_role_terraform_creates(stack_workloads: dict[str, dict[str, Any]]) -> None:
-    runner = stack_workloads["pipeline"]
+def test_pipeline_pods_log_in_with_the_role_terraform_creates(root_workloads: dict[str, dict[str, Any]]) -> None:
+    runner = root_workloads["pipeline"]
     assert VAULT_ENV["SECURE_MLOPS_VAULT_KUBERNETES_ROLE"] == unquote(runner["vault_role"])
     assert unquote(runner["service_account"]) == "secure-mlops-pipeline"
 
 
-def test_transit_mount_and_key_names_match_the_application(vault_module: dict[str, Any]) -> None:
+def test_transit_mount_and_key_names_match_the_application(
+    vault_module: dict[str, Any], transit_keys: dict[str, dict[str, Any]]
+) -> None:
     settings = Settings.model_construct()
     expected = {
         "data": (settings.data_key_name, "aes256-gcm96"),
         "pseudonym": (settings.pseudonym_key_name, "hmac"),
         "signing": (settings.signing_key_name, "ed25519"),
     }
-    for resource, (name, key_type) in expected.items():
-        key = _resource(vault_module, "vault_transit_secret_backend_key", resource)
-        assert (unquote(key["name"]), unquote(key["type"])) == (name, key_type)
-        assert key["exportable"] is False and key["allow_plaintext_backup"] is False
-        assert key["deletion_allowed"] is False
+    assert {purpose: (unquote(key["name"]), unquote(key["type"])) for purpose, key in transit_keys.items()} == expected
+    # One resource writes every key, with the settings of its entry and the same protections.
+    key = _resource(vault_module, "vault_transit_secret_backend_key", "this")
+    assert key["for_each"] == "${local.transit_keys}"
+    assert (key["name"], key["type"]) == ("${each.value.name}", "${each.value.type}")
+    assert key["exportable"] is False and key["allow_plaintext_backup"] is False
+    assert key["deletion_allowed"] is False
     main = (TERRAFORM / "modules" / "vault" / "main.tf").read_text(encoding="utf-8")
     assert f'transit_mount = "{Settings.model_fields["transit_mount"].default}"' in main
 
 
-def test_data_key_rotates_automatically(vault_module: dict[str, Any]) -> None:
-    key = _resource(vault_module, "vault_transit_secret_backend_key", "data")
-    assert key["auto_rotate_period"] == "${var.transit.data_key_rotation_period_seconds}"
+def test_data_and_signing_keys_rotate_automatically_and_the_pseudonym_key_never(
+    vault_module: dict[str, Any], transit_keys: dict[str, dict[str, Any]]
+) -> None:
+    key = _resource(vault_module, "vault_transit_secret_backend_key", "this")
+    assert key["auto_rotate_period"] == "${each.value.auto_rotate_period}"
+    assert transit_keys["data"]["auto_rotate_period"] == "${var.vault_transit.data_key_rotation_period_seconds}"
+    assert transit_keys["signing"]["auto_rotate_period"] == "${var.vault_transit.signing_key_rotation_period_seconds}"
+    assert transit_keys["pseudonym"]["auto_rotate_period"] == 0  # a rotation would re-key every pseudonym
+    for version in ("min_decryption_version", "min_encryption_version"):
+        assert key[version] == "${var.vault_transit.min_version[each.key]}"
+
+
+def test_existing_transit_keys_keep_their_state(transit_keys: dict[str, dict[str, Any]]) -> None:
+    # The keys were one resource each: without a move Terraform would try to replace them.
+    moved = hcl2.load((TERRAFORM / "modules" / "vault" / "moved.tf").open(encoding="utf-8"))["moved"]
+    assert {(block["from"], block["to"]) for block in moved} == {
+        (f"${{vault_transit_secret_backend_key.{purpose}}}", f'${{vault_transit_secret_backend_key.this["{purpose}"]}}')
+        for purpose in transit_keys
+    }

@@ -1,7 +1,8 @@
-# The root module's own inputs: where to apply (AWS region and account, Vault server).
-# What the stack needs is not declared again here but included by symlink, from its one
-# declaration: variables-stack.tf (../../stack/variables.tf) and variables-identity-provider.tf
-# (../../modules/workload-identities/). main.tf passes those values to the stack unchanged.
+# The root module's own inputs: where to apply (AWS region and account, Vault server) and the
+# Kubeflow namespace of the workload table in main.tf. What it passes to a module unchanged is
+# declared once, in that module, and included here by symlink: variables-data-lake.tf,
+# variables-vault.tf, variables-workload-identities.tf (each a module's variables-shared.tf) and
+# variables-tags.tf (../../modules/data-lake/variables-tags.tf).
 
 variable "region" {
   description = "AWS region of the data lake (personal data stays in it)."
@@ -41,5 +42,18 @@ variable "vault_ca_cert_file" {
   validation {
     condition     = var.vault_ca_cert_file == null || try(length(trimspace(var.vault_ca_cert_file)) > 0, false)
     error_message = "vault_ca_cert_file must be null or a file path."
+  }
+}
+
+# Not nullable: null (e.g. `kubeflow_namespace = null` in terraform.tfvars) means the default.
+variable "kubeflow_namespace" {
+  description = "Kubeflow profile namespace the pipeline runs in (its runs use the secure-mlops-pipeline service account); the namespace k8s/overlays/<env>/pipeline sets."
+  nullable    = false
+  type        = string
+  default     = "kubeflow-user-example-com"
+
+  validation {
+    condition     = can(regex("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$", var.kubeflow_namespace))
+    error_message = "kubeflow_namespace must be a single Kubernetes namespace name."
   }
 }

@@ -1,9 +1,9 @@
 # The data lake: one data bucket (raw/, datasets/, models/, reports/ and, without object lock,
 # audit/), an optional object-locked audit bucket, and a log bucket for S3 server access logs.
 # Every bucket gets the same hardening from ./modules/hardened-bucket (private, owner-enforced,
-# versioned, encrypted, TLS-only policy); what differs per bucket (checkov skips, lifecycle,
-# object lock) stays here. Every policy document comes from policies/ (one source for Terraform
-# and the policy tests).
+# versioned, encrypted, TLS-only policy, lifecycle); what differs per bucket (checkov skips,
+# lifecycle rules, object lock) stays here. Every policy document comes from policies/ (one
+# source for Terraform and the policy tests).
 
 data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
@@ -13,20 +13,29 @@ locals {
   # The modules live in this repository, next to policies/: a relative path keeps one copy.
   policies_dir = "${path.module}/../../../../policies"
 
-  log_bucket_name   = "${var.bucket_name}-access-logs"
-  audit_bucket_name = "${var.bucket_name}-audit"
+  log_bucket_name   = "${var.data_bucket_name}-access-logs"
+  audit_bucket_name = "${var.data_bucket_name}-audit"
   # Object lock is per bucket: locked audit records need a bucket of their own.
   separate_audit_bucket = var.audit_object_lock.enabled
 
   # No folder-marker objects are created for these: S3 prefixes exist by name alone, and a
   # zero-byte "raw/" object would be listed as a shard by the pipeline's planner.
   prefixes = ["raw/", "datasets/", "models/", "reports/", "audit/"]
+
+  # Versioning keeps an overwritten or deleted object as a noncurrent version: every bucket
+  # removes those (without this rule raw data would outlive its retention period in the version
+  # history) and aborts unfinished multipart uploads.
+  noncurrent_versions_rule = {
+    id                                 = "expire-noncurrent-versions"
+    noncurrent_version_expiration_days = var.retention.noncurrent_version_expiration_days
+    abort_incomplete_upload_days       = var.retention.abort_incomplete_upload_days
+  }
 }
 
 # --- Customer-managed key for SSE-KMS ------------------------------------------------------
 
 resource "aws_kms_key" "data" {
-  description             = "SSE-KMS key of the ${var.bucket_name} data lake"
+  description             = "SSE-KMS key of the ${var.data_bucket_name} data lake"
   enable_key_rotation     = true
   rotation_period_in_days = var.kms_key.rotation_period_in_days
   deletion_window_in_days = var.kms_key.deletion_window_in_days
@@ -39,7 +48,7 @@ resource "aws_kms_key" "data" {
 }
 
 resource "aws_kms_alias" "data" {
-  name          = "alias/${var.bucket_name}"
+  name          = "alias/${var.data_bucket_name}"
   target_key_id = aws_kms_key.data.key_id
 }
 
@@ -65,39 +74,24 @@ module "logs_bucket" {
     account_id = data.aws_caller_identity.current.account_id
     # Bucket ARNs are known before the buckets exist, so this does not depend on them.
     source_bucket_arns_json = jsonencode(concat(
-      ["arn:${data.aws_partition.current.partition}:s3:::${var.bucket_name}"],
+      ["arn:${data.aws_partition.current.partition}:s3:::${var.data_bucket_name}"],
       local.separate_audit_bucket ? ["arn:${data.aws_partition.current.partition}:s3:::${local.audit_bucket_name}"] : [],
     ))
   })
-}
-
-resource "aws_s3_bucket_lifecycle_configuration" "logs" {
-  bucket = aws_s3_bucket.logs.id
-
-  rule {
-    id     = "expire-access-logs"
-    status = "Enabled"
-    filter {}
-    expiration {
-      days = var.retention.access_log_expiration_days
-    }
-    noncurrent_version_expiration {
-      noncurrent_days = var.retention.noncurrent_version_expiration_days
-    }
-    abort_incomplete_multipart_upload {
-      days_after_initiation = var.retention.abort_incomplete_upload_days
-    }
-  }
-
-  # Noncurrent-version rules need versioning, which the hardening turns on.
-  depends_on = [module.logs_bucket]
+  # One rule: the access logs expire, and so do their noncurrent versions.
+  lifecycle_rules = [{
+    id                                 = "expire-access-logs"
+    expiration_days                    = var.retention.access_log_expiration_days
+    noncurrent_version_expiration_days = var.retention.noncurrent_version_expiration_days
+    abort_incomplete_upload_days       = var.retention.abort_incomplete_upload_days
+  }]
 }
 
 # --- Data bucket ---------------------------------------------------------------------------
 
 resource "aws_s3_bucket" "data" {
   # checkov:skip=CKV_AWS_144:Personal data stays in one region (data residency, GDPR art. 44); a replica would double the copies to minimize, expire and shred. Durability comes from S3's multi-AZ storage and versioning.
-  bucket        = var.bucket_name
+  bucket        = var.data_bucket_name
   force_destroy = false
   tags          = var.tags
 }
@@ -107,52 +101,16 @@ module "data_bucket" {
 
   bucket     = aws_s3_bucket.data.id
   encryption = { sse_algorithm = "aws:kms", kms_key_arn = aws_kms_key.data.arn }
-  access_log = { target_bucket = aws_s3_bucket.logs.id, target_prefix = "${var.bucket_name}/" }
+  access_log = { target_bucket = aws_s3_bucket.logs.id, target_prefix = "${var.data_bucket_name}/" }
   policy = templatefile("${local.policies_dir}/s3/data-bucket-policy.json.tftpl", {
     bucket_arn  = aws_s3_bucket.data.arn
     kms_key_arn = aws_kms_key.data.arn
   })
-}
-
-resource "aws_s3_bucket_lifecycle_configuration" "data" {
-  bucket = aws_s3_bucket.data.id
-
-  rule {
-    id     = "expire-raw-data"
-    status = "Enabled"
-    filter {
-      prefix = "raw/"
-    }
-    expiration {
-      days = var.retention.raw_expiration_days
-    }
-  }
-
-  rule {
-    # Versioning keeps an overwritten or expired object as a noncurrent version: without this
-    # rule raw data would outlive its retention period in the version history.
-    id     = "expire-noncurrent-versions"
-    status = "Enabled"
-    filter {}
-    noncurrent_version_expiration {
-      noncurrent_days = var.retention.noncurrent_version_expiration_days
-    }
-    abort_incomplete_multipart_upload {
-      days_after_initiation = var.retention.abort_incomplete_upload_days
-    }
-  }
-
-  rule {
-    id     = "remove-expired-delete-markers"
-    status = "Enabled"
-    filter {}
-    expiration {
-      expired_object_delete_marker = true
-    }
-  }
-
-  # Noncurrent-version rules need versioning, which the hardening turns on.
-  depends_on = [module.data_bucket]
+  lifecycle_rules = [
+    { id = "expire-raw-data", prefix = "raw/", expiration_days = var.retention.raw_expiration_days },
+    local.noncurrent_versions_rule,
+    { id = "remove-expired-delete-markers", expired_object_delete_marker = true },
+  ]
 }
 
 # --- Audit bucket (object lock) ------------------------------------------------------------
@@ -191,25 +149,6 @@ module "audit_bucket" {
     bucket_arn  = aws_s3_bucket.audit[0].arn
     kms_key_arn = aws_kms_key.data.arn
   })
-}
-
-resource "aws_s3_bucket_lifecycle_configuration" "audit" {
-  count  = local.separate_audit_bucket ? 1 : 0
-  bucket = aws_s3_bucket.audit[0].id
-
-  rule {
-    # Object lock already refuses early deletion; this only cleans up what the lock has released.
-    id     = "expire-noncurrent-versions"
-    status = "Enabled"
-    filter {}
-    noncurrent_version_expiration {
-      noncurrent_days = var.retention.noncurrent_version_expiration_days
-    }
-    abort_incomplete_multipart_upload {
-      days_after_initiation = var.retention.abort_incomplete_upload_days
-    }
-  }
-
-  # Noncurrent-version rules need versioning, which the hardening turns on.
-  depends_on = [module.audit_bucket]
+  # Object lock already refuses early deletion; this only cleans up what the lock has released.
+  lifecycle_rules = [local.noncurrent_versions_rule]
 }

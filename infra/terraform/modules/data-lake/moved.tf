@@ -108,3 +108,19 @@ moved {
   from = aws_s3_bucket_policy.audit[0]
   to   = module.audit_bucket[0].aws_s3_bucket_policy.this
 }
+
+# The lifecycle configurations moved into ./modules/hardened-bucket too, later.
+moved {
+  from = aws_s3_bucket_lifecycle_configuration.logs
+  to   = module.logs_bucket.aws_s3_bucket_lifecycle_configuration.this
+}
+
+moved {
+  from = aws_s3_bucket_lifecycle_configuration.data
+  to   = module.data_bucket.aws_s3_bucket_lifecycle_configuration.this
+}
+
+moved {
+  from = aws_s3_bucket_lifecycle_configuration.audit[0]
+  to   = module.audit_bucket[0].aws_s3_bucket_lifecycle_configuration.this
+}

@@ -7,6 +7,15 @@
 locals {
   policies_dir  = "${path.module}/../../../../policies"
   transit_mount = "transit"
+
+  # The Transit keys, by purpose. Only the HMAC key has a size of its own (32 bytes); it has no
+  # automatic rotation: HMAC uses the newest version, so a rotation re-keys every pseudonym and
+  # breaks joins with earlier datasets. Rotate it by hand, as a deliberate re-pseudonymization.
+  transit_keys = {
+    data      = { name = "secure-mlops-data", type = "aes256-gcm96", key_size = null, auto_rotate_period = var.vault_transit.data_key_rotation_period_seconds }
+    pseudonym = { name = "secure-mlops-pseudonym", type = "hmac", key_size = 32, auto_rotate_period = 0 }
+    signing   = { name = "secure-mlops-signing", type = "ed25519", key_size = null, auto_rotate_period = var.vault_transit.signing_key_rotation_period_seconds }
+  }
 }
 
 resource "vault_mount" "transit" {
@@ -20,41 +29,16 @@ resource "vault_mount" "transit" {
 # min_version sets both min_decryption_version and min_encryption_version: Vault's `trim`
 # (crypto-shredding) refuses to run while min_encryption_version is 0, and refuses to lower
 # either below the trimmed versions afterwards. Encryption still uses the newest version.
+resource "vault_transit_secret_backend_key" "this" {
+  for_each = local.transit_keys
 
-resource "vault_transit_secret_backend_key" "data" {
   backend                = vault_mount.transit.path
-  name                   = "secure-mlops-data"
-  type                   = "aes256-gcm96"
-  auto_rotate_period     = var.transit.data_key_rotation_period_seconds
-  min_decryption_version = var.transit.min_version.data
-  min_encryption_version = var.transit.min_version.data
-  exportable             = false
-  allow_plaintext_backup = false
-  deletion_allowed       = false
-}
-
-resource "vault_transit_secret_backend_key" "pseudonym" {
-  backend  = vault_mount.transit.path
-  name     = "secure-mlops-pseudonym"
-  type     = "hmac"
-  key_size = 32
-  # No automatic rotation: HMAC uses the newest version, so a rotation re-keys every pseudonym
-  # and breaks joins with earlier datasets. Rotate by hand, as a deliberate re-pseudonymization.
-  auto_rotate_period     = 0
-  min_decryption_version = var.transit.min_version.pseudonym
-  min_encryption_version = var.transit.min_version.pseudonym
-  exportable             = false
-  allow_plaintext_backup = false
-  deletion_allowed       = false
-}
-
-resource "vault_transit_secret_backend_key" "signing" {
-  backend                = vault_mount.transit.path
-  name                   = "secure-mlops-signing"
-  type                   = "ed25519"
-  auto_rotate_period     = var.transit.signing_key_rotation_period_seconds
-  min_decryption_version = var.transit.min_version.signing
-  min_encryption_version = var.transit.min_version.signing
+  name                   = each.value.name
+  type                   = each.value.type
+  key_size               = each.value.key_size
+  auto_rotate_period     = each.value.auto_rotate_period
+  min_decryption_version = var.vault_transit.min_version[each.key]
+  min_encryption_version = var.vault_transit.min_version[each.key]
   exportable             = false
   allow_plaintext_backup = false
   deletion_allowed       = false
@@ -62,7 +46,7 @@ resource "vault_transit_secret_backend_key" "signing" {
 
 resource "vault_auth_backend" "kubernetes" {
   type        = "kubernetes"
-  path        = var.kubernetes_auth.mount_path
+  path        = var.vault_kubernetes_auth.mount_path
   description = "secure-mlops workloads log in with their service-account token"
 
   tune {
@@ -73,8 +57,8 @@ resource "vault_auth_backend" "kubernetes" {
 
 resource "vault_kubernetes_auth_backend_config" "this" {
   backend            = vault_auth_backend.kubernetes.path
-  kubernetes_host    = var.kubernetes_auth.kubernetes_host
-  kubernetes_ca_cert = var.kubernetes_auth.kubernetes_ca_cert
+  kubernetes_host    = var.vault_kubernetes_auth.kubernetes_host
+  kubernetes_ca_cert = var.vault_kubernetes_auth.kubernetes_ca_cert
 }
 
 resource "vault_policy" "roles" {
@@ -99,13 +83,13 @@ resource "vault_kubernetes_auth_backend_role" "this" {
   # Exactly one service account in exactly one namespace (the variable refuses wildcards).
   bound_service_account_names      = [each.value.service_account]
   bound_service_account_namespaces = [each.value.namespace]
-  audience                         = var.kubernetes_auth.audience
+  audience                         = var.vault_kubernetes_auth.audience
   # The entity alias follows the account's UID: a deleted and re-created account of the same
   # name does not inherit the old one's identity.
   alias_name_source = "serviceaccount_uid"
   token_policies    = [vault_policy.roles[each.key].name]
   token_ttl         = each.value.token_ttl_seconds
   token_max_ttl     = each.value.token_max_ttl_seconds
-  token_bound_cidrs = var.token_bound_cidrs
+  token_bound_cidrs = var.vault_token_bound_cidrs
   token_type        = "service"
 }

@@ -5,11 +5,7 @@ output "transit_mount" {
 
 output "transit_key_names" {
   description = "Names of the Transit keys, by purpose (data, pseudonym, signing)."
-  value = {
-    data      = vault_transit_secret_backend_key.data.name
-    pseudonym = vault_transit_secret_backend_key.pseudonym.name
-    signing   = vault_transit_secret_backend_key.signing.name
-  }
+  value       = { for purpose, key in vault_transit_secret_backend_key.this : purpose => key.name }
 }
 
 output "kubernetes_auth_path" {

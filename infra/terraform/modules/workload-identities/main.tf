@@ -35,7 +35,7 @@ locals {
 resource "aws_iam_role" "this" {
   for_each = var.workloads
 
-  name                 = "${var.name_prefix}-${each.key}"
+  name                 = "secure-mlops-${var.environment}-${each.key}"
   description          = "secure-mlops ${each.key}: service account ${each.value.namespace}/${each.value.service_account}"
   assume_role_policy   = local.trust_policies[each.key]
   max_session_duration = var.max_session_duration_seconds

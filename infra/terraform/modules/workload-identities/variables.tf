@@ -1,14 +1,3 @@
-variable "name_prefix" {
-  description = "Prefix of the IAM role names: one role <name_prefix>-<workload> per workload."
-  type        = string
-
-  validation {
-    # IAM role names are at most 64 characters; workload keys are at most 16.
-    condition     = can(regex("^[a-zA-Z][a-zA-Z0-9-]{0,46}$", var.name_prefix))
-    error_message = "name_prefix must start with a letter and hold 1-47 letters, digits or hyphens."
-  }
-}
-
 variable "workloads" {
   description = "One IAM role per workload identity, keyed by workload: the single namespace and service account allowed to assume it, and the permissions policy it gets (policies/iam/<policy>.json.tftpl)."
   type = map(object({
@@ -69,16 +58,5 @@ variable "max_session_duration_seconds" {
   validation {
     condition     = var.max_session_duration_seconds >= 3600 && var.max_session_duration_seconds <= 14400
     error_message = "max_session_duration_seconds must be between 3600 and 14400."
-  }
-}
-
-variable "tags" {
-  description = "Tags added to every resource of the module."
-  type        = map(string)
-  default     = {}
-
-  validation {
-    condition     = alltrue([for key, value in var.tags : length(key) > 0 && length(key) <= 128 && length(value) <= 256])
-    error_message = "tags keys must be 1-128 characters and values at most 256 characters."
   }
 }

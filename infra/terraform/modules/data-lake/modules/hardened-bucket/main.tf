@@ -1,6 +1,7 @@
 # The hardening every bucket of the lake gets, written once: ACLs off, all four public-access
 # blocks, versioning, default encryption, EventBridge notifications, server access logs (for
-# every bucket but the one receiving them) and the bucket policy.
+# every bucket but the one receiving them), the bucket policy and the lifecycle rules (which
+# must bound the noncurrent versions that versioning keeps).
 #
 # The aws_s3_bucket itself stays with the caller: its inline checkov skips differ from bucket to
 # bucket, and a skip written here would apply to every bucket hardened by this module.
@@ -63,4 +64,41 @@ resource "aws_s3_bucket_policy" "this" {
   policy = var.policy
 
   depends_on = [aws_s3_bucket_public_access_block.this]
+}
+
+resource "aws_s3_bucket_lifecycle_configuration" "this" {
+  bucket = var.bucket
+
+  dynamic "rule" {
+    for_each = var.lifecycle_rules
+    content {
+      id     = rule.value.id
+      status = "Enabled"
+      filter {
+        prefix = rule.value.prefix
+      }
+      dynamic "expiration" {
+        for_each = rule.value.expiration_days == null && rule.value.expired_object_delete_marker == null ? [] : [rule.value]
+        content {
+          days                         = expiration.value.expiration_days
+          expired_object_delete_marker = expiration.value.expired_object_delete_marker
+        }
+      }
+      dynamic "noncurrent_version_expiration" {
+        for_each = rule.value.noncurrent_version_expiration_days == null ? [] : [rule.value.noncurrent_version_expiration_days]
+        content {
+          noncurrent_days = noncurrent_version_expiration.value
+        }
+      }
+      dynamic "abort_incomplete_multipart_upload" {
+        for_each = rule.value.abort_incomplete_upload_days == null ? [] : [rule.value.abort_incomplete_upload_days]
+        content {
+          days_after_initiation = abort_incomplete_multipart_upload.value
+        }
+      }
+    }
+  }
+
+  # Noncurrent-version rules need versioning.
+  depends_on = [aws_s3_bucket_versioning.this]
 }

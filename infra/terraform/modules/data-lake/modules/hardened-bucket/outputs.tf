@@ -10,5 +10,6 @@ output "bucket" {
     aws_s3_bucket_logging.this,
     aws_s3_bucket_notification.this,
     aws_s3_bucket_policy.this,
+    aws_s3_bucket_lifecycle_configuration.this,
   ]
 }

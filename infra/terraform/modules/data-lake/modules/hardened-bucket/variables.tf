@@ -47,3 +47,22 @@ variable "policy" {
     error_message = "policy must be a JSON policy document."
   }
 }
+
+variable "lifecycle_rules" {
+  description = "The bucket's lifecycle rules, in order: each an id, a key prefix (null: the whole bucket), and what it expires: current objects expiration_days after creation, expired object delete markers, noncurrent versions noncurrent_version_expiration_days after they became noncurrent, unfinished multipart uploads abort_incomplete_upload_days after they started."
+  type = list(object({
+    id                                 = string
+    prefix                             = optional(string)
+    expiration_days                    = optional(number)
+    expired_object_delete_marker       = optional(bool)
+    noncurrent_version_expiration_days = optional(number)
+    abort_incomplete_upload_days       = optional(number)
+  }))
+
+  validation {
+    # Versioning keeps every overwritten or deleted object: without such a rule the version
+    # history would keep them for ever.
+    condition     = anytrue([for rule in var.lifecycle_rules : rule.prefix == null && rule.noncurrent_version_expiration_days != null && rule.abort_incomplete_upload_days != null])
+    error_message = "lifecycle_rules must hold a whole-bucket rule that expires noncurrent versions and aborts unfinished multipart uploads."
+  }
+}

@@ -1,6 +1,16 @@
-# The one declaration of identity_provider, with its validations. stack/ and envs/<env>/ pass the
-# value through unchanged and include this same file by symlink, so every layer applies the same
-# rules and they cannot drift apart. Edit it here only.
+# The inputs an environment root passes to this module unchanged, declared once: envs/dev
+# includes this file by symlink (variables-workload-identities.tf), so the root and the module
+# apply the same types and validations. Edit them here only.
+
+variable "environment" {
+  description = "Environment name (dev, staging, prod): every IAM role is named secure-mlops-<environment>-<workload>."
+  type        = string
+
+  validation {
+    condition     = contains(["dev", "staging", "prod"], var.environment)
+    error_message = "environment must be dev, staging or prod."
+  }
+}
 
 variable "identity_provider" {
   description = "How pods of the existing EKS cluster obtain their IAM role: type \"irsa\" (IAM roles for service accounts; needs the cluster's OIDC provider ARN and issuer URL) or \"pod_identity\" (EKS Pod Identity; needs the cluster name and the eks-pod-identity-agent add-on). The cluster and its OIDC provider are not managed here."

@@ -1,1 +1,0 @@
-../../stack/variables-identity-provider.tf

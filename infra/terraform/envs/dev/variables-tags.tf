@@ -1,0 +1,1 @@
+../../modules/data-lake/variables-tags.tf

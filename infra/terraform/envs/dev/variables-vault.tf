@@ -1,0 +1,1 @@
+../../modules/vault/variables-shared.tf

@@ -1,0 +1,1 @@
+../../modules/workload-identities/variables-shared.tf

@@ -1,1 +1,0 @@
-../dev/variables-identity-provider.tf

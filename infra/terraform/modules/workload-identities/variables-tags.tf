@@ -1,0 +1,1 @@
+../data-lake/variables-tags.tf

@@ -1,1 +1,0 @@
-../modules/workload-identities/variables-identity-provider.tf
