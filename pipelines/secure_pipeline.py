@@ -7,16 +7,9 @@ hardened for the cluster (see platform.py). `cluster=False` is the same graph fo
 
 from kfp import dsl
 
-from pipelines.components import (
-    deploy,
-    minimize_shard,
-    package,
-    plan_shards,
-    privacy_audit,
-    publish_dataset,
-    train,
-    validate_shard,
-)
+from pipelines.components.data import minimize_shard, plan_shards, publish_dataset, validate_shard
+from pipelines.components.model import privacy_audit, train
+from pipelines.components.release import deploy, package
 from pipelines.platform import harden
 
 PIPELINE_NAME = "secure-mlops"

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import inspect
 import re
 
 import pytest
 import yaml
 from kfp import compiler
+from kfp.dsl.python_component import PythonComponent
 
 from pipelines.secure_pipeline import build_pipeline
 from tests.support.paths import COMPILED_PIPELINE
@@ -57,3 +59,19 @@ def test_compiled_yaml_holds_no_secret(compiled: str) -> None:
 def test_vault_is_reached_over_tls_with_kubernetes_auth(compiled: str) -> None:
     assert "value: https://vault" in compiled and "value: http://vault" not in compiled
     assert "value: kubernetes" in compiled
+
+
+
+def test_every_component_is_named_after_the_step_it_calls() -> None:
+    from pipelines.components import data, model, release
+    from secure_mlops import steps
+
+    components = {
+        name: value
+        for module in (data, model, release)
+        for name, value in vars(module).items()
+        if isinstance(value, PythonComponent)
+    }
+    assert set(components) == set(steps.__all__) - {"FAILURE_MARKER", "step_errors"}
+    for name, component in components.items():
+        assert f"steps.{name}(" in inspect.getsource(component.python_func), name

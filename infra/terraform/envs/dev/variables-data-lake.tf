@@ -1,1 +1,1 @@
-../../modules/data-lake/variables-shared.tf
+../../modules/data-lake/variables.tf

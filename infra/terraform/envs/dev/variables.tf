@@ -1,7 +1,8 @@
 # The root module's own inputs: where to apply (AWS region and account, Vault server) and the
 # Kubeflow namespace of the workload table in main.tf. What it passes to a module unchanged is
 # declared once, in that module, and included here by symlink: variables-data-lake.tf,
-# variables-vault.tf, variables-workload-identities.tf (each a module's variables-shared.tf) and
+# variables-vault.tf, variables-workload-identities.tf (each a module's variables-shared.tf;
+# data-lake's variables.tf) and
 # variables-tags.tf (../../modules/data-lake/variables-tags.tf).
 
 variable "region" {

@@ -37,8 +37,10 @@ locals {
 resource "aws_kms_key" "data" {
   description             = "SSE-KMS key of the ${var.data_bucket_name} data lake"
   enable_key_rotation     = true
-  rotation_period_in_days = var.kms_key.rotation_period_in_days
-  deletion_window_in_days = var.kms_key.deletion_window_in_days
+  rotation_period_in_days = 365
+  # The longest KMS allows: a key scheduled for deletion by mistake can be recovered for 30 days,
+  # and every object encrypted under it with it.
+  deletion_window_in_days = 30
   policy = templatefile("${local.policies_dir}/iam/data-key-policy.json.tftpl", {
     account_id = data.aws_caller_identity.current.account_id
     partition  = data.aws_partition.current.partition

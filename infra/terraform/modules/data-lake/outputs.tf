@@ -8,29 +8,14 @@ output "bucket_arn" {
   value       = aws_s3_bucket.data.arn
 }
 
-output "audit_bucket_id" {
-  description = "Name of the bucket holding audit/: the object-locked audit bucket, or the data bucket when object lock is off."
-  value       = local.separate_audit_bucket ? aws_s3_bucket.audit[0].id : aws_s3_bucket.data.id
-}
-
 output "audit_bucket_arn" {
-  description = "ARN of the bucket holding audit/ (see audit_bucket_id)."
+  description = "ARN of the bucket holding audit/: the object-locked audit bucket, or the data bucket when object lock is off."
   value       = local.separate_audit_bucket ? aws_s3_bucket.audit[0].arn : aws_s3_bucket.data.arn
-}
-
-output "log_bucket_id" {
-  description = "Name of the bucket receiving the server access logs of the data and audit buckets."
-  value       = aws_s3_bucket.logs.id
 }
 
 output "kms_key_arn" {
   description = "ARN of the customer-managed SSE-KMS key. Uploads naming another key are denied: a client that names one must give this ARN (not the key ID or alias), or name none to use the bucket default."
   value       = aws_kms_key.data.arn
-}
-
-output "kms_key_alias" {
-  description = "Alias of the SSE-KMS key."
-  value       = aws_kms_alias.data.name
 }
 
 output "prefixes" {

@@ -3,19 +3,9 @@ output "role_arns" {
   value       = { for key, role in aws_iam_role.this : key => role.arn }
 }
 
-output "role_names" {
-  description = "IAM role name of each workload, by workload key."
-  value       = { for key, role in aws_iam_role.this : key => role.name }
-}
-
 output "service_account_annotations" {
   description = "Annotations each workload's Kubernetes service account needs, by workload key: the IRSA role-arn annotation, or none with Pod Identity (the association does the binding)."
   value = {
     for key, role in aws_iam_role.this : key => local.irsa ? { "eks.amazonaws.com/role-arn" = role.arn } : {}
   }
-}
-
-output "pod_identity_association_ids" {
-  description = "ID of each workload's EKS Pod Identity association, by workload key (empty with IRSA)."
-  value       = { for key, association in aws_eks_pod_identity_association.this : key => association.association_id }
 }
