@@ -8,21 +8,26 @@ hardened for the cluster (see platform.py). `cluster=False` is the same graph fo
 from kfp import dsl
 
 from pipelines.components.data import minimize_shard, plan_shards, publish_dataset, validate_shard
+from pipelines.components.image import INFERENCE_REPOSITORY
 from pipelines.components.model import privacy_audit, train
 from pipelines.components.release import deploy, package
-from pipelines.platform import harden
+from pipelines.platform import DEFAULT_VAULT_ADDR, harden
+from secure_mlops.orchestration.submit import PIPELINE_SERVICE_ACCOUNT
 
 PIPELINE_NAME = "secure-mlops"
+# The KFP UI shows this where a run is started: the service account cannot be part of the
+# compiled YAML, and a run under the profile's default account is refused by Vault and IAM.
 DESCRIPTION = (
     "Minimize, validate and encrypt personal data, train a model, audit it for membership "
-    "inference, package it as a signed BentoML bento and deploy it to a hardened namespace."
+    "inference, package it as a signed BentoML bento and deploy it to a hardened namespace. "
+    f"Start runs with service account {PIPELINE_SERVICE_ACCOUNT}: Vault and the lake refuse any other."
 )
 
 
-def build_pipeline(*, cluster: bool, parallelism: int = 4):  # noqa: ANN201 - a KFP GraphComponent
+def build_pipeline(*, cluster: bool, parallelism: int = 4, vault_addr: str = DEFAULT_VAULT_ADDR):  # noqa: ANN201 - a KFP GraphComponent
     # KFP needs ParallelFor's parallelism as a constant, so it is a build option, not a run parameter.
     def step(task, classification: str):  # noqa: ANN001, ANN202 - a KFP PipelineTask, untyped in kfp
-        return harden(task, classification=classification) if cluster else task
+        return harden(task, classification=classification, vault_addr=vault_addr) if cluster else task
 
     @dsl.pipeline(name=PIPELINE_NAME, description=DESCRIPTION)
     def secure_mlops_pipeline(
@@ -36,7 +41,7 @@ def build_pipeline(*, cluster: bool, parallelism: int = 4):  # noqa: ANN201 - a 
         model_params: str = "{}",
         max_membership_advantage: float = 0.1,
         triggered_by: str = "kubeflow-pipelines",
-        inference_registry: str = "ghcr.io/secure-mlops",
+        inference_image: str = INFERENCE_REPOSITORY,
         apply: bool = False,
     ) -> None:
         """Minimize, validate, encrypt, train, audit, package and deploy.
@@ -52,7 +57,7 @@ def build_pipeline(*, cluster: bool, parallelism: int = 4):  # noqa: ANN201 - a 
             model_params: Hyperparameters of the classifier as a JSON object, e.g. {"C": 0.5}.
             max_membership_advantage: The run fails when the membership-inference attack's advantage exceeds this.
             triggered_by: Who or what started the run, recorded in the signed provenance manifest.
-            inference_registry: Registry of the inference images (the image is REGISTRY/BENTO:VERSION).
+            inference_image: REGISTRY/NAME (tagged with the bento's version) or REGISTRY/NAME@sha256:DIGEST (to apply).
             apply: Apply the rendered manifests to the cluster (false: render them only).
         """
         shards = step(plan_shards(data_uri=data_uri), "raw-identifiers")
@@ -102,7 +107,7 @@ def build_pipeline(*, cluster: bool, parallelism: int = 4):  # noqa: ANN201 - a 
         step(
             deploy(
                 manifest=packaged.outputs["manifest"], model=trained.outputs["model"],
-                bento=packaged.outputs["bento"], registry=inference_registry, apply=apply,
+                bento=packaged.outputs["bento"], inference_image=inference_image, apply=apply,
             ),
             "model",
         )

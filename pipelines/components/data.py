@@ -2,13 +2,12 @@
 
 from typing import List
 
-from kfp import dsl
 from kfp.dsl import HTML, Artifact, Dataset, Input, Output
 
-from pipelines.components.image import PIPELINE_IMAGE
+from pipelines.components.image import step_component
 
 
-@dsl.component(base_image=PIPELINE_IMAGE)
+@step_component
 def plan_shards(data_uri: str) -> List[str]:
     """List the dataset's shards (the files of a folder or S3 prefix; a single file is one shard)."""
     from secure_mlops import steps
@@ -17,7 +16,7 @@ def plan_shards(data_uri: str) -> List[str]:
         return steps.plan_shards(data_uri)
 
 
-@dsl.component(base_image=PIPELINE_IMAGE)
+@step_component
 def minimize_shard(
     shard_uri: str, contract_path: str, k: int, dataset: Output[Dataset], report: Output[Artifact]
 ) -> None:
@@ -41,7 +40,7 @@ def minimize_shard(
     )
 
 
-@dsl.component(base_image=PIPELINE_IMAGE)
+@step_component
 def validate_shard(
     dataset: Input[Dataset], contract_path: str, reference_profile_uri: str, psi_threshold: float,
     validated: Output[Dataset], report: Output[HTML],
@@ -61,7 +60,7 @@ def validate_shard(
     validated.metadata.update(dataset.metadata, checks=result.checks, checks_failed=result.failed)
 
 
-@dsl.component(base_image=PIPELINE_IMAGE)
+@step_component
 def publish_dataset(
     shards: Input[List[Dataset]], contract_path: str, reference_profile_uri: str, psi_threshold: float,
     dataset: Output[Dataset], profile: Output[Artifact],

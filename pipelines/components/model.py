@@ -1,12 +1,11 @@
 """Model components: train (metrics and curves for the KFP UI), then the privacy audit."""
 
-from kfp import dsl
 from kfp.dsl import ClassificationMetrics, Dataset, Input, Markdown, Metrics, Model, Output
 
-from pipelines.components.image import PIPELINE_IMAGE
+from pipelines.components.image import step_component
 
 
-@dsl.component(base_image=PIPELINE_IMAGE)
+@step_component
 def train(
     dataset: Input[Dataset], contract_path: str, seed: int, model_type: str, model_params: str,
     model: Output[Model], metrics: Output[Metrics], classification: Output[ClassificationMetrics],
@@ -30,7 +29,7 @@ def train(
                           dataset_sha256=dataset.metadata["sha256"])
 
 
-@dsl.component(base_image=PIPELINE_IMAGE)
+@step_component
 def privacy_audit(
     dataset: Input[Dataset], model: Input[Model], contract_path: str, seed: int, model_type: str,
     max_membership_advantage: float, audit: Output[Metrics], model_card: Output[Markdown],

@@ -1,12 +1,11 @@
 """Release components: package a signed bento, then deploy it (verify, render, maybe apply)."""
 
-from kfp import dsl
 from kfp.dsl import Artifact, Dataset, Input, Metrics, Model, Output
 
-from pipelines.components.image import PIPELINE_IMAGE
+from pipelines.components.image import step_component
 
 
-@dsl.component(base_image=PIPELINE_IMAGE)
+@step_component
 def package(
     model: Input[Model], dataset: Input[Dataset], profile: Input[Artifact], metrics: Input[Metrics],
     audit: Input[Metrics], contract_path: str, run_id: str, triggered_by: str,
@@ -30,9 +29,9 @@ def package(
     manifest.metadata.update(bento_tag=packaged.bento_tag, model_sha256=packaged.model_digest, signed=True)
 
 
-@dsl.component(base_image=PIPELINE_IMAGE)
+@step_component
 def deploy(
-    manifest: Input[Artifact], model: Input[Model], bento: Input[Artifact], registry: str, apply: bool,
+    manifest: Input[Artifact], model: Input[Model], bento: Input[Artifact], inference_image: str, apply: bool,
     manifests: Output[Artifact],
 ) -> None:
     """Refuse anything whose signature or digests do not verify; render the hardened manifests."""
@@ -44,7 +43,7 @@ def deploy(
     with steps.step_errors("deploy"):
         result = steps.deploy(
             Path(manifest.path), Path(model.path), Path(bento.path), Path(manifests.path),
-            registry=registry, apply=apply, settings=get_settings(),
+            inference_image=inference_image, apply=apply, settings=get_settings(),
         )
     manifests.metadata.update(
         bento_tag=result.bento_tag, model_tag=result.model_tag, applied=len(result.applied),

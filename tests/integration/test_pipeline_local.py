@@ -95,7 +95,7 @@ def test_tampered_manifest_or_model_is_refused_at_deploy(good_run, vault_setting
         model.write_bytes(model.read_bytes() + b"\0")
     out = tmp_path / "rendered"
     with pytest.raises(IntegrityError, match=r"signature does not verify|does not match"):
-        steps.deploy(manifest, model, run / "package" / "bento", out, registry="ghcr.io/x", apply=False,
+        steps.deploy(manifest, model, run / "package" / "bento", out, inference_image="ghcr.io/x/inference", apply=False,
                     settings=vault_settings)
     assert not out.exists() or not any(out.iterdir())
 

@@ -15,6 +15,8 @@ import yaml
 from cel_expr_python import cel
 from cel_expr_python.ext import ext_optional, ext_strings
 
+from secure_mlops.deploy import render_manifests
+from secure_mlops.deploy.release_images import pinned_images, release_file
 from tests.support.k8s import NAMESPACE, OVERLAYS, WORKLOAD_KINDS, assert_valid_kubernetes, profile_namespace, rendered
 from tests.support.paths import ROOT
 
@@ -192,3 +194,19 @@ def test_a_rendered_deployment_stripped_of_its_hardening_is_refused_by_every_pol
     pod["containers"][0]["image"] = "ghcr.io/secure-mlops/secure-mlops-inference:1.0.0"
 
     assert [name for name in POLICY_NAMES if not refusals(name, spec)] == []
+
+
+def test_a_release_rendered_as_the_deploy_step_does_is_admitted_in_prod(tmp_path):
+    # What the deploy step applies with apply=true: its own rendering, the image by digest.
+    image = pinned_images(release_file(ROOT))["secure-mlops-inference"]
+    manifests = render_manifests(bento_tag="secure-mlops-inference:v20260101", image=image,
+                                 model_tag="secure-mlops-model:m20260101", out_dir=tmp_path, namespace=NAMESPACE)
+    prod_labels = next(n["metadata"].get("labels", {}) for n in rendered("prod")
+                       if n["kind"] == "Namespace" and n["metadata"]["name"] == NAMESPACE)
+    workloads = [d for d in yaml.safe_load_all(manifests.read_text()) if d and d["kind"] in WORKLOAD_KINDS]
+
+    assert workloads
+    bound = [name for name in POLICY_NAMES if bound_to(name, prod_labels)]
+    assert "require-image-digest" in bound
+    for obj in workloads:
+        assert [(name, refusals(name, obj)) for name in bound if refusals(name, obj)] == [], obj["metadata"]["name"]

@@ -9,6 +9,7 @@ import typer
 
 from secure_mlops.cli.options import contract_option, contract_or_default
 from secure_mlops.config import get_settings
+from secure_mlops.orchestration.submit import PIPELINE_SERVICE_ACCOUNT
 
 if TYPE_CHECKING:
     from secure_mlops.orchestration import RunSummary
@@ -72,17 +73,27 @@ def _print_summary(summary: RunSummary) -> None:
 def compile_pipeline(
     output: Path = typer.Option(COMPILED, "--output", "-o", dir_okay=False, help="Where to write the pipeline YAML."),
     parallelism: int = typer.Option(4, "--parallelism", min=1, help="Shards processed at once on the cluster."),
+    vault_addr: str = typer.Option(
+        "https://vault.vault.svc:8200", "--vault-addr",
+        help="Vault's https:// address as the step pods reach it; its CA comes from the secure-mlops-vault-ca ConfigMap.",
+    ),
 ) -> None:
     """Compile the pipeline for Kubeflow Pipelines (upload the YAML in the KFP UI, or use `submit`).
 
-    Example: SECURE_MLOPS_PIPELINE_IMAGE=registry.example.com/secure-mlops@sha256:... secure-mlops compile
+    Every task runs the step image pinned in k8s/release/kustomization.yaml (or
+    SECURE_MLOPS_PIPELINE_IMAGE, by digest). In the KFP UI, start runs with the service account
+    secure-mlops-pipeline.
+
+    Example: secure-mlops compile --vault-addr https://vault.example.com:8200 -o build/secure-mlops.yaml
     """
     from kfp import compiler
 
     from pipelines.secure_pipeline import build_pipeline
+    from secure_mlops.orchestration.submit import check_vault_addr
 
     output.parent.mkdir(parents=True, exist_ok=True)
-    compiler.Compiler().compile(build_pipeline(cluster=True, parallelism=parallelism), str(output))
+    pipeline = build_pipeline(cluster=True, parallelism=parallelism, vault_addr=check_vault_addr(vault_addr))
+    compiler.Compiler().compile(pipeline, str(output))
     typer.echo(f"compiled {output}")
 
 
@@ -90,7 +101,7 @@ def submit(
     host: str = typer.Option(..., "--host", help="KFP API endpoint, e.g. https://kfp.example.com/pipeline."),
     namespace: str = typer.Option(None, "--namespace", help="Kubeflow profile namespace."),
     service_account: str = typer.Option(
-        "secure-mlops-pipeline", "--service-account", help="Service account the run's pods use (bound to the Vault role)."
+        PIPELINE_SERVICE_ACCOUNT, "--service-account", help="Service account the run's pods use (bound to the Vault role)."
     ),
     experiment: str = typer.Option("secure-mlops", "--experiment", help="Experiment to file the run under."),
     package: Path = typer.Option(COMPILED, "--package", dir_okay=False, help="Compiled pipeline YAML."),

@@ -6,8 +6,22 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from secure_mlops.errors import ConfigError, PipelineError
+
+# The identity Terraform binds to the pipeline's IAM role and Vault role: a run under any other
+# account (the profile's default-editor, when a UI upload does not choose one) is refused both.
+PIPELINE_SERVICE_ACCOUNT = "secure-mlops-pipeline"
+
+
+def check_vault_addr(vault_addr: str) -> str:
+    """The address step pods reach Vault at: https only (the tokens they send are credentials)."""
+    parsed = urlsplit(vault_addr)
+    if parsed.scheme != "https" or not parsed.hostname or parsed.path not in ("", "/") or parsed.query:
+        raise ConfigError(f"--vault-addr {vault_addr!r} is not an https:// address",
+                          hint="for example https://vault.vault.svc:8200")
+    return vault_addr.rstrip("/")
 
 
 @dataclass(frozen=True)

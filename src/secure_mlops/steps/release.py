@@ -97,23 +97,39 @@ def deploy(
     bento_dir: Path,
     out_dir: Path,
     *,
-    registry: str,
+    inference_image: str,
     apply: bool,
     settings: Settings,
 ) -> DeployResult:
-    """Verify the signed manifest against the model and bento, then render (and maybe apply)."""
+    """Verify the signed manifest against the model and bento, then render (and maybe apply).
+
+    `inference_image` is `registry/name@sha256:...` (what the prod admission policy admits, and
+    required to apply), or `registry/name`, rendered as `registry/name:<bento version>`: the tag
+    scripts/build-images.sh builds from this bento, for a release that CI pins and applies.
+    """
     from secure_mlops.deploy import deploy as verify_and_render
+    from secure_mlops.deploy.names import parse_image
+    from secure_mlops.errors import InputError
     from secure_mlops.packaging import bento_info
     from secure_mlops.vault import manifest_signer
 
-    bento_tag, _ = bento_info(bento_dir)
-    name, _, version = bento_tag.partition(":")
+    if "@" in inference_image:
+        image = inference_image
+    else:
+        _, _, version = bento_info(bento_dir)[0].partition(":")
+        image = f"{inference_image.rstrip('/')}:{version}"
+    if apply and parse_image(image).digest is None:
+        raise InputError(
+            "apply needs the inference image by digest (the prod admission policy refuses tags)",
+            hint="build and push the image (scripts/build-images.sh, scripts/push-and-pin.sh), then run "
+            "with inference_image=registry/name@sha256:<digest>",
+        )
     return verify_and_render(
         manifest_file,
         signer=manifest_signer(settings),
         model_file=model_file,
         bento_dir=bento_dir,
-        image=f"{registry.rstrip('/')}/{name}:{version}",
+        image=image,
         out_dir=out_dir,
         apply=apply,
     )

@@ -10,8 +10,11 @@ import yaml
 from kfp import compiler
 from kfp.dsl.python_component import PythonComponent
 
+from pipelines.platform import VAULT_CA_CONFIGMAP, VAULT_CA_DIR
 from pipelines.secure_pipeline import build_pipeline
-from tests.support.paths import COMPILED_PIPELINE
+from secure_mlops.deploy.release_images import pinned_images, release_file
+from secure_mlops.orchestration.submit import PIPELINE_SERVICE_ACCOUNT
+from tests.support.paths import COMPILED_PIPELINE, ROOT
 
 
 @pytest.fixture(scope="module")
@@ -56,9 +59,42 @@ def test_compiled_yaml_holds_no_secret(compiled: str) -> None:
     assert env_names and not [n for n in env_names if re.search("TOKEN|SECRET|PASSWORD", n)]
 
 
-def test_vault_is_reached_over_tls_with_kubernetes_auth(compiled: str) -> None:
+def test_vault_is_reached_over_tls_checked_against_the_mounted_ca(compiled: str) -> None:
     assert "value: https://vault" in compiled and "value: http://vault" not in compiled
     assert "value: kubernetes" in compiled
+    platform = list(yaml.safe_load_all(compiled))[1]
+    for name, config in platform["platforms"]["kubernetes"]["deploymentSpec"]["executors"].items():
+        (mount,) = config["configMapAsVolume"]
+        assert (mount["configMapName"], mount["mountPath"]) == (VAULT_CA_CONFIGMAP, VAULT_CA_DIR), name
+        assert mount.get("optional", False) is False, name  # no CA, no start: never an unverified login
+    executors = yaml.safe_load(compiled.split("\n---\n")[0])["deploymentSpec"]["executors"]
+    for name, executor in executors.items():
+        env = {e["name"]: e["value"] for e in executor["container"]["env"]}
+        assert env["VAULT_CACERT"] == f"{VAULT_CA_DIR}/ca.crt", name
+
+
+def test_the_vault_address_is_set_at_compile_time(tmp_path_factory: pytest.TempPathFactory) -> None:
+    path = tmp_path_factory.mktemp("compiled") / "p.yaml"
+    compiler.Compiler().compile(build_pipeline(cluster=True, vault_addr="https://vault.example.com:8200"), str(path))
+    assert path.read_text().count("value: https://vault.example.com:8200") == 8
+
+
+def test_every_task_runs_the_release_files_step_image_and_installs_nothing(compiled: str) -> None:
+    executors = yaml.safe_load(compiled.split("\n---\n")[0])["deploymentSpec"]["executors"]
+    pinned = pinned_images(release_file(ROOT))["secure-mlops-pipeline"]
+    assert {e["container"]["image"] for e in executors.values()} == {pinned}
+    assert "pip install" not in compiled and "pip3 install" not in compiled
+
+
+def test_the_deploy_steps_default_image_is_the_release_files_inference_repository(compiled: str) -> None:
+    pipeline = yaml.safe_load(compiled.split("\n---\n")[0])
+    default = pipeline["root"]["inputDefinitions"]["parameters"]["inference_image"]["defaultValue"]
+    assert default == pinned_images(release_file(ROOT))["secure-mlops-inference"].partition("@")[0]
+
+
+def test_the_description_shown_in_the_kfp_ui_names_the_service_account(compiled: str) -> None:
+    pipeline = yaml.safe_load(compiled.split("\n---\n")[0])
+    assert PIPELINE_SERVICE_ACCOUNT in pipeline["pipelineInfo"]["description"]
 
 
 

@@ -18,7 +18,7 @@ import yaml
 from sklearn.linear_model import LogisticRegression
 
 from secure_mlops.config import Settings
-from secure_mlops.errors import IntegrityError
+from secure_mlops.errors import InputError, IntegrityError
 from secure_mlops.packaging import bento_info, load_signed_manifest, sign_manifest, verify_manifest, write_signed_manifest
 from secure_mlops.packaging.layout import CONTRACT_FILE, PROFILE_FILE, RELEASE_DIR
 from secure_mlops.privacy import load_contract
@@ -83,16 +83,34 @@ def signed_release(tmp_path: Path, vault: FakeVault, manifest: dict) -> Path:
     return write_signed_manifest(sign_manifest(manifest, vault.signer), tmp_path / "provenance.json")
 
 
-def test_deploy_verifies_with_vaults_signer_and_names_the_image_after_the_bento(
-        tmp_path: Path, settings: Settings, signed_release: Path, model_file: Path, bento_dir: Path) -> None:
-    result = deploy(signed_release, model_file, bento_dir, tmp_path / "out", registry="registry.example/ml/",
-                         apply=False, settings=settings)
+def _deployed_images(manifests: Path) -> set[str]:
+    return {c["image"] for d in yaml.safe_load_all(manifests.read_text()) if d and d["kind"] == "Deployment"
+            for c in d["spec"]["template"]["spec"]["containers"]}
 
-    name, _, version = BENTO_TAG.partition(":")
-    images = {c["image"] for d in yaml.safe_load_all(result.manifests.read_text()) if d and d["kind"] == "Deployment"
-              for c in d["spec"]["template"]["spec"]["containers"]}
+
+def test_deploy_verifies_with_vaults_signer_and_tags_the_image_with_the_bentos_version(
+        tmp_path: Path, settings: Settings, signed_release: Path, model_file: Path, bento_dir: Path) -> None:
+    result = deploy(signed_release, model_file, bento_dir, tmp_path / "out", inference_image="registry.example/ml/inference/",
+                    apply=False, settings=settings)
+
     assert (result.bento_tag, result.model_tag, result.applied) == (BENTO_TAG, MODEL_TAG, ())
-    assert images == {f"registry.example/ml/{name}:{version}"}
+    assert _deployed_images(result.manifests) == {f"registry.example/ml/inference:{BENTO_TAG.partition(':')[2]}"}
+
+
+def test_deploy_renders_an_image_given_by_digest_as_it_is(
+        tmp_path: Path, settings: Settings, signed_release: Path, model_file: Path, bento_dir: Path) -> None:
+    image = "registry.example/ml/inference@sha256:" + "ab" * 32
+    result = deploy(signed_release, model_file, bento_dir, tmp_path / "out", inference_image=image,
+                    apply=False, settings=settings)
+    assert _deployed_images(result.manifests) == {image}
+
+
+def test_deploy_refuses_to_apply_an_image_by_tag_before_touching_anything(
+        tmp_path: Path, settings: Settings, signed_release: Path, model_file: Path, bento_dir: Path) -> None:
+    with pytest.raises(InputError, match="apply needs the inference image by digest"):
+        deploy(signed_release, model_file, bento_dir, tmp_path / "out", inference_image="registry.example/ml/inference",
+               apply=True, settings=settings)
+    assert not (tmp_path / "out").exists()
 
 
 def test_deploy_refuses_a_release_signed_by_another_key(
@@ -100,6 +118,6 @@ def test_deploy_refuses_a_release_signed_by_another_key(
     forged = write_signed_manifest(sign_manifest(manifest, InMemorySigner()), tmp_path / "provenance.json")
 
     with pytest.raises(IntegrityError):
-        deploy(forged, model_file, bento_dir, tmp_path / "out", registry="registry.example/ml",
-                    apply=False, settings=settings)
+        deploy(forged, model_file, bento_dir, tmp_path / "out", inference_image="registry.example/ml/inference",
+               apply=False, settings=settings)
     assert not (tmp_path / "out").exists()
