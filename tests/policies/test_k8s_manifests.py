@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from tests.support.k8s import NAMESPACE, OVERLAYS, WORKLOAD_KINDS, assert_valid_kubernetes, profile_namespace, rendered
-from tests.support.paths import K8S, VAULT_POLICIES
+from tests.support.paths import K8S, ROOT, VAULT_POLICIES
 
 CRD_KINDS = {
     ("monitoring.coreos.com/v1", "ServiceMonitor"),
@@ -340,17 +340,17 @@ def test_inference_reads_its_token_hashes_from_the_secret_mounted_read_only(over
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
-def test_inference_trusts_only_the_mounted_vault_ca_at_the_pipelines_vault_address(overlay):
-    from pipelines.platform import VAULT_ENV
+def test_inference_trusts_the_same_vault_ca_at_the_same_address_as_the_pipelines_steps(overlay):
+    from pipelines.platform import DEFAULT_VAULT_ADDR, VAULT_CA_CONFIGMAP, VAULT_ENV
 
     spec, container, env = _inference(overlay)
     volume, mount = _mounted(spec, container, "vault-ca")
     (item,) = volume["configMap"]["items"]
 
-    assert volume["configMap"]["name"] == "vault-ca" and item["key"] == "ca.crt"
+    assert volume["configMap"]["name"] == VAULT_CA_CONFIGMAP and item["key"] == "ca.crt"
     assert mount["readOnly"] is True
-    assert env["VAULT_CACERT"] == f"{mount['mountPath']}/{item['path']}"
-    assert env["VAULT_ADDR"] == VAULT_ENV["VAULT_ADDR"] and env["VAULT_ADDR"].startswith("https://")
+    assert env["VAULT_CACERT"] == f"{mount['mountPath']}/{item['path']}" == VAULT_ENV["VAULT_CACERT"]
+    assert env["VAULT_ADDR"] == DEFAULT_VAULT_ADDR and env["VAULT_ADDR"].startswith("https://")
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
@@ -429,7 +429,9 @@ def test_overlays_hold_only_patches_over_the_bases(overlay):
     listed = set()
     for path in kustomizations:
         config = yaml.safe_load(path.read_text())
-        assert set(config) <= {"apiVersion", "kind", "namespace", "resources", "images", "patches"}, path
+        assert set(config) <= {"apiVersion", "kind", "namespace", "resources", "components", "images", "patches"}, path
+        # The only component is the release file: the images by digest.
+        assert [(path.parent / c).resolve() for c in config.get("components", [])] in ([], [K8S / "release"]), path
         for resource in config["resources"]:
             target = (path.parent / resource).resolve()
             local = (target / "kustomization.yaml") in kustomizations
@@ -437,3 +439,11 @@ def test_overlays_hold_only_patches_over_the_bases(overlay):
         listed |= {(path.parent / p["path"]).resolve() for p in config.get("patches", [])}
     files = {p.resolve() for p in folder.rglob("*.yaml")} - {p.resolve() for p in kustomizations}
     assert files == listed, "every other file of an overlay is a patch it applies"
+
+
+def test_prod_runs_the_inference_image_the_release_file_pins():
+    from secure_mlops.deploy.release_images import pinned_images, release_file
+
+    (deployment,) = [o for o in rendered("prod") if o["kind"] == "Deployment"]
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    assert container["image"] == pinned_images(release_file(ROOT))["secure-mlops-inference"]
