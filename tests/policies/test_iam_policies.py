@@ -20,6 +20,7 @@ from tests.support.policies import (
     EXAMPLE_VALUES,
     PLACEHOLDER,
     WORKLOAD_POLICIES,
+    as_list,
     case_matrix,
     load_cases,
     render_policy,
@@ -27,10 +28,6 @@ from tests.support.policies import (
 )
 
 TEMPLATES = sorted(POLICIES.glob("*/*.json.tftpl"))
-
-
-def as_list(value: str | list[str]) -> list[str]:
-    return value if isinstance(value, list) else [value]
 
 
 # --- A small evaluator for identity policies --------------------------------------------------
@@ -97,7 +94,7 @@ def test_no_statement_allows_a_wildcard_action(path: Path) -> None:
 def test_workload_policy_resources_are_the_lake_or_its_prefixes(policy: str) -> None:
     values = EXAMPLE_VALUES
     buckets = {values["bucket_arn"], values["audit_bucket_arn"]}
-    prefixed = re.compile(r"^arn:aws:s3:::[a-z0-9.-]+/(raw|datasets|models|reports|audit)/\*$")
+    prefixed = re.compile(r"^arn:aws:s3:::[a-z0-9.-]+/(raw|datasets|artifacts|models|reports|audit)/\*$")
     for statement in statements(render_policy(IAM / f"{policy}.json.tftpl")):
         for resource in as_list(statement["Resource"]):
             assert resource != "*", f"{policy} {statement['Sid']} grants every resource"
@@ -107,7 +104,7 @@ def test_workload_policy_resources_are_the_lake_or_its_prefixes(policy: str) -> 
                 # Bucket-level actions: listing only, and only under the workload's prefixes.
                 assert set(as_list(statement["Action"])) <= {"s3:ListBucket", "s3:ListBucketVersions"}, statement["Sid"]
                 prefixes = statement["Condition"]["StringLike"]["s3:prefix"]
-                assert all(re.fullmatch(r"(raw|datasets|models|reports|audit)/\*", p) for p in as_list(prefixes))
+                assert all(re.fullmatch(r"(raw|datasets|artifacts|models|reports|audit)/\*", p) for p in as_list(prefixes))
             else:
                 assert prefixed.match(resource), f"{policy} {statement['Sid']}: {resource} is not scoped to a prefix"
 

@@ -18,11 +18,13 @@ import hcl2
 import pytest
 import yaml
 
-from tests.support.policies import EXAMPLE_VALUES, PLACEHOLDER, render_policy, statements
+from tests.support.k8s import rendered
+from tests.support.paths import IAM_POLICIES as IAM
+from tests.support.paths import K8S, TERRAFORM
+from tests.support.policies import EXAMPLE_VALUES, PLACEHOLDER, as_list, render_policy, statements
 from tests.support.tools import checkov_reports, path_tool
 
 ROOT = Path(__file__).resolve().parents[2]
-TERRAFORM = ROOT / "infra" / "terraform"
 POLICIES = ROOT / "policies"
 TF_FILES = sorted(TERRAFORM.rglob("*.tf"))
 # Top-level modules and the modules internal to one of them (modules/<name>/modules/<internal>).
@@ -445,7 +447,6 @@ def test_checkov_skips_are_the_reviewed_inline_ones(checkov_report: dict[str, An
 # The IAM and Vault roles bind service-account and namespace names that k8s/ creates: a rename
 # on one side alone would lock the workloads out, so both sides are read here.
 
-K8S = ROOT / "k8s"
 
 
 def _root_workloads() -> dict[str, dict[str, str]]:
@@ -469,6 +470,29 @@ def test_pipeline_namespace_and_role_match_the_kubernetes_overlay(env: str) -> N
     roles = resources(parse(TERRAFORM / "modules" / "workload-identities" / "main.tf"), "aws_iam_role")
     assert unquote(roles["this"]["name"]) == "secure-mlops-${var.environment}-${each.key}"
     assert role_arn.endswith(f":role/secure-mlops-{unquote(tfvars['environment'])}-pipeline")
+
+
+@pytest.mark.parametrize("env", [e.name for e in ENVS])
+def test_kfp_artifacts_go_to_the_lakes_artifacts_prefix_with_the_pods_own_role(env: str) -> None:
+    tfvars = parse(TERRAFORM / "envs" / env / "terraform.tfvars")
+    (launcher,) = [o for o in rendered(env) if o["kind"] == "ConfigMap" and o["metadata"]["name"] == "kfp-launcher"]
+    assert launcher["metadata"]["namespace"] == unquote(tfvars["kubeflow_namespace"])
+    assert launcher["data"]["defaultPipelineRoot"] == f"s3://{unquote(tfvars['data_bucket_name'])}/artifacts"
+    (lake_locals,) = [b for b in parse(TERRAFORM / "modules" / "data-lake" / "main.tf")["locals"] if "prefixes" in b]
+    assert "artifacts/" in [unquote(p) for p in lake_locals["prefixes"]]
+    # The launcher's S3 credentials are the pod's IAM role (IRSA): no Secret, no access key.
+    s3 = yaml.safe_load(launcher["data"]["providers"])["s3"]
+    assert s3["default"]["credentials"] == {"fromEnv": True} and "overrides" not in s3
+    assert s3["default"]["region"] == unquote(tfvars["region"])
+    # The runner's IAM policy lets the launcher write and read the artifacts there.
+    runner = statements(render_policy(IAM / "pipeline-runner.json.tftpl"))
+    for action in ("s3:PutObject", "s3:GetObject"):
+        assert any(action in as_list(st["Action"]) and f"{EXAMPLE_VALUES['bucket_arn']}/artifacts/*" in as_list(st["Resource"])
+                   for st in runner), action
+    # And the run's Role lets KFP read the launcher settings, and no Secret at all.
+    (role,) = [o for o in rendered(env) if o["kind"] == "Role" and o["metadata"]["name"] == "secure-mlops-pipeline"]
+    assert {"apiGroups": [""], "resources": ["configmaps"], "resourceNames": ["kfp-launcher"], "verbs": ["get"]} in role["rules"]
+    assert not [r for r in role["rules"] if "secrets" in r["resources"]]
 
 
 def test_service_accounts_in_the_project_namespace_are_the_ones_kubernetes_creates() -> None:

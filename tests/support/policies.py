@@ -59,6 +59,11 @@ def load_cases(policy: str, **overrides: str) -> dict[str, list[dict[str, Any]]]
     return yaml.safe_load(text)
 
 
+def as_list(value: str | list[str]) -> list[str]:
+    """An IAM field that may hold one value or a list, as a list."""
+    return value if isinstance(value, list) else [value]
+
+
 def statements(policy: dict[str, Any]) -> list[dict[str, Any]]:
     found = policy["Statement"]
     return found if isinstance(found, list) else [found]

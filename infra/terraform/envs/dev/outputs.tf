@@ -4,7 +4,7 @@ output "data_bucket" {
 }
 
 output "prefixes" {
-  description = "S3 URI of each prefix of the lake (raw, datasets, models, reports, audit)."
+  description = "S3 URI of each prefix of the lake (raw, datasets, artifacts, models, reports, audit)."
   value       = module.data_lake.prefixes
 }
 

@@ -20,7 +20,7 @@ locals {
 
   # No folder-marker objects are created for these: S3 prefixes exist by name alone, and a
   # zero-byte "raw/" object would be listed as a shard by the pipeline's planner.
-  prefixes = ["raw/", "datasets/", "models/", "reports/", "audit/"]
+  prefixes = ["raw/", "datasets/", "artifacts/", "models/", "reports/", "audit/"]
 
   # Versioning keeps an overwritten or deleted object as a noncurrent version: every bucket
   # removes those (without this rule raw data would outlive its retention period in the version

@@ -19,7 +19,7 @@ output "kms_key_arn" {
 }
 
 output "prefixes" {
-  description = "S3 URI of each prefix of the lake, by name (raw, datasets, models, reports, audit)."
+  description = "S3 URI of each prefix of the lake, by name (raw, datasets, artifacts, models, reports, audit)."
   value = {
     for prefix in local.prefixes : trimsuffix(prefix, "/") => "s3://${prefix == "audit/" && local.separate_audit_bucket ? local.audit_bucket_name : aws_s3_bucket.data.id}/${prefix}"
   }
