@@ -239,22 +239,6 @@ def test_profile_namespace_allows_dns_kubeflow_https_and_vault_for_steps_only(ov
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
-def test_deployer_may_only_get_and_patch_the_named_inference_objects(overlay):
-    role = one(overlay, "Role", "secure-mlops-deployer", NAMESPACE)
-    binding = one(overlay, "RoleBinding", "secure-mlops-deployer", NAMESPACE)
-
-    granted = {(group, resource, verb) for rule in role["rules"] for group in rule["apiGroups"]
-               for resource in rule["resources"] for verb in rule["verbs"]}
-    assert granted == {(g, r, v) for g, r in (("apps", "deployments"), ("", "services"), ("", "configmaps"))
-                       for v in ("get", "patch")}
-    assert all(rule["resourceNames"] == ["inference"] for rule in role["rules"])
-    assert binding["roleRef"] == {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role",
-                                  "name": "secure-mlops-deployer"}
-    assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "secure-mlops-deployer",
-                                    "namespace": NAMESPACE}]
-
-
-@pytest.mark.parametrize("overlay", OVERLAYS)
 def test_no_role_grants_wildcards_secrets_or_exec_and_none_is_cluster_wide(overlay):
     assert not [o for o in rendered(overlay) if o["kind"] in {"ClusterRole", "ClusterRoleBinding"}]
     for role in objects(overlay, "Role"):

@@ -1,7 +1,7 @@
 """Deploy: verify a release's signed provenance, render hardened Kubernetes manifests from the
 kustomize base in k8s/base, and apply them with server-side apply.
 
-Nothing is written before the release verifies, and only the Deployment, Service and ConfigMap
+Nothing is written before the release verifies, and only the Deployment and Service
 are applied (what the deployer's Role may patch): the namespace, RBAC and network policies are
 the platform's."""
 

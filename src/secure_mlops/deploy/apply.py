@@ -5,7 +5,7 @@ the fields it sets, so a re-deploy updates in place. Conflicts are forced: the r
 is the source of truth, and a field someone changed by hand is taken back.
 
 A release applies only the objects a model version changes (RELEASE_KINDS): the deployer's Role
-may patch the named Deployment, Service and ConfigMap and nothing else (k8s/base/access). The
+may patch the named Deployment and Service and nothing else (k8s/base/access). The
 namespace, service accounts and network policies come from the platform's one-time
 `kubectl apply -k k8s/overlays/<env>`.
 """
@@ -21,7 +21,7 @@ import yaml
 from secure_mlops.errors import ClusterError, ConfigError, InputError
 
 FIELD_MANAGER = "secure-mlops"
-RELEASE_KINDS = frozenset({"Deployment", "Service", "ConfigMap"})
+RELEASE_KINDS = frozenset({"Deployment", "Service"})
 
 
 def apply_manifests(
