@@ -166,11 +166,31 @@ def test_inference_namespace_enforces_restricted_and_opts_into_admission_policie
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_every_namespace_has_a_default_deny_network_policy(overlay):
+    # The project's namespace denies by default for every pod; the shared profile namespace for
+    # the pipeline's step pods only (its other tenants are the profile's business).
     for namespace in objects(overlay, "Namespace"):
         name = namespace["metadata"]["name"]
-        deny = [p["spec"] for p in objects(overlay, "NetworkPolicy", name)
-                if p["spec"] == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}]
-        assert deny, f"{overlay}: no default-deny NetworkPolicy in {name}"
+        selectors = [p["spec"]["podSelector"] for p in objects(overlay, "NetworkPolicy", name)
+                     if p["spec"]["policyTypes"] == ["Ingress", "Egress"] and not p["spec"].get("ingress")]
+        expected = {} if name == NAMESPACE else yaml.safe_load(STEP_PODS)
+        assert expected in selectors, f"{overlay}: no default-deny NetworkPolicy in {name}"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_profile_namespace_policies_select_the_pipelines_step_pods_and_no_other_tenant(overlay):
+    step = {"secure-mlops/data-classification": "pseudonymized", "pipelines.kubeflow.org/v2_component": "true"}
+    others = [{"notebook-name": "analysis", "security.istio.io/tlsMode": "istio"},
+              {"pipelines.kubeflow.org/v2_component": "true"}, {}]  # a notebook, a driver or another pipeline
+    for policy in objects(overlay, "NetworkPolicy", profile_namespace(overlay)):
+        selector = policy["spec"]["podSelector"]
+        assert _selects(selector, step), policy["metadata"]["name"]
+        assert not any(_selects(selector, labels) for labels in others), policy["metadata"]["name"]
+
+
+def _selects(selector: dict, labels: dict[str, str]) -> bool:
+    exists = all(e["key"] in labels for e in selector.get("matchExpressions", []) if e["operator"] == "Exists")
+    assert {e["operator"] for e in selector.get("matchExpressions", [])} <= {"Exists"}
+    return exists and all(labels.get(k) == v for k, v in selector.get("matchLabels", {}).items())
 
 
 def _flows(overlay: str, namespace: str) -> set[tuple]:
@@ -225,15 +245,14 @@ def test_inference_pods_reach_vault_only_on_its_port_in_its_namespace(overlay):
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
-def test_profile_namespace_allows_dns_kubeflow_https_and_vault_for_steps_only(overlay):
+def test_profile_namespace_allows_steps_dns_kubeflow_https_and_vault_and_no_ingress(overlay):
     https = yaml.safe_dump({"ipBlock": {"cidr": "0.0.0.0/0", "except": ["169.254.0.0/16"]}},
                            sort_keys=True).strip()
 
     assert _flows(overlay, profile_namespace(overlay)) == {
-        (ALL_PODS, "egress", DNS_PEER, ("53/TCP", "53/UDP")),
-        (ALL_PODS, "ingress", _ns("kubeflow"), ()),
-        (ALL_PODS, "egress", _ns("kubeflow"), ()),
-        (ALL_PODS, "egress", https, ("443/TCP",)),
+        (STEP_PODS, "egress", DNS_PEER, ("53/TCP", "53/UDP")),
+        (STEP_PODS, "egress", _ns("kubeflow"), ()),
+        (STEP_PODS, "egress", https, ("443/TCP", "6443/TCP")),
         (STEP_PODS, "egress", _ns("vault"), ("8200/TCP",)),
     }
 
