@@ -69,9 +69,10 @@ def test_every_artifact_is_classified_and_ciphertext_where_the_classification_sa
         holds, _ = ARTIFACTS[key]
         location = Path(record.uri)
         files = [location] if location.is_file() else [p for p in location.rglob("*") if p.is_file()]
-        assert files, key
         if holds is Holds.CIPHERTEXT:
-            assert all(f.read_bytes()[: len(MAGIC)] == MAGIC for f in files), key
+            assert files and all(f.read_bytes()[: len(MAGIC)] == MAGIC for f in files), key
+        # Metrics are metadata without a file; the no-identifier test above reads them too
+        # (executor_output.json under the pipeline root).
         seen.add(key)
     assert seen == set(ARTIFACTS)
 

@@ -15,6 +15,7 @@ from secure_mlops.packaging.bento import (
     bento_digest,
     bento_info,
     build_bento,
+    export_bento,
 )
 from secure_mlops.packaging.home import use_bentoml_home
 from secure_mlops.packaging.manifest import (
@@ -36,6 +37,7 @@ __all__ = [
     "bento_info",
     "build_bento",
     "build_manifest",
+    "export_bento",
     "load_signed_manifest",
     "package_model",
     "sign_manifest",

@@ -104,6 +104,23 @@ def build_bento(
     return BuiltBento(tag=str(bento.tag), digest=bento_digest(path), path=path, model_tag=exact_tag)
 
 
+def export_bento(bento_tag: str, target: Path) -> Path:
+    """Copy a bento from the store into the folder `target`, model included in `models/`: what an
+    inference image is built from (services/inference/Dockerfile) and what travels between steps.
+    `target` must not exist yet."""
+    import bentoml
+    from bentoml.exceptions import BentoMLException
+
+    target = Path(target)
+    if target.exists():
+        raise InputError(f"{target} exists already", hint="export into a new folder")
+    try:
+        bentoml.bentos.export_bento(bento_tag, str(target), output_format="folder")
+    except (BentoMLException, OSError) as exc:
+        raise InputError(f"cannot export bento {bento_tag}: {type(exc).__name__}") from None
+    return target
+
+
 def bento_digest(bento_dir: Path) -> str:
     """``sha256:<hex>`` over the files of a bento directory: the canonical JSON of the sorted
     list of [relative path, file digest] pairs. JSON rather than text lines, so no file name

@@ -48,6 +48,7 @@ def package(
         attach_manifest,
         build_bento,
         build_manifest,
+        export_bento,
         package_model,
         sign_manifest,
         use_bentoml_home,
@@ -86,8 +87,10 @@ def package(
     )
     write_signed_manifest(sign_manifest(manifest, signer), manifest_output)
     attach_manifest(bento.path, manifest_output)
-    # The bento travels as an artifact: on a cluster the deploy step runs in another pod.
-    shutil.copytree(bento.path, bento_output)
+    # The bento travels as an artifact, model included (the store keeps models outside a bento;
+    # export copies it into models/): on a cluster the deploy step runs in another pod, and CI
+    # builds the inference image from this folder (scripts/build-images.sh --bento-dir).
+    export_bento(bento.tag, bento_output)
     return Packaged(bento.tag, model.tag, bento.digest, model.digest)
 
 

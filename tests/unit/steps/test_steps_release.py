@@ -76,6 +76,11 @@ def test_package_builds_a_bento_carrying_the_release_files_and_a_verifiable_sign
     assert signed.manifest["model"]["digest"] == packaged["model_digest"]
     release = bento / "src" / RELEASE_DIR
     assert (release / CONTRACT_FILE).read_bytes() == PATIENTS.read_bytes() and (release / PROFILE_FILE).is_file()
+    # The model travels inside the bento artifact, the very file the manifest vouches for: an
+    # inference image is built from this folder alone.
+    name, _, version = packaged["model_tag"].partition(":")
+    stored = bento / "models" / name / version / "model.skops"
+    assert stored.read_bytes() == model.read_bytes()
 
 
 @pytest.fixture
