@@ -15,7 +15,7 @@ PROMETHEUS := $(TOOLS_VENV)/prometheus
 PROMETHEUS_STAMP := $(PROMETHEUS)/.installed
 SHELLCHECK := $(TOOLS_VENV)/shellcheck
 SHELLCHECK_STAMP := $(SHELLCHECK)/.installed
-SHELL_SCRIPTS := .ci/run $(wildcard scripts/*.sh)
+SHELL_SCRIPTS := .ci/run $(wildcard scripts/*.sh scripts/lib/*.sh)
 # Everything the demo keeps (the local Vault's storage, outputs) stays inside the checkout.
 export SECURE_MLOPS_STATE_DIR ?= $(CURDIR)/.state
 
@@ -63,7 +63,7 @@ $(PROMETHEUS_STAMP):
 $(SHELLCHECK_STAMP):
 	$(call unpack_deb,shellcheck,$(SHELLCHECK),shellcheck)
 
-tools: $(TOOLS_STAMP) $(PROMETHEUS_STAMP) $(SHELLCHECK_STAMP) ## Create .venv-tools: checkov, hadolint (hash-checked), prometheus, promtool, shellcheck
+tools: $(TOOLS_STAMP) $(PROMETHEUS_STAMP) $(SHELLCHECK_STAMP) ## Create .venv-tools: checkov, hadolint, trivy (hash-checked), prometheus, promtool, shellcheck
 
 demo: $(STAMP) ## Run the whole pipeline locally on generated demo data (local Vault, kfp.local)
 	$(BIN)/secure-mlops dev up
