@@ -180,8 +180,11 @@ def test_bindings_enforce_on_the_inference_namespace_and_leave_kfp_alone(overlay
     enforced = {name for name in POLICY_NAMES if bound_to(name, namespaces[NAMESPACE])}
     assert ("require-image-digest" in enforced) is (overlay == "prod")
     assert len(enforced) == len(POLICY_NAMES) - (overlay == "dev")
-    # KFP's own driver and executor pods could not pass them (see k8s/base/pipeline).
-    assert not any(bound_to(name, namespaces[profile_namespace(overlay)]) for name in POLICY_NAMES)
+    # KFP's own driver and executor pods could not pass them: no binding may select the profile
+    # namespace, whose labels are Kubeflow's (the profile controller's, and the name).
+    profile = {"kubernetes.io/metadata.name": profile_namespace(overlay), "app.kubernetes.io/part-of": "kubeflow-profile",
+               "pipelines.kubeflow.org/enabled": "true"}
+    assert not any(bound_to(name, profile) for name in POLICY_NAMES)
 
 
 def test_a_rendered_deployment_stripped_of_its_hardening_is_refused_by_every_policy():

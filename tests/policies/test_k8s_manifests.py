@@ -79,13 +79,14 @@ def test_custom_resources_are_only_the_known_crd_kinds_with_their_required_field
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
-def test_every_namespaced_object_lives_in_a_namespace_the_overlay_declares(overlay):
+def test_every_namespaced_object_lives_in_the_project_namespace_or_the_kfp_profile(overlay):
     declared = {n["metadata"]["name"] for n in objects(overlay, "Namespace")}
 
     used = {o["metadata"].get("namespace") for o in rendered(overlay) if o["kind"] != "Namespace"}
 
-    assert declared == {NAMESPACE, profile_namespace(overlay)}
-    assert used == declared
+    # The profile namespace is Kubeflow's (its profile controller creates it), never declared here.
+    assert declared == {NAMESPACE}
+    assert used == {NAMESPACE, profile_namespace(overlay)}
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
@@ -174,6 +175,12 @@ def test_every_namespace_has_a_default_deny_network_policy(overlay):
                      if p["spec"]["policyTypes"] == ["Ingress", "Egress"] and not p["spec"].get("ingress")]
         expected = {} if name == NAMESPACE else yaml.safe_load(STEP_PODS)
         assert expected in selectors, f"{overlay}: no default-deny NetworkPolicy in {name}"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_the_shared_profile_namespace_itself_is_left_to_kubeflow(overlay):
+    # Its Pod Security labels would bind every tenant's pods, not only the pipeline's.
+    assert not [n for n in objects(overlay, "Namespace") if n["metadata"]["name"] == profile_namespace(overlay)]
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
