@@ -43,6 +43,7 @@ def build_pipeline(*, cluster: bool, parallelism: int = 4, vault_addr: str = DEF
         triggered_by: str = "kubeflow-pipelines",
         inference_image: str = INFERENCE_REPOSITORY,
         apply: bool = False,
+        release_uri: str = "",
     ) -> None:
         """Minimize, validate, encrypt, train, audit, package and deploy.
 
@@ -59,6 +60,7 @@ def build_pipeline(*, cluster: bool, parallelism: int = 4, vault_addr: str = DEF
             triggered_by: Who or what started the run, recorded in the signed provenance manifest.
             inference_image: REGISTRY/NAME (tagged with the bento's version) or REGISTRY/NAME@sha256:DIGEST (to apply).
             apply: Apply the rendered manifests to the cluster (false: render them only).
+            release_uri: s3:// prefix (the lake's models/) the verified release is published under ('' for none).
         """
         shards = step(plan_shards(data_uri=data_uri), "raw-identifiers")
         with dsl.ParallelFor(shards.output, parallelism=parallelism) as shard_uri:
@@ -108,6 +110,7 @@ def build_pipeline(*, cluster: bool, parallelism: int = 4, vault_addr: str = DEF
             deploy(
                 manifest=packaged.outputs["manifest"], model=trained.outputs["model"],
                 bento=packaged.outputs["bento"], inference_image=inference_image, apply=apply,
+                release_uri=release_uri,
             ),
             "model",
         )

@@ -32,7 +32,7 @@ def package(
 @step_component
 def deploy(
     manifest: Input[Artifact], model: Input[Model], bento: Input[Artifact], inference_image: str, apply: bool,
-    manifests: Output[Artifact],
+    release_uri: str, manifests: Output[Artifact],
 ) -> None:
     """Refuse anything whose signature or digests do not verify; render the hardened manifests."""
     from pathlib import Path
@@ -43,9 +43,9 @@ def deploy(
     with steps.step_errors("deploy"):
         result = steps.deploy(
             Path(manifest.path), Path(model.path), Path(bento.path), Path(manifests.path),
-            inference_image=inference_image, apply=apply, settings=get_settings(),
+            inference_image=inference_image, apply=apply, release_uri=release_uri, settings=get_settings(),
         )
     manifests.metadata.update(
         bento_tag=result.bento_tag, model_tag=result.model_tag, applied=len(result.applied),
-        rendered=str(result.manifests),
+        rendered=str(result.manifests), published=result.published or "",
     )

@@ -102,6 +102,7 @@ def deploy(
     *,
     inference_image: str,
     apply: bool,
+    release_uri: str = "",
     settings: Settings,
 ) -> DeployResult:
     """Verify the signed manifest against the model and bento, then render (and maybe apply).
@@ -109,6 +110,8 @@ def deploy(
     `inference_image` is `registry/name@sha256:...` (what the prod admission policy admits, and
     required to apply), or `registry/name`, rendered as `registry/name:<bento version>`: the tag
     scripts/build-images.sh builds from this bento, for a release that CI pins and applies.
+    `release_uri` (the lake's models/ prefix; '' for none) is where the verified release is
+    published for that hand-off.
     """
     from secure_mlops.deploy import deploy as verify_and_render
     from secure_mlops.deploy.names import parse_image
@@ -135,4 +138,5 @@ def deploy(
         image=image,
         out_dir=out_dir,
         apply=apply,
+        release_uri=release_uri,
     )

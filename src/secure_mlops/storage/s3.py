@@ -1,9 +1,9 @@
-"""Reading raw data from S3 (or any S3-compatible endpoint) through boto3: list a prefix, fetch an
-object into a local file that appears only when complete.
+"""S3 (or any S3-compatible endpoint) through boto3: list a prefix, fetch an object into a local
+file that appears only when complete, and upload a file (the deploy step's published release).
 
 boto3 reads AWS_* itself, including AWS_ENDPOINT_URL, so a MinIO, Ceph or moto endpoint works
-without code changes. Nothing here uploads: on a cluster, KFP's launcher writes artifacts to the
-lake, and the lake's bucket policy sets their encryption.
+without code changes. Uploads name no encryption: the lake's default key encrypts them, and its
+bucket policy refuses any other key. KFP's launcher writes the pipeline's artifacts itself.
 """
 
 from __future__ import annotations
@@ -53,6 +53,12 @@ class S3Store:
         """Download `key` to `local`, which appears only when complete."""
         with self._errors("read", key), atomic_output(local) as handle:
             self._client.download_fileobj(self.bucket, key, handle)
+
+    def put_file(self, local: Path, key: str) -> str:
+        """Upload the file `local` as `key` (multipart when large); returns its s3:// URI."""
+        with self._errors("write", key):
+            self._client.upload_file(str(local), self.bucket, key)
+        return self.uri(key)
 
     @contextmanager
     def _errors(self, verb: str, key: str) -> Iterator[None]:
