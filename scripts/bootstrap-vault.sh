@@ -42,21 +42,10 @@ source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib/common.sh"
 readonly CONFIGMAP=secure-mlops-vault-ca
 readonly SERVING_NAMESPACE=secure-mlops
 CA_FILE='' VAULT_URL=${VAULT_ADDR:-} PIPELINE_NAMESPACE=kubeflow-user-example-com AUTH_MOUNT=kubernetes LOGIN_CHECK=1
-split_equals "$@"
-set -- "${ARGS[@]}"
-while (($#)); do
-  case $1 in
-    -h | --help) usage; exit 0 ;;
-    --dry-run) DRY_RUN=1 ;;
-    --ca-file) need_value "$@"; CA_FILE=$2; shift ;;
-    --vault-addr) need_value "$@"; VAULT_URL=$2; shift ;;
-    --pipeline-namespace) need_value "$@"; PIPELINE_NAMESPACE=$2; shift ;;
-    --auth-mount) need_value "$@"; AUTH_MOUNT=$2; shift ;;
-    --no-login-check) LOGIN_CHECK=0 ;;
-    *) usage_error "unknown option: $1" ;;
-  esac
-  shift
-done
+declare -A VALUE_OPTIONS=([--ca-file]=CA_FILE [--vault-addr]=VAULT_URL [--pipeline-namespace]=PIPELINE_NAMESPACE
+  [--auth-mount]=AUTH_MOUNT)
+declare -A LIST_OPTIONS=() FLAG_OPTIONS=([--no-login-check]=LOGIN_CHECK=0)
+parse_options "$@"
 
 require --ca-file "$CA_FILE"
 if ((LOGIN_CHECK)); then

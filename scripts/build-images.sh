@@ -44,24 +44,10 @@ EOF
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib/common.sh"
 
 REGISTRY='' TAG='' MODEL_TAG='' BENTO_TAG='' BENTO_SOURCE='' ONLY='' ENGINE='' PLATFORM=''
-split_equals "$@"
-set -- "${ARGS[@]}"
-while (($#)); do
-  case $1 in
-    -h | --help) usage; exit 0 ;;
-    --dry-run) DRY_RUN=1 ;;
-    --registry) need_value "$@"; REGISTRY=$2; shift ;;
-    --tag) need_value "$@"; TAG=$2; shift ;;
-    --model-tag) need_value "$@"; MODEL_TAG=$2; shift ;;
-    --bento-tag) need_value "$@"; BENTO_TAG=$2; shift ;;
-    --bento-dir) need_value "$@"; BENTO_SOURCE=$2; shift ;;
-    --only) need_value "$@"; ONLY=$2; shift ;;
-    --engine) need_value "$@"; ENGINE=$2; shift ;;
-    --platform) need_value "$@"; PLATFORM=$2; shift ;;
-    *) usage_error "unknown option: $1" ;;
-  esac
-  shift
-done
+declare -A VALUE_OPTIONS=([--registry]=REGISTRY [--tag]=TAG [--model-tag]=MODEL_TAG [--bento-tag]=BENTO_TAG
+  [--bento-dir]=BENTO_SOURCE [--only]=ONLY [--engine]=ENGINE [--platform]=PLATFORM)
+declare -A LIST_OPTIONS=() FLAG_OPTIONS=()
+parse_options "$@"
 
 require --registry "$REGISTRY"
 require --tag "$TAG"
@@ -85,18 +71,7 @@ elif [[ -n $MODEL_TAG || -n $BENTO_TAG || -n $BENTO_SOURCE ]]; then
   fail 2 "--model-tag, --bento-tag and --bento-dir belong to the inference image, which --only pipeline skips"
 fi
 
-case $ENGINE in
-  docker | podman | buildah) require_tools "$ENGINE" ;;
-  '')
-    for candidate in docker podman buildah; do
-      if command -v "$candidate" >/dev/null 2>&1; then
-        ENGINE=$candidate
-        break
-      fi
-    done
-    ;;
-  *) fail 4 "--engine must be docker, podman or buildah, not $ENGINE" ;;
-esac
+choose_engine
 # No engine: print what to run on a machine that has one (a dry run shows docker's commands).
 NO_ENGINE=0
 if [[ -z $ENGINE ]]; then

@@ -44,23 +44,10 @@ source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib/common.sh"
 readonly SERVING_NAMESPACE=secure-mlops SERVICE=inference
 HOST='' NAMESPACE=kubeflow-user-example-com PARAMS=() VAULT_URL='' PACKAGE=''
 TIMEOUT=7200 WAIT=1
-split_equals "$@"
-set -- "${ARGS[@]}"
-while (($#)); do
-  case $1 in
-    -h | --help) usage; exit 0 ;;
-    --dry-run) DRY_RUN=1 ;;
-    --host) need_value "$@"; HOST=$2; shift ;;
-    --namespace) need_value "$@"; NAMESPACE=$2; shift ;;
-    --param) need_value "$@"; PARAMS+=("$2"); shift ;;
-    --vault-addr) need_value "$@"; VAULT_URL=$2; shift ;;
-    --package) need_value "$@"; PACKAGE=$2; shift ;;
-    --timeout) need_value "$@"; TIMEOUT=$2; shift ;;
-    --no-wait) WAIT=0 ;;
-    *) usage_error "unknown option: $1" ;;
-  esac
-  shift
-done
+declare -A VALUE_OPTIONS=([--host]=HOST [--namespace]=NAMESPACE [--vault-addr]=VAULT_URL [--package]=PACKAGE
+  [--timeout]=TIMEOUT)
+declare -A LIST_OPTIONS=([--param]=PARAMS) FLAG_OPTIONS=([--no-wait]=WAIT=0)
+parse_options "$@"
 
 require --host "$HOST"
 [[ $HOST =~ ^https?://[^[:space:]]+$ ]] || fail 4 "--host must be an http(s):// URL, not $HOST"

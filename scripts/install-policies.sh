@@ -28,17 +28,8 @@ EOF
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib/common.sh"
 
 CHECK=0
-split_equals "$@"
-set -- "${ARGS[@]}"
-while (($#)); do
-  case $1 in
-    -h | --help) usage; exit 0 ;;
-    --dry-run) DRY_RUN=1 ;;
-    --check) CHECK=1 ;;
-    *) usage_error "unknown option: $1" ;;
-  esac
-  shift
-done
+declare -A VALUE_OPTIONS=() LIST_OPTIONS=() FLAG_OPTIONS=([--check]=CHECK=1)
+parse_options "$@"
 
 require_tools kubectl
 enter_root

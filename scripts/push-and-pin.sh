@@ -44,24 +44,10 @@ EOF
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib/common.sh"
 
 REGISTRY='' TAG='' ONLY='' ENGINE='' PIN_ONLY=0 PIPELINE_DIGEST='' INFERENCE_DIGEST='' RELEASE_FILE=''
-split_equals "$@"
-set -- "${ARGS[@]}"
-while (($#)); do
-  case $1 in
-    -h | --help) usage; exit 0 ;;
-    --dry-run) DRY_RUN=1 ;;
-    --pin-only) PIN_ONLY=1 ;;
-    --registry) need_value "$@"; REGISTRY=$2; shift ;;
-    --tag) need_value "$@"; TAG=$2; shift ;;
-    --only) need_value "$@"; ONLY=$2; shift ;;
-    --engine) need_value "$@"; ENGINE=$2; shift ;;
-    --pipeline-digest) need_value "$@"; PIPELINE_DIGEST=$2; shift ;;
-    --inference-digest) need_value "$@"; INFERENCE_DIGEST=$2; shift ;;
-    --release-file) need_value "$@"; RELEASE_FILE=$2; shift ;;
-    *) usage_error "unknown option: $1" ;;
-  esac
-  shift
-done
+declare -A VALUE_OPTIONS=([--registry]=REGISTRY [--tag]=TAG [--only]=ONLY [--engine]=ENGINE
+  [--pipeline-digest]=PIPELINE_DIGEST [--inference-digest]=INFERENCE_DIGEST [--release-file]=RELEASE_FILE)
+declare -A LIST_OPTIONS=() FLAG_OPTIONS=([--pin-only]=PIN_ONLY=1)
+parse_options "$@"
 
 require --registry "$REGISTRY"
 valid_registry "$REGISTRY" || fail 4 "--registry $REGISTRY is not a registry path such as ghcr.io/acme (lower case, no tag)"
@@ -218,22 +204,11 @@ if ((PIN_ONLY)); then
   exit 0
 fi
 
-case $ENGINE in
-  docker | podman | buildah) require_tools "$ENGINE" ;;
-  '')
-    for candidate in docker podman buildah; do
-      if command -v "$candidate" >/dev/null 2>&1; then
-        ENGINE=$candidate
-        break
-      fi
-    done
-    if [[ -z $ENGINE ]]; then
-      ((DRY_RUN)) || fail 3 "no container engine found (docker, podman or buildah) to push with"
-      ENGINE=docker
-    fi
-    ;;
-  *) fail 4 "--engine must be docker, podman or buildah, not $ENGINE" ;;
-esac
+choose_engine
+if [[ -z $ENGINE ]]; then
+  ((DRY_RUN)) || fail 3 "no container engine found (docker, podman or buildah) to push with"
+  ENGINE=docker
+fi
 # Checked before pushing: a release file that cannot be pinned should stop us early.
 [[ -f $RELEASE_FILE ]] || fail 3 "no release file at $RELEASE_FILE"
 

@@ -1,6 +1,6 @@
 # shellcheck shell=bash
-# Shared by the scripts in scripts/ (sourced, never run): option parsing helpers, error exits, the
-# --dry-run printer and tool checks. Pure bash: parsing options and printing a dry run need
+# Shared by the scripts in scripts/ (sourced, never run): option parsing, error exits, the
+# --dry-run printer, tool checks and the container engine. Pure bash: parsing options and printing a dry run need
 # nothing but bash and coreutils, so `--dry-run` works on a machine without docker or kubectl.
 #
 # Exit codes, the same in every script: 0 done, 1 a command it ran failed, 2 usage (unknown
@@ -47,16 +47,43 @@ require() {
   [[ -n $2 ]] || fail 2 "missing required option $1"
 }
 
-# split_equals "$@": sets ARGS to the arguments with every --name=value split into --name value.
-split_equals() {
-  ARGS=()
-  local arg
+# parse_options "$@": the command line, read against the script's option tables (declared with
+# `declare -A` before the call). --name=value is the same as --name value; -h/--help prints the
+# usage and exits 0; --dry-run sets DRY_RUN; anything else is a usage error.
+#   VALUE_OPTIONS[--opt]=VAR   --opt VALUE sets VAR
+#   LIST_OPTIONS[--opt]=ARRAY  --opt VALUE appends to ARRAY (a repeatable option)
+#   FLAG_OPTIONS[--opt]=VAR=V  --opt sets VAR to V
+parse_options() {
+  local args=() arg
   for arg in "$@"; do
     if [[ $arg == --*=* ]]; then
-      ARGS+=("${arg%%=*}" "${arg#*=}")
+      args+=("${arg%%=*}" "${arg#*=}")
     else
-      ARGS+=("$arg")
+      args+=("$arg")
     fi
+  done
+  set -- "${args[@]}"
+  while (($#)); do
+    if [[ $1 == -h || $1 == --help ]]; then
+      usage
+      exit 0
+    elif [[ $1 == --dry-run ]]; then
+      DRY_RUN=1
+    elif [[ -n ${VALUE_OPTIONS[$1]:-} ]]; then
+      need_value "$@"
+      printf -v "${VALUE_OPTIONS[$1]}" '%s' "$2"
+      shift
+    elif [[ -n ${LIST_OPTIONS[$1]:-} ]]; then
+      need_value "$@"
+      local -n list=${LIST_OPTIONS[$1]}
+      list+=("$2")
+      shift
+    elif [[ -n ${FLAG_OPTIONS[$1]:-} ]]; then
+      printf -v "${FLAG_OPTIONS[$1]%%=*}" '%s' "${FLAG_OPTIONS[$1]#*=}"
+    else
+      usage_error "unknown option: $1"
+    fi
+    shift
   done
 }
 
@@ -110,6 +137,24 @@ require_tools() {
     command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
   done
   ((${#missing[@]} == 0)) || fail 3 "not installed or not on PATH: ${missing[*]}"
+}
+
+# choose_engine: ENGINE as given (docker, podman or buildah, which must be installed) or, when
+# empty, the first of them installed; still empty when none is.
+choose_engine() {
+  local candidate
+  case $ENGINE in
+    docker | podman | buildah) require_tools "$ENGINE" ;;
+    '')
+      for candidate in docker podman buildah; do
+        if command -v "$candidate" >/dev/null 2>&1; then
+          ENGINE=$candidate
+          return 0
+        fi
+      done
+      ;;
+    *) fail 4 "--engine must be docker, podman or buildah, not $ENGINE" ;;
+  esac
 }
 
 # default_python: the checkout's .venv interpreter (it has bentoml and kfp from the lock) when
