@@ -12,7 +12,7 @@ from pipelines.components.image import INFERENCE_REPOSITORY
 from pipelines.components.model import privacy_audit, train
 from pipelines.components.release import deploy, package
 from pipelines.platform import DEFAULT_VAULT_ADDR, harden
-from secure_mlops.orchestration.submit import PIPELINE_SERVICE_ACCOUNT
+from secure_mlops.config import PIPELINE_SERVICE_ACCOUNT
 
 PIPELINE_NAME = "secure-mlops"
 # The KFP UI shows this where a run is started: the service account cannot be part of the

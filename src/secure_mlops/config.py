@@ -19,6 +19,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from secure_mlops.errors import ConfigError
 
 ENV_PREFIX = "SECURE_MLOPS_"
+# The identity Terraform binds to the pipeline's IAM role and Vault role: a run under any other
+# account (the profile's default-editor, when a UI upload does not choose one) is refused both.
+PIPELINE_SERVICE_ACCOUNT = "secure-mlops-pipeline"
 MIB = 1024 * 1024
 
 

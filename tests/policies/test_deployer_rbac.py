@@ -11,9 +11,9 @@ from urllib.parse import urlsplit
 import pytest
 from kubernetes import client, dynamic
 
+from secure_mlops.config import PIPELINE_SERVICE_ACCOUNT
 from secure_mlops.deploy import apply_manifests, render_manifests
 from secure_mlops.deploy.release_images import pinned_images, release_file
-from secure_mlops.orchestration.submit import PIPELINE_SERVICE_ACCOUNT
 from tests.support.k8s import NAMESPACE, OVERLAYS, profile_namespace, rendered
 from tests.support.paths import ROOT
 from tests.support.servers import QuietHandler, http_stand_in

@@ -8,8 +8,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from secure_mlops.cli.options import contract_option, contract_or_default
-from secure_mlops.config import get_settings
-from secure_mlops.orchestration.submit import PIPELINE_SERVICE_ACCOUNT
+from secure_mlops.config import PIPELINE_SERVICE_ACCOUNT, get_settings
 
 if TYPE_CHECKING:
     from secure_mlops.orchestration import RunSummary

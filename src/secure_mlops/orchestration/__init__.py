@@ -6,11 +6,10 @@ Vault themselves), and KFP's own errors are reported by type, never quoted.
 
 from secure_mlops.orchestration.local_pipeline import RunSummary, demo_shards, run_local_pipeline
 from secure_mlops.orchestration.local_run import LocalRun, run_locally
-from secure_mlops.orchestration.submit import PIPELINE_SERVICE_ACCOUNT, PipelineError, SubmittedRun, submit_run
+from secure_mlops.orchestration.submit import PipelineError, SubmittedRun, submit_run
 from secure_mlops.orchestration.summary import ArtifactRecord, collect_artifacts
 
 __all__ = [
-    "PIPELINE_SERVICE_ACCOUNT",
     "ArtifactRecord",
     "LocalRun",
     "PipelineError",

@@ -17,9 +17,6 @@ from secure_mlops.errors import ConfigError, PipelineError
 # 2.14.0 or later; an older one accepts the upload and fails the run at its first fan-in.
 MIN_BACKEND_VERSION = Version("2.14.0")
 
-# The identity Terraform binds to the pipeline's IAM role and Vault role: a run under any other
-# account (the profile's default-editor, when a UI upload does not choose one) is refused both.
-PIPELINE_SERVICE_ACCOUNT = "secure-mlops-pipeline"
 
 
 def check_vault_addr(vault_addr: str) -> str:

@@ -12,8 +12,8 @@ from kfp.dsl.python_component import PythonComponent
 
 from pipelines.platform import VAULT_CA_CONFIGMAP, VAULT_CA_DIR
 from pipelines.secure_pipeline import build_pipeline
+from secure_mlops.config import PIPELINE_SERVICE_ACCOUNT
 from secure_mlops.deploy.release_images import pinned_images, release_file
-from secure_mlops.orchestration.submit import PIPELINE_SERVICE_ACCOUNT
 from tests.support.paths import COMPILED_PIPELINE, ROOT
 
 
