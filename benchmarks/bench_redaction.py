@@ -1,22 +1,34 @@
-"""How fast Redactor.redact gets through a realistic mixed log, against a baseline in the same run.
+"""How fast Redactor.redact gets through a realistic mixed log, and the memory of a very long line.
 
 The log is 100,000 generated lines (seeded, so every run sees the same text): about 7% carry PII or
 a secret, the rest are the benign lines a training pipeline, a Vault server and an inference
 service write (timestamps, trace ids, metrics, paths, versions, digests). The baseline does the
 work any per-line redactor must do: touch every line and run one regex search over it.
 
-Run: .venv/bin/python benchmarks/bench_redaction.py
+Memory: `secure-mlops redact` on one line of --long-line-mb MB full of personal data, in a fresh
+interpreter, reports its peak RSS (VmHWM) as a ratio to the input size, next to the same command on
+an empty input (the interpreter and its imports). Printed, not asserted.
+
+Run: .venv/bin/python benchmarks/bench_redaction.py [--long-line-mb 100]
 """
 
 from __future__ import annotations
 
+import argparse
+import atexit
 import random
 import re
+import subprocess
+import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 
 from secure_mlops.redaction import Redactor
+
+MB = 1_000_000
 
 LINES = 100_000
 PII_SHARE = 0.07
@@ -98,7 +110,72 @@ def lines_per_second(work: Callable[[str], object], log: list[str], repeats: int
     return len(log) / best
 
 
+def _pii(rng: random.Random) -> str:
+    return rng.choice((
+        f"jane.doe{rng.randint(1, 999)}@example.com",
+        f"123-45-{rng.randint(1000, 9999)}",
+        "4111 1111 1111 1111",
+        f"203.0.113.{rng.randint(1, 254)}",
+        f"+44 20 7946 {rng.randint(1000, 9999)}",
+        "DE89370400440532013000",
+        f"hvs.CAESIJlU9JMYEhOPYv4KMvxEYEXAMPLE{rng.randint(10, 99)}",
+        f'"full_name": "Jane Doe {rng.randint(1, 999)}",',
+    ))
+
+
+def _write_long_line(path: Path, size: int, seed: int = SEED) -> None:
+    """One line of `size` bytes full of personal data and secrets, space-separated."""
+    rng = random.Random(seed)
+    block = " ".join(_pii(rng) for _ in range(5000)).encode() + b" "
+    with path.open("wb") as out:
+        for offset in range(0, size - 1, len(block)):
+            out.write(block[: size - 1 - offset])
+        out.write(b"\n")
+
+
+def _peak_rss() -> int:
+    """VmHWM of this process in bytes (Linux). Not ru_maxrss, which a child inherits from its parent."""
+    status = Path("/proc/self/status").read_text()
+    return int(status.split("VmHWM:")[1].split()[0]) * 1024
+
+
+def _child_redact() -> None:
+    """In a fresh interpreter: `secure-mlops redact` on stdin, then its peak RSS on stderr."""
+    from secure_mlops.cli import main as cli
+
+    atexit.register(lambda: print(f"peak_rss={_peak_rss()}", file=sys.stderr))
+    sys.argv = ["secure-mlops", "redact"]
+    cli()
+
+
+def _redact_peak_rss(source: Path) -> int:
+    with source.open("rb") as stdin:
+        result = subprocess.run(
+            [sys.executable, __file__, "--child-redact"], stdin=stdin, stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE, text=True, check=True,
+        )
+    return int(result.stderr.rsplit("peak_rss=", 1)[1])
+
+
+def memory(long_line_mb: int) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        empty, long_line = Path(folder) / "empty.log", Path(folder) / "long.log"
+        empty.write_bytes(b"")
+        _write_long_line(long_line, long_line_mb * MB)
+        idle = _redact_peak_rss(empty)
+        start = time.perf_counter()
+        peak = _redact_peak_rss(long_line)
+        seconds = time.perf_counter() - start
+    size = long_line_mb * MB
+    print(f"secure-mlops redact, one line of {long_line_mb} MB full of PII: peak RSS {peak / MB:,.0f} MB "
+          f"in {seconds:.1f} s, {peak / size:.2f}x the input")
+    print(f"  on an empty input: {idle / MB:,.0f} MB; above that: {(peak - idle) / size:.2f}x the input")
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--long-line-mb", type=int, default=100, help="size of the long line (0: skip)")
+    args = parser.parse_args()
     log = make_log()
     redactor = Redactor()
     changed = [line for line in log if redactor.redact(line) != line]
@@ -115,7 +192,12 @@ def main() -> None:
     print(f"ratio redact/baseline: {measured / baseline:.4f} ({baseline / measured:.0f}x its time)")
     met = "met" if measured >= GOAL_LINES_PER_SECOND else "NOT met"
     print(f"goal >= {GOAL_LINES_PER_SECOND:,} lines/s per core on the mixed log: {met}")
+    if args.long_line_mb:
+        memory(args.long_line_mb)
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["--child-redact"]:
+        _child_redact()
+    else:
+        main()

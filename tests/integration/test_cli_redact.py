@@ -43,3 +43,27 @@ def test_private_key_body_lines_are_dropped() -> None:
     result = redact(pem)
     assert result.returncode == 0
     assert body not in result.stdout and b"after" in result.stdout
+
+
+def test_an_invalid_byte_inside_an_identifier_does_not_save_it() -> None:
+    log = (
+        b"ssn 123-4\xff5-6789 card 4111 1111 11\xc311 1111 mail ja\x80ne.doe@example.com\n"
+        b"token hvs.CAESIJlU9JMYEh\xe2\x82OPYv4KMvxEYEXAMPLE s.Qf1s5zigZ4O\xfeX6akYjQXJC1jY\n"
+    )
+    result = redact(log)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout.decode()
+    for piece in ("6789", "1111", "ne.doe", "example.com", "OPYv4K", "X6akYj"):
+        assert piece not in out
+    assert out.count("[REDACTED:") == 5 and out.count("\n") == 2
+
+
+def test_a_line_longer_than_the_window_is_redacted_and_the_stream_goes_on() -> None:
+    record = b"jane.doe@example.com 123-45-6789 4111 1111 1111 1111 name=Jane ip 203.0.113.7 "
+    long_line = record * (3 * 2**20 // len(record))  # 3 MiB: three windows and more
+    result = redact(long_line + b"\nnext rows=10\n")
+    assert result.returncode == 0, result.stderr
+    first, second, rest = result.stdout.split(b"\n")
+    assert b"jane.doe" not in first and b"6789" not in first and b"203.0" not in first
+    assert first.count(b"[REDACTED:email]") == long_line.count(b"@example.com")
+    assert second == b"next rows=10" and rest == b""

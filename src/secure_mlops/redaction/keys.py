@@ -80,6 +80,10 @@ _QUOTED: Final = (
     r'|\\"(?:[^\\\n]|\\[^"\n])*\\"'  # \"json inside a json string\"
     r"|\[[^\[\]{}\n]*\]"  # [a, list, of, scalars]
     r"|\{(?:[^{}\n]|\{[^{}\n]*\})*\}"  # {"an": "object", "nested": {"once": 1}}
+    # A quote that does not close on its line (a line cut short by a log driver or a size limit,
+    # or a window of a long line): the value runs to the end of the line.
+    r'|"(?:[^"\\\r\n]|\\.)*(?=[\r\n]|\Z)'
+    r"|'(?:[^'\\\r\n]|\\.)*(?=[\r\n]|\Z)"
 )
 # `key=value` is logfmt or a query string: the value is one token (and `Bearer xyz` is one value).
 # `==` is tolerated.
@@ -146,7 +150,8 @@ def _value_span(value: re.Match[str], replacement: str) -> Span:
     if text.startswith('\\"'):
         return start + 2, end - 2, replacement
     if text[0] in "\"'":
-        return start + 1, end - 1, replacement
+        closed = len(text) > 1 and text[-1] == text[0]
+        return start + 1, end - 1 if closed else end, replacement
     if text[0] in "[{":
         return start, end, replacement
     return start, start + len(text.rstrip(_VALUE_CLOSERS)), replacement

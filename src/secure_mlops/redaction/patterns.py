@@ -17,17 +17,21 @@ from __future__ import annotations
 import re
 from typing import Final
 
+from secure_mlops.redaction.damage import ASCII_DAMAGED, CONTROL_MARK
+
 # --- gates -----------------------------------------------------------------------------------
 
+# The control bytes `damage.py` counts as damaged become one mark, so one `in` on the shape
+# (computed for the number gate anyway) tells a line with a stray byte from a clean one.
 SHAPE_TABLE: Final = bytes.maketrans(
-    b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
-    b"9" * 10 + b"A" * 26 + b"a" * 26,
+    b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" + ASCII_DAMAGED,
+    b"9" * 10 + b"A" * 26 + b"a" * 26 + CONTROL_MARK.encode() * len(ASCII_DAMAGED),
 )
 
 
 def shape_of(text: str) -> str:
-    """Digits as 9, capitals as A, lowercase as a; other characters kept (non-ASCII ones mangled,
-    which does not matter for a gate on ASCII shapes)."""
+    """Digits as 9, capitals as A, lowercase as a, control bytes as NUL; other characters kept
+    (non-ASCII ones mangled, which does not matter for a gate on ASCII shapes)."""
     return text.encode("utf-8", "replace").translate(SHAPE_TABLE).decode("latin-1")
 
 

@@ -9,6 +9,11 @@ redacting twice changes nothing more.
 
 A candidate that fails its check (Luhn, mod-97, the IP parser, a digit count) is kept as it was.
 Loopback and unspecified addresses (127.x, 0.0.0.0, ::1, ::) are kept: they identify no one.
+
+A text with a damaged character (an invalid byte decoded as U+FFFD or a surrogate, a stray control
+byte, an invisible format character) is searched again with the damage seen through (`damage.py`);
+an identifier found so is redacted with the damaged characters inside it. A card number or IBAN
+broken by one is redacted on its shape when its check digits no longer add up.
 """
 
 from __future__ import annotations
@@ -20,10 +25,10 @@ from collections.abc import Callable, Iterable
 from typing import Final
 
 from secure_mlops.errors import InputError
-from secure_mlops.redaction import patterns
+from secure_mlops.redaction import damage, patterns
 from secure_mlops.redaction.checksums import iban_valid, luhn_valid
 from secure_mlops.redaction.keys import KeyFinder
-from secure_mlops.redaction.spans import Span, apply_spans, label
+from secure_mlops.redaction.spans import Span, apply_spans, label, merge_spans
 
 _Handler = Callable[[re.Match[str]], Span | None]
 
@@ -41,9 +46,11 @@ def _group(name: str, kind: str) -> _Handler:
     return lambda match: (match.start(name), match.end(name), replacement)
 
 
-def _valid_prefix(
-    text: str, offset: int, pieces: re.Pattern[str], valid: Callable[[str], bool], kind: str
-) -> Span | None:
+# Whether a candidate (its characters, where it starts and ends in the searched text) is one.
+_Check = Callable[[str, int, int], bool]
+
+
+def _valid_prefix(text: str, offset: int, pieces: re.Pattern[str], valid: _Check, kind: str) -> Span | None:
     """The longest run of whole pieces at the start of a candidate that passes `valid`.
 
     A candidate can run on into a neighbour's digits (`4111 1111 1111 1111 5500`), so shorter
@@ -52,13 +59,26 @@ def _valid_prefix(
     """
     found = list(pieces.finditer(text))
     for last in range(len(found) - 1, -1, -1):
-        if valid("".join(piece.group() for piece in found[: last + 1])):
-            return offset, offset + found[last].end(), label(kind)
+        end = offset + found[last].end()
+        if valid("".join(piece.group() for piece in found[: last + 1]), offset, end):
+            return offset, end, label(kind)
     return None
 
 
+def _card_shaped(digits: str) -> bool:
+    return 13 <= len(digits) <= 19 and digits[0] in "23456"
+
+
 def _card_number(digits: str) -> bool:
-    return 13 <= len(digits) <= 19 and digits[0] in "23456" and luhn_valid(digits)
+    return _card_shaped(digits) and luhn_valid(digits)
+
+
+def _iban_shaped(compact: str) -> bool:
+    return 15 <= len(compact) <= 34 and compact[:2].isalpha() and compact[2:4].isdigit()
+
+
+def _strict(valid: Callable[[str], bool]) -> _Check:
+    return lambda chars, _start, _end: valid(chars)
 
 
 def _number_through(group: str, kind: str) -> _Handler:
@@ -67,17 +87,23 @@ def _number_through(group: str, kind: str) -> _Handler:
     return lambda match: (match.start(), match.end(group), replacement)
 
 
-def _card(match: re.Match[str]) -> Span | None:
-    start = match.start()
-    candidate = match.string[start : match.end("card")]
-    return _valid_prefix(candidate, start, _DIGIT_RUNS, _card_number, "card")
+def _card_checked(valid: _Check) -> _Handler:
+    def card(match: re.Match[str]) -> Span | None:
+        start = match.start()
+        candidate = match.string[start : match.end("card")]
+        return _valid_prefix(candidate, start, _DIGIT_RUNS, valid, "card")
+
+    return card
 
 
-def _iban(match: re.Match[str]) -> Span | None:
-    # The match is the first check digit; the country code is the two letters before it.
-    start = match.start() - 2
-    candidate = match.string[start : match.end("iban")]
-    return _valid_prefix(candidate, start, _IBAN_PIECES, iban_valid, "iban")
+def _iban_checked(valid: _Check) -> _Handler:
+    def iban(match: re.Match[str]) -> Span | None:
+        # The match is the first check digit; the country code is the two letters before it.
+        start = match.start() - 2
+        candidate = match.string[start : match.end("iban")]
+        return _valid_prefix(candidate, start, _IBAN_PIECES, valid, "iban")
+
+    return iban
 
 
 def _phone_national(match: re.Match[str]) -> Span | None:
@@ -112,24 +138,47 @@ def _ipv6(match: re.Match[str]) -> Span | None:
     return None
 
 
-_NUMBER_HANDLERS: Final[dict[str, _Handler]] = {
+_UNCHECKED_NUMBERS: Final[dict[str, _Handler]] = {
     "phone_intl": _number_through("phone_intl", "phone"),
     "phone_us_paren": _number_through("phone_us_paren", "phone"),
-    "card": _card,
     "ssn": _number_through("ssn", "ssn"),
     "phone_us": _number_through("phone_us", "phone"),
     "phone_national": _phone_national,
     "ipv4": _ipv4,
-    "iban": _iban,
 }
 
 
-def _number(match: re.Match[str]) -> Span | None:
-    return _NUMBER_HANDLERS[match.lastgroup or ""](match)
+def _numbers(card: _Check, iban: _Check) -> _Handler:
+    """The handler of NUMBERS matches, with these checks of card numbers and IBANs."""
+    handlers = {**_UNCHECKED_NUMBERS, "card": _card_checked(card), "iban": _iban_checked(iban)}
+    return lambda match: handlers[match.lastgroup or ""](match)
 
 
-def _number_shaped(text: str) -> bool:
-    shape = patterns.shape_of(text)
+_NUMBER: Final = _numbers(_strict(_card_number), _strict(iban_valid))
+
+
+def _numbers_in(view: damage.View) -> _Handler:
+    """NUMBERS in a view of a damaged text, where a card number or IBAN that holds damage may pass
+    on its shape (see damage.py): its check digits may be off by the digit a byte replaced."""
+
+    def broken(start: int, end: int) -> bool:
+        # One invalid sequence, not a run of binary junk. Dropped, a stray byte leaves the
+        # number's own digits; read as a digit, it is a guess that only a grouped shape backs
+        # (`4111 1111 1111 111\ufffd`): a plain run would take `540\ufffd100880739`, a 12-digit
+        # count with a stray byte, for 13 digits.
+        return 0 < view.damage(start, end) <= damage.MAX_DAMAGE and (
+            not view.replaces or not view.text[start:end].isalnum()
+        )
+
+    def checked(valid: Callable[[str], bool], shaped: Callable[[str], bool]) -> _Check:
+        if view.replaces:  # a guessed digit makes a checksum pass or fail by chance
+            return lambda chars, start, end: shaped(chars) and broken(start, end)
+        return lambda chars, start, end: valid(chars) or (shaped(chars) and broken(start, end))
+
+    return _numbers(checked(_card_number, _card_shaped), checked(iban_valid, _iban_shaped))
+
+
+def _number_shaped(shape: str) -> bool:
     for literal in patterns.NUMBER_SHAPES:
         if literal in shape:
             return True
@@ -189,12 +238,29 @@ class Redactor:
 
     def redact(self, text: str) -> str:
         """`text` with every detected secret and piece of PII replaced by `[REDACTED:<kind>]`."""
+        spans = self.spans(text)
+        return apply_spans(text, spans) if spans else text
+
+    def spans(self, text: str) -> list[Span]:
+        """What `redact` replaces in `text`: (start, end, replacement), sorted and disjoint."""
         if not isinstance(text, str):
             raise InputError(f"redact() takes str, not {type(text).__name__}")
+        spans: list[Span] = []
+        shape = patterns.shape_of(text)
+        self._find(text, shape, _NUMBER, spans)
+        # The shape marks the ASCII characters that may be damaged (damage.ASCII_DAMAGED).
+        if damage.CONTROL_MARK in shape or not text.isascii():
+            for view in damage.views(text):
+                found: list[Span] = []
+                self._find(view.text, patterns.shape_of(view.text), _numbers_in(view), found)
+                spans += ((*view.original(start, end), replacement) for start, end, replacement in found)
+        return merge_spans(spans) if spans else spans
+
+    def _find(self, text: str, shape: str, number: _Handler, spans: list[Span]) -> None:
         # Each regex runs only on text that holds something it cannot match without (see
         # patterns.py). The order is the priority: of two spans that start together, the one
-        # found first names the replacement (`"ssn": "..."` is labelled by its key).
-        spans: list[Span] = []
+        # found first names the replacement (`"ssn": "..."` is labelled by its key); spans of
+        # the text come before those of its views.
         if "-----BEGIN" in text:
             _collect(patterns.PRIVATE_KEY, _PRIVATE_KEY, text, spans)
         if "://" in text and "@" in text:
@@ -210,11 +276,10 @@ class Redactor:
             _collect(patterns.VAULT_TOKEN, _VAULT_TOKEN, text, spans)
         if "@" in text:
             _collect(patterns.EMAIL, _email, text, spans)
-        if _number_shaped(text):
-            _collect(patterns.NUMBERS, _number, text, spans)
+        if _number_shaped(shape):
+            _collect(patterns.NUMBERS, number, text, spans)
         if patterns.IPV6_HINT.search(text):
             _collect(patterns.IPV6, _ipv6, text, spans)
-        return apply_spans(text, spans) if spans else text
 
 
 @functools.cache

@@ -16,8 +16,8 @@ def label(kind: str) -> str:
     return f"[REDACTED:{kind}]"
 
 
-def apply_spans(text: str, spans: list[Span]) -> str:
-    """`text` with the (one or more) spans replaced; overlapping spans merge.
+def merge_spans(spans: list[Span]) -> list[Span]:
+    """The spans sorted and disjoint: overlapping spans merge into their union.
 
     Spans are collected in detector priority order and the sort is stable, so where spans
     overlap, the earliest (on a tie, the higher-priority one) names the replacement, and their
@@ -25,15 +25,25 @@ def apply_spans(text: str, spans: list[Span]) -> str:
     number although the key's own value ends at `+1`).
     """
     spans.sort(key=_START)
-    pieces: list[str] = []
-    cursor = 0
+    merged: list[Span] = []
     start, end, replacement = spans[0]
     for next_start, next_end, next_replacement in spans[1:]:
         if next_start < end:
             end = max(end, next_end)
             continue
+        merged.append((start, end, replacement))
+        start, end, replacement = next_start, next_end, next_replacement
+    merged.append((start, end, replacement))
+    return merged
+
+
+def apply_spans(text: str, merged: list[Span], stop: int | None = None) -> str:
+    """`text[:stop]` (all of it by default) with the merged spans replaced; spans reaching past
+    `stop` are the caller's to keep out."""
+    pieces: list[str] = []
+    cursor = 0
+    for start, end, replacement in merged:
         pieces += (text[cursor:start], replacement)
         cursor = end
-        start, end, replacement = next_start, next_end, next_replacement
-    pieces += (text[cursor:start], replacement, text[end:])
+    pieces.append(text[cursor:stop])
     return "".join(pieces)
