@@ -1,8 +1,9 @@
 """Envelope encryption: one data key per object from the key service, AES-256-GCM, streamed.
 
-Recipe-level calls only; every verification failure is the same `IntegrityError`. A plaintext
-data key lives only in memory and is never logged, pickled or stored; this package never talks
-to Vault itself (the key service is passed in). The format is specified in
+Recipe-level calls only; every verification failure is the same `IntegrityError`. Files are
+written in format version 2, whose header commits to its data key; version 1 is still read. A
+plaintext data key lives only in memory and is never logged, pickled or stored; this package
+never talks to Vault itself (the key service is passed in). The format is specified in
 docs/envelope-format.md.
 """
 

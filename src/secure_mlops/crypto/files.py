@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import BinaryIO
 
@@ -33,8 +34,14 @@ def decrypt_file(
 
 
 def rewrap_file(input: Path, output: Path, key_service: KeyService) -> EnvelopeHeader:
-    """Re-wrap `input`'s data key into `output` (atomically); `output` may be `input` itself."""
+    """Re-wrap `input`'s data key into `output` (atomically); `output` may be `input` itself.
+
+    `output` gets `input`'s permissions (ciphertext shared with a group stays shared), set on
+    the temp file before it is renamed into place. Nothing is written if `input` fails the
+    checks of `rewrap_stream`.
+    """
     with _open_input(input) as src, atomic_output(output) as dst:
+        os.fchmod(dst.fileno(), os.fstat(src.fileno()).st_mode & 0o777)  # permission bits only
         return rewrap_stream(src, dst, key_service)
 
 

@@ -53,8 +53,8 @@ def test_round_trip_small_and_empty_and_multi_chunk(key_service, size):
     assert len(chunks) == size // CHUNK + 1  # the last chunk is always short, maybe empty
 
 
-# Data moves through the I/O helper in ~1 MiB batches (255 or 256 chunks of 4 KiB): sizes
-# around those edges, and long streams, check that batching changes nothing in the format.
+# Long streams, with lengths around 256 chunks of 4 KiB (1 MiB, where an I/O layer would batch):
+# the chunk loop must give every length the same layout.
 @pytest.mark.parametrize(
     "chunks", [255, 256, 257, 600], ids=lambda n: f"{n}-chunks"
 )
@@ -66,6 +66,44 @@ def test_round_trip_across_io_batches(key_service, chunks, delta):
 
     assert decrypt(key_service, blob) == data
     assert len(split(blob)[1]) == len(data) // CHUNK + 1
+
+
+class Trickle(io.RawIOBase):
+    """A pipe-like stream: each read returns at most `step` bytes."""
+
+    def __init__(self, data: bytes, step: int = 1000) -> None:
+        self._src, self._step = io.BytesIO(data), step
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, view) -> int:
+        return self._src.readinto(memoryview(view)[: self._step])
+
+
+@pytest.mark.parametrize("size", [0, CHUNK - 1, CHUNK, 3 * CHUNK + 5])
+def test_short_reads_give_the_same_chunks_as_an_in_memory_source(key_service, size):
+    data = bytes(i % 249 for i in range(size))
+    out = io.BytesIO()
+    encrypt_stream(Trickle(data), out, key_service, CONTEXT, CHUNK)
+    blob = out.getvalue()
+
+    assert [len(c) for c in split(blob)[1]] == [len(c) for c in split(encrypt(key_service, data))[1]]
+    opened = io.BytesIO()
+    decrypt_stream(Trickle(blob, step=777), opened, key_service, CONTEXT)
+    assert opened.getvalue() == data == decrypt(key_service, blob)
+
+
+def test_an_in_memory_source_is_read_from_its_position_to_its_end(key_service):
+    src = io.BytesIO(b"skipped|" + b"s" * (2 * CHUNK + 3))
+    src.seek(8)
+    out = io.BytesIO()
+
+    encrypt_stream(src, out, key_service, CONTEXT, CHUNK)
+
+    assert src.tell() == len(src.getvalue())
+    src.write(b"still writable")  # the view of its buffer was released
+    assert decrypt(key_service, out.getvalue()) == b"s" * (2 * CHUNK + 3)
 
 
 def test_long_stream_with_tampered_chunks_fails(key_service, fails_integrity):
@@ -160,8 +198,9 @@ def test_decrypt_with_modified_header_fails(key_service, fails_integrity, offset
 
 def test_decrypt_with_modified_key_version_fails(key_service, fails_integrity):
     blob = encrypt(key_service, b"payload")
-    name_length = int.from_bytes(blob[19:21], "big")
-    version_offset = 21 + name_length + 3  # low byte of the u32 key version
+    key_part = len(read_header(io.BytesIO(blob)).fixed_bytes)
+    name_length = int.from_bytes(blob[key_part : key_part + 2], "big")
+    version_offset = key_part + 2 + name_length + 3  # low byte of the u32 key version
     tampered = bytearray(blob)
     tampered[version_offset] ^= 0x02
 
@@ -193,7 +232,8 @@ def test_rewrap_changes_only_key_part_and_still_decrypts(key_service):
     new_header_bytes, new_chunks = split(rewrapped)
     assert new_header.key_version == 2
     assert read_header(io.BytesIO(blob)).key_version == 1
-    assert new_header_bytes[:19] == old_header_bytes[:19]  # the fixed part is untouched
+    fixed = len(new_header.fixed_bytes)  # parameters and key commitment
+    assert fixed == 51 and new_header_bytes[:fixed] == old_header_bytes[:fixed]  # untouched
     assert new_header_bytes != old_header_bytes
     assert new_chunks == old_chunks
     key_service.min_decryption_version = 2
@@ -209,8 +249,77 @@ def test_one_key_service_call_per_object(key_service):
     decrypt(key_service, blob)
     assert key_service.calls == {"generate_data_key": 1, "unwrap_data_key": 1}
 
+    # Rewrap unwraps the key once to check the header's commitment, then asks Vault to rewrap.
     rewrap_stream(io.BytesIO(blob), io.BytesIO(), key_service)
-    assert key_service.calls == {"generate_data_key": 1, "unwrap_data_key": 1, "rewrap_data_key": 1}
+    assert key_service.calls == {"generate_data_key": 1, "unwrap_data_key": 2, "rewrap_data_key": 1}
+
+
+def test_rewrap_of_a_version_1_file_is_one_call(key_service):
+    out = io.BytesIO()
+    encrypt_stream(io.BytesIO(b"m" * CHUNK), out, key_service, CONTEXT, CHUNK, version=1)
+
+    rewrap_stream(io.BytesIO(out.getvalue()), io.BytesIO(), key_service)
+
+    assert key_service.calls == {"generate_data_key": 1, "rewrap_data_key": 1}
+
+
+def _body_cuts_and_junk(blob: bytes, header_size: int) -> list[bytes]:
+    """Versions of `blob` whose body cannot be a chunk sequence: too short for the final chunk,
+    cut at a chunk boundary (the final chunk gone), or lengthened past one."""
+    body = len(blob) - header_size
+    short_tail = body % SEGMENT
+    return [
+        blob[:header_size],
+        blob[: header_size + 15],
+        blob[: header_size + SEGMENT],
+        blob[: len(blob) - short_tail],
+        blob + b"\x00" * (SEGMENT - short_tail),
+        blob + b"j" * (SEGMENT - short_tail + 3),
+    ]
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_rewrap_refuses_a_truncated_or_lengthened_body(key_service, fails_integrity, version):
+    out = io.BytesIO()
+    encrypt_stream(io.BytesIO(b"t" * (2 * CHUNK + 100)), out, key_service, CONTEXT, CHUNK, version=version)
+    blob = out.getvalue()
+    header_size = len(split(blob)[0])
+
+    for damaged in _body_cuts_and_junk(blob, header_size):
+        with fails_integrity():
+            rewrap_stream(io.BytesIO(damaged), io.BytesIO(), key_service)
+        with fails_integrity():
+            decrypt(key_service, damaged)
+
+
+def test_rewrap_checks_the_key_commitment_before_asking_for_a_new_wrapping(key_service, fails_integrity):
+    blob = bytearray(encrypt(key_service, b"payload"))
+    blob[19 + 7] ^= 0x01  # inside the key commitment
+
+    with fails_integrity():
+        rewrap_stream(io.BytesIO(bytes(blob)), io.BytesIO(), key_service)
+    assert "rewrap_data_key" not in key_service.calls
+
+
+def test_decrypt_with_modified_key_commitment_fails_and_writes_nothing(key_service, fails_integrity):
+    blob = encrypt(key_service, b"c" * (3 * CHUNK))
+    out = io.BytesIO()
+
+    for offset in (19, 35, 50):
+        tampered = bytearray(blob)
+        tampered[offset] ^= 0x40
+        with fails_integrity():
+            decrypt_stream(io.BytesIO(bytes(tampered)), out, key_service, CONTEXT)
+    assert out.getvalue() == b""
+
+
+def test_version_1_files_still_decrypt(key_service):
+    data = b"v1" * (3 * CHUNK)
+    out = io.BytesIO()
+    header = encrypt_stream(io.BytesIO(data), out, key_service, CONTEXT, CHUNK, version=1)
+
+    assert (header.version, header.commitment, out.getvalue()[6]) == (1, b"", 1)
+    assert decrypt(key_service, out.getvalue()) == data
 
 
 def test_vault_error_from_key_service_propagates_unchanged(key_service):

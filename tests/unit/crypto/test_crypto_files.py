@@ -75,7 +75,7 @@ def test_encrypt_interrupted_mid_stream_leaves_no_temp_file(tmp_path, key_servic
     def disk_full(dst, data):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("secure_mlops.crypto._pipeline.write_all", disk_full)
+    monkeypatch.setattr("secure_mlops.crypto._chunks.write_all", disk_full)
 
     with pytest.raises(StorageError, match="No space left"):
         encrypt_file(big, tmp_path / "big.bin.enc", key_service, CONTEXT, chunk_size=CHUNK)
@@ -103,3 +103,35 @@ def test_missing_input_or_output_directory_is_a_clear_error(tmp_path, key_servic
     with pytest.raises(StorageError, match="cannot write"):
         encrypt_file(plain, tmp_path / "no-such-dir" / "x.enc", key_service, CONTEXT)
     assert key_service.calls == {}
+
+
+@pytest.mark.parametrize("in_place", [True, False], ids=["in-place", "to-another-file"])
+def test_rewrap_keeps_the_file_mode(tmp_path, key_service, plain, in_place):
+    encrypted = tmp_path / "train.csv.enc"
+    encrypt_file(plain, encrypted, key_service, CONTEXT, chunk_size=CHUNK)
+    encrypted.chmod(0o640)  # shared with a group of readers: a rewrap must not take that away
+    output = encrypted if in_place else tmp_path / "rewrapped.enc"
+    key_service.rotate()
+
+    rewrap_file(encrypted, output, key_service)
+
+    assert stat.S_IMODE(output.stat().st_mode) == 0o640
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted({"train.csv", "train.csv.enc", output.name})
+
+
+def test_rewrap_of_a_damaged_file_leaves_it_as_it_was(tmp_path, key_service, plain, fails_integrity):
+    encrypted = tmp_path / "train.csv.enc"
+    encrypt_file(plain, encrypted, key_service, CONTEXT, chunk_size=CHUNK)
+    encrypted.chmod(0o640)
+    with encrypted.open("rb") as src:
+        body = encrypted.stat().st_size - len(read_header(src).encode())
+    junk = b"junk" * ((CHUNK + 16 - body % (CHUNK + 16)) // 4 + 1)  # past the end of a chunk
+    encrypted.write_bytes(encrypted.read_bytes() + junk)
+    before = encrypted.read_bytes()
+    key_service.rotate()
+
+    with fails_integrity():
+        rewrap_file(encrypted, encrypted, key_service)
+
+    assert encrypted.read_bytes() == before and stat.S_IMODE(encrypted.stat().st_mode) == 0o640
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["train.csv", "train.csv.enc"]

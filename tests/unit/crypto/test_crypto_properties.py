@@ -1,4 +1,4 @@
-"""Property: any data, any context, round-trips; any other context fails."""
+"""Property: any data, any context, either format version, round-trips; any other context fails."""
 
 from __future__ import annotations
 
@@ -30,13 +30,14 @@ sizes = st.one_of(
     seed=st.integers(0, 2**32 - 1),
     context=st.binary(max_size=64),
     other=st.binary(max_size=64),
+    version=st.sampled_from([1, 2]),
 )
 def test_round_trip_for_any_size_and_context(
-    key_service, fails_integrity, size, seed, context, other
+    key_service, fails_integrity, size, seed, context, other, version
 ):
     data = random.Random(seed).randbytes(size)
     sealed = io.BytesIO()
-    encrypt_stream(io.BytesIO(data), sealed, key_service, context, chunk_size=CHUNK)
+    encrypt_stream(io.BytesIO(data), sealed, key_service, context, chunk_size=CHUNK, version=version)
 
     opened = io.BytesIO()
     decrypt_stream(io.BytesIO(sealed.getvalue()), opened, key_service, context)
