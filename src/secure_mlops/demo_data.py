@@ -8,7 +8,9 @@ dataset has are drawn with replacement and jittered, for scale tests.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import pyarrow as pa
@@ -70,11 +72,43 @@ def generate_patients(rows: int = 569, seed: int = 7) -> pa.Table:
     return pa.table({name: pa.array(values) for name, values in columns.items()})
 
 
-def write_patients_csv(path: Path, rows: int = 569, seed: int = 7) -> Path:
-    from pyarrow import csv
+def write_patients(path: Path, rows: int = 569, seed: int = 7) -> Path:
+    """Write the extract to `path`, atomically, as CSV or Parquet by its suffix (.csv, .parquet)."""
+    suffix = path.suffix.lower()
+    if suffix not in _WRITERS:
+        raise InputError(f"{path.name}: cannot tell the format from the suffix",
+                         hint=f"end the name with {' or '.join(_WRITERS)}")
+    return _write(path, suffix, rows, seed)
 
+
+def write_patients_csv(path: Path, rows: int = 569, seed: int = 7) -> Path:
+    """Write the extract to `path` as CSV, whatever its suffix, atomically."""
+    return _write(path, ".csv", rows, seed)
+
+
+def write_patients_to(stream: BinaryIO, rows: int = 569, seed: int = 7) -> None:
+    """Write the extract to an open stream (stdout) as CSV."""
+    _WRITERS[".csv"](generate_patients(rows, seed), stream)
+
+
+def _write(path: Path, suffix: str, rows: int, seed: int) -> Path:
     from secure_mlops.storage import atomic_output
 
     with atomic_output(path) as handle:
-        csv.write_csv(generate_patients(rows, seed), handle)
+        _WRITERS[suffix](generate_patients(rows, seed), handle)
     return path
+
+
+def _csv(table: pa.Table, handle: BinaryIO) -> None:
+    from pyarrow import csv
+
+    csv.write_csv(table, handle)
+
+
+def _parquet(table: pa.Table, handle: BinaryIO) -> None:
+    import pyarrow.parquet as pq
+
+    pq.write_table(table, handle)
+
+
+_WRITERS: dict[str, Callable[[pa.Table, BinaryIO], None]] = {".csv": _csv, ".parquet": _parquet}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import subprocess
 from pathlib import Path
@@ -111,3 +112,75 @@ def test_vault_stopped_mid_run_fails_and_writes_nothing(tmp_path: Path) -> None:
         assert list(out.parent.iterdir()) == []
     finally:
         server.stop()
+
+
+def _one_line(result: subprocess.CompletedProcess[str]) -> str:
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr, result.stderr
+    return result.stderr
+
+
+def test_a_binary_file_gets_one_line_and_no_traceback(cli_env: dict[str, str], tmp_path: Path) -> None:
+    garbage = tmp_path / "garbage.csv"
+    garbage.write_bytes(bytes(range(0x80, 0x100)) * 100)  # no byte of it starts UTF-8 text
+
+    result = run(cli_env, "minimize", "--contract", PATIENTS, "-i", garbage, "-o", tmp_path / "m.parquet")
+
+    assert result.returncode == 4
+    assert _one_line(result) == "error: garbage.csv: cannot read a CSV header\n"
+
+
+def test_a_bad_float_ends_with_exit_4_and_one_line(cli_env: dict[str, str], raw_csv: Path, tmp_path: Path) -> None:
+    rows = list(csv.reader(raw_csv.read_text().splitlines()))
+    rows[300][rows[0].index("mean_radius")] = "1.2.3"
+    bad = tmp_path / "bad.csv"
+    with bad.open("w", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+
+    result = run(cli_env, "minimize", "--contract", PATIENTS, "-i", bad, "-o", tmp_path / "m.parquet")
+
+    assert result.returncode == 4  # never 134: the CSV reader is closed before the process exits
+    assert _one_line(result) == "error: bad.csv: row 300: column 'mean_radius': value is not a valid float\n"
+
+
+def test_a_header_only_csv_is_refused(cli_env: dict[str, str], raw_csv: Path, tmp_path: Path) -> None:
+    empty = tmp_path / "empty.csv"
+    empty.write_text(raw_csv.read_text().splitlines()[0] + "\n")
+
+    result = run(cli_env, "minimize", "--contract", PATIENTS, "-i", empty, "-o", tmp_path / "m.parquet")
+
+    assert result.returncode == 4
+    assert _one_line(result) == "error: empty.csv: no data rows, nothing to minimize\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.csv"]
+
+
+def test_a_report_over_the_input_is_refused_and_the_input_kept(
+        cli_env: dict[str, str], raw_csv: Path, tmp_path: Path) -> None:
+    same = tmp_path / "same.csv"
+    same.write_bytes(raw_csv.read_bytes())
+
+    result = run(cli_env, "minimize", "--contract", PATIENTS, "-i", same, "-o", tmp_path / "out.parquet",
+                 "--report", same)
+
+    assert result.returncode == 4
+    assert "--report" in _one_line(result) and "is the same file as --input" in result.stderr
+    assert same.read_bytes() == raw_csv.read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["same.csv"]
+
+
+def test_a_report_into_a_missing_folder_fails_before_the_output_is_written(
+        cli_env: dict[str, str], raw_csv: Path, tmp_path: Path) -> None:
+    result = run(cli_env, "minimize", "--contract", PATIENTS, "-i", raw_csv, "-o", tmp_path / "out.parquet",
+                 "--report", tmp_path / "missing" / "report.json")
+
+    assert result.returncode == 8
+    assert "no such directory" in _one_line(result)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_k_beyond_int64_is_refused_up_front(cli_env: dict[str, str], raw_csv: Path, tmp_path: Path) -> None:
+    result = run(cli_env, "minimize", "--contract", PATIENTS, "-i", raw_csv, "-o", tmp_path / "m.parquet",
+                 "--k", "9223372036854775808")
+
+    assert result.returncode == 4
+    assert _one_line(result) == "error: k is too large: at most 9223372036854775807\n"
+    assert list(tmp_path.iterdir()) == []

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import typer
 
-from secure_mlops.cli.options import contract_option, contract_or_default
+from secure_mlops.cli.options import STDOUT, contract_option, contract_or_default, output_file
 from secure_mlops.config import get_settings
 
 
@@ -49,16 +50,20 @@ def demo(
 
 
 def demo_data(
-    out: Path = typer.Option(..., "--out", dir_okay=False, help="CSV file to write."),
+    out: Path = output_file("File to write: .csv or .parquet (by its suffix).", names=("--out", "-o"), stdout=True),
     rows: int = typer.Option(569, "--rows", min=1, help="Rows; above 569 rows are resampled with noise."),
     seed: int = typer.Option(7, "--seed", help="Same seed, same file."),
 ) -> None:
-    """Write a synthetic patients extract (real breast-cancer features, fake identities) as CSV.
+    """Write a synthetic patients extract (real breast-cancer features, fake identities), CSV or Parquet.
 
-    It contains synthetic personal data on purpose: use it to try `minimize`.
-    Example: secure-mlops demo-data --rows 1000 --out raw.csv
+    It contains synthetic personal data on purpose: use it to try `minimize`. With -o -, CSV goes
+    to stdout. Example: secure-mlops demo-data --rows 1000 --out raw.csv
     """
-    from secure_mlops.demo_data import write_patients_csv
+    from secure_mlops.demo_data import write_patients, write_patients_to
 
-    write_patients_csv(out, rows=rows, seed=seed)
-    typer.echo(f"wrote {rows} synthetic rows to {out}")
+    if out == STDOUT:
+        write_patients_to(sys.stdout.buffer, rows=rows, seed=seed)
+        sys.stdout.buffer.flush()
+    else:
+        write_patients(out, rows=rows, seed=seed)
+    typer.echo(f"wrote {rows} synthetic rows to {'stdout' if out == STDOUT else out}", err=out == STDOUT)

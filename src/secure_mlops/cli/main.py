@@ -2,7 +2,12 @@
 
 Exit codes: 0 ok, 1 unexpected error, 2 usage error, and each project error kind its own
 (3 config, 4 input, 5 privacy gate, 6 integrity, 7 Vault, 8 storage, 9 validation gate,
-10 pipeline run, 11 cluster; see secure_mlops.errors).
+10 pipeline run, 11 cluster; see secure_mlops.errors); 128 + the signal's number when stopped
+by SIGINT (130), SIGTERM (143) or SIGHUP (129) after cleaning up.
+
+The process exits only after the `try`: exiting from inside an `except` block would keep the
+error, its traceback and every frame on it (an open pyarrow reader among them) alive until the
+interpreter tears itself down, where destroying them in a random order can abort the process.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from secure_mlops.cli import (
     token_cmds,
 )
 from secure_mlops.errors import SecureMlopsError
+from secure_mlops.storage.termination import Terminated
 
 app = typer.Typer(
     name="secure-mlops",
@@ -64,23 +70,36 @@ def _root(
 
 
 def main() -> None:
+    sys.exit(_run())
+
+
+def _run() -> int:
+    """Run the app (click ends it with SystemExit); one line on stderr for any other failure."""
     try:
         app()
     except SecureMlopsError as exc:
         _print_traceback_if_debug()
         typer.echo(f"error: {exc}", err=True)
-        sys.exit(exc.exit_code)
+        return exc.exit_code
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
-        sys.exit(130)
+        return 130
+    except Terminated as exc:
+        typer.echo(f"terminated by {exc}", err=True)
+        return 128 + exc.signum
     except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback by default
         _print_traceback_if_debug()
         typer.echo(
             f"error: unexpected {type(exc).__name__}; rerun with --debug for details", err=True
         )
-        sys.exit(1)
+        return 1
+    return 0
 
 
 def _print_traceback_if_debug() -> None:
+    # A traceback quotes exception messages (hvac's can hold the token it sent) and source
+    # lines: it goes through the same redactor as the logs.
     if os.environ.get(_DEBUG_ENV) == "1":
-        traceback.print_exc()
+        from secure_mlops.redaction import redact
+
+        sys.stderr.write(redact(traceback.format_exc()))

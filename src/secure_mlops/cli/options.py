@@ -2,25 +2,81 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from pathlib import Path
 
 import typer
 
-from secure_mlops.errors import InputError
+from secure_mlops.errors import InputError, StorageError
+from secure_mlops.storage.atomic import check_replaceable
+
+# `-o -`: the command writes to stdout, as it goes, without a temp file or a rename.
+STDOUT = Path("-")
+OUTPUT_RULES = (
+    "An existing file is replaced only once the new one is complete; a symbolic link, device, FIFO "
+    "or folder there is refused (name the link's target instead)."
+)
 
 
 def input_file(help_text: str) -> Path:
     return typer.Option(..., "--input", "-i", exists=True, dir_okay=False, readable=True, help=help_text)
 
 
-def output_file(help_text: str) -> Path:
-    return typer.Option(..., "--output", "-o", dir_okay=False, writable=True, help=help_text)
+def output_file(
+    help_text: str,
+    *,
+    stdout: bool = False,
+    no_stdout: str = "this command writes a file",
+    names: tuple[str, ...] = ("--output", "-o"),
+    required: bool = True,
+) -> Path:
+    """A file a command writes. `-` means stdout when `stdout`; else it is refused, `no_stdout`
+    saying why. Not `required`: None when not given."""
+    dash = " Use - for stdout." if stdout else ""
+    return typer.Option(... if required else None, *names, metavar="FILE", parser=_output_parser(stdout, no_stdout),
+                        help=f"{help_text}{dash} {OUTPUT_RULES}")
 
 
-def distinct(input_path: Path, output_path: Path) -> None:
-    """Refuse to write over the input: a failure halfway must never cost the user the original."""
-    if output_path.exists() and output_path.resolve() == input_path.resolve():
-        raise InputError(f"--output {output_path} is the input file", hint="choose another output path")
+def _output_parser(stdout: bool, no_stdout: str) -> Callable[[str], Path]:
+    def parse(value: str) -> Path:
+        if value == str(STDOUT):
+            if stdout:
+                return STDOUT
+            raise typer.BadParameter(f"- (stdout) is not supported: {no_stdout}")
+        path = Path(value)
+        # Path() drops a trailing slash: "newdir/" would otherwise become a file named newdir.
+        if value.endswith(("/", os.sep)) or path.is_dir():
+            raise typer.BadParameter(f"{value} names a folder: name a file in it, e.g. {path / 'NAME'}")
+        try:
+            check_replaceable(path)
+        except StorageError as exc:
+            raise typer.BadParameter(str(exc)) from None
+        return path
+
+    return parse
+
+
+def distinct(*files: tuple[str, Path | None]) -> None:
+    """Refuse two options naming one file: writing one must never destroy another (the input, the
+    output). An existing file is known by its device and inode (so a hard link or another
+    spelling is caught), a file yet to be written by its absolute path."""
+    seen: dict[object, str] = {}
+    for option, path in files:
+        if path is None or path == STDOUT:
+            continue
+        key = _identity(path)
+        if key in seen:
+            raise InputError(f"{option} {path} is the same file as {seen[key]}", hint=f"choose another {option}")
+        seen[key] = option
+
+
+def _identity(path: Path) -> object:
+    try:
+        status = path.stat()
+    except OSError:
+        return path.resolve()
+    return status.st_dev, status.st_ino
 
 
 CONTRACT_HELP = "Data contract (YAML). Default: policies/data/patients.contract.yaml of the project."

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import sys
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
-from secure_mlops.cli.options import contract_option, contract_or_default
+from secure_mlops.cli.options import STDOUT, contract_option, contract_or_default, output_file
 from secure_mlops.config import PIPELINE_SERVICE_ACCOUNT, get_settings
 
 if TYPE_CHECKING:
@@ -70,7 +73,7 @@ def _print_summary(summary: RunSummary) -> None:
 
 
 def compile_pipeline(
-    output: Path = typer.Option(COMPILED, "--output", "-o", dir_okay=False, help="Where to write the pipeline YAML."),
+    output: Path = output_file(f"Where to write the pipeline YAML (default {COMPILED}).", stdout=True, required=False),
     parallelism: int = typer.Option(4, "--parallelism", min=1, help="Shards processed at once on the cluster."),
     vault_addr: str = typer.Option(
         "https://vault.vault.svc:8200", "--vault-addr",
@@ -89,11 +92,23 @@ def compile_pipeline(
 
     from pipelines.secure_pipeline import build_pipeline
     from secure_mlops.orchestration.submit import check_vault_addr
+    from secure_mlops.storage import atomic_output
 
-    output.parent.mkdir(parents=True, exist_ok=True)
     pipeline = build_pipeline(cluster=True, parallelism=parallelism, vault_addr=check_vault_addr(vault_addr))
-    compiler.Compiler().compile(pipeline, str(output))
-    typer.echo(f"compiled {output}")
+    # KFP writes straight to the path it is given: compiled aside, then put in place (or printed).
+    with tempfile.TemporaryDirectory() as folder:
+        compiled = Path(folder) / "pipeline.yaml"
+        compiler.Compiler().compile(pipeline, str(compiled))
+        text = compiled.read_bytes()
+    if output == STDOUT:
+        sys.stdout.buffer.write(text)
+        return
+    target = output or COMPILED
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_output(target) as handle:
+        os.fchmod(handle.fileno(), 0o644)  # no secret in it, and images copy it for other users
+        handle.write(text)
+    typer.echo(f"compiled {target}")
 
 
 def submit(

@@ -10,6 +10,8 @@ import typer
 
 from secure_mlops.cli.options import distinct, input_file, output_file
 
+_NOTHING_BEFORE_THE_GATE = "nothing is written before the k-anonymity gate has passed, at the end"
+
 
 def register(app: typer.Typer) -> None:
     app.command()(minimize)
@@ -21,9 +23,11 @@ def minimize(
         ..., "--contract", exists=True, dir_okay=False, help="Data contract (YAML), e.g. policies/data/patients.contract.yaml."
     ),
     input: Path = input_file("Raw data: .csv or .parquet."),
-    output: Path = output_file("Minimized Parquet file to write (nothing is written if a gate fails)."),
-    report: Path = typer.Option(
-        None, "--report", dir_okay=False, help="Where to write the JSON report (counts only). Default: OUTPUT.report.json."
+    output: Path = output_file("Minimized Parquet file to write (nothing is written if a gate fails).",
+                               no_stdout=_NOTHING_BEFORE_THE_GATE),
+    report: Path = output_file(
+        "Where to write the JSON report (counts only), together with the output or not at all. "
+        "Default: OUTPUT.report.json.", names=("--report",), required=False, no_stdout=_NOTHING_BEFORE_THE_GATE,
     ),
     k: int = typer.Option(
         None, "--k", min=1, help="Raise the k-anonymity threshold for this run (never below the contract's k)."
@@ -34,14 +38,13 @@ def minimize(
     Pseudonyms are keyed HMAC-SHA256 computed by Vault Transit (the key never leaves Vault).
     Example: secure-mlops minimize --contract policies/data/patients.contract.yaml -i raw.csv -o min.parquet
     """
-    from secure_mlops.privacy import load_contract, minimize_file, write_report
+    from secure_mlops.privacy import load_contract, minimize_file
     from secure_mlops.vault import pseudonym_hmac_service
 
-    distinct(input, output)
-    data_contract = load_contract(contract)
-    result = minimize_file(data_contract, input, output, pseudonym_hmac_service(), k=k)
     report_path = report or output.with_name(output.name + ".report.json")
-    write_report(result, report_path)
+    distinct(("--input", input), ("--contract", contract), ("--output", output), ("--report", report_path))
+    data_contract = load_contract(contract)
+    result = minimize_file(data_contract, input, output, pseudonym_hmac_service(), k=k, report_path=report_path)
     typer.echo(
         f"minimized {result.input_rows} rows -> {output}: k-anonymity {result.k_achieved} "
         f"(required {result.k_required}); report: {report_path}"

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from secure_mlops.errors import InputError
 
-_CASTS = {"String": str, "Integer": int, "Float": float, "Boolean": lambda v: v.lower() in {"1", "true", "yes"}}
+
+def _boolean(value: str) -> bool:
+    # Strict: `apply=maybe` or `apply=yes` must not quietly mean false (or true).
+    spelled = value.strip().lower()
+    if spelled not in ("true", "false"):
+        raise ValueError(value)
+    return spelled == "true"
+
+
+_CASTS: dict[str, Callable[[str], Any]] = {"String": str, "Integer": int, "Float": float, "Boolean": _boolean}
+_EXPECTED = {"Boolean": "true or false"}
 
 
 def pipeline_parameters(pipeline: Any) -> dict[str, str]:
@@ -27,5 +38,6 @@ def parse_params(pairs: list[str], pipeline: Any) -> dict[str, Any]:
         try:
             parsed[name] = _CASTS.get(known[name], str)(raw)
         except ValueError:
-            raise InputError(f"--param {name} expects a value of type {known[name].lower()}") from None
+            expected = _EXPECTED.get(known[name], f"a value of type {known[name].lower()}")
+            raise InputError(f"--param {name} expects {expected}") from None
     return parsed

@@ -42,6 +42,10 @@ class MinimizationReport(BaseModel):
     def to_json(self) -> str:
         return self.model_dump_json(indent=2)
 
+    def file_content(self) -> bytes:
+        """What a report file holds: the indented JSON and a final newline, in UTF-8."""
+        return (self.to_json() + "\n").encode("utf-8")
+
 
 def write_report(report: MinimizationReport, path: Path) -> None:
-    write_atomically(path, report.to_json() + "\n")
+    write_atomically(path, report.file_content())

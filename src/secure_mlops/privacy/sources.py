@@ -1,9 +1,12 @@
 """Read CSV or Parquet as a stream of record batches, typed as the contract says.
 
-CSV fields are read as text and cast to the contract's types batch by batch, the same way as
-Parquet columns: one conversion path, and a failed cast can be narrowed to the exact row. Only an
-empty field is null (`null_values=[""]`), so a postcode "NA" stays a string and "NA" in an
-integer column is an error rather than a silent null.
+CSV fields are read as bytes, checked as UTF-8 text and cast to the contract's types batch by
+batch, the same way as Parquet columns: one conversion path, and a failed check or cast can be
+narrowed to the exact row. Only an empty field is null (`null_values=[""]`), so a postcode "NA"
+stays a string and "NA" in an integer column is an error rather than a silent null.
+
+Every reader is closed as soon as the stream ends, fails or is dropped: one left open until the
+interpreter exits (held by a traceback) could abort the process as it was torn down.
 
 pyarrow's error messages quote the offending field or row, so they are never passed on: every
 error here is rebuilt from row numbers, column names and types, and raised outside the `except`
@@ -13,11 +16,14 @@ block so the pyarrow error is not even chained to it (`from None` would still ke
 
 from __future__ import annotations
 
+import csv
+import re
 from collections import Counter
 from collections.abc import Iterator, Mapping
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import BinaryIO, Literal
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -39,6 +45,14 @@ ARROW_TYPES: dict[ColumnType, pa.DataType] = {
 
 _FORMATS: dict[str, InputFormat] = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 
+# pyarrow parses a CSV file block by block and cannot read a row that spans two blocks: the block
+# size is the longest row (or quoted field) accepted. A block is read, converted and released
+# before the next one.
+CSV_BLOCK_BYTES = 16 * 1024 * 1024
+# The numbers in pyarrow's message about a row with the wrong number of fields (the message
+# goes on to quote the row: only these are taken from it).
+_FIELD_COUNT = re.compile(r"(?:Row #([0-9]+): )?Expected ([0-9]+) columns, got ([0-9]+)")
+
 
 @dataclass(frozen=True)
 class Source:
@@ -52,7 +66,9 @@ class Source:
         """Batches of exactly `batch_rows` rows (the last may be shorter), cast to `types`."""
         raw = (_csv_batches(self, types) if self.format == "csv"
                else _parquet_batches(self, types, batch_rows))
-        return _rebatch(_conformed(self.path.name, raw, types), batch_rows)
+        # closing(): the reader is closed at once when a later stage fails (or the caller stops).
+        with closing(raw):
+            yield from _rebatch(_conformed(self.path.name, raw, types), batch_rows)
 
 
 def open_source(path: Path) -> Source:
@@ -70,19 +86,30 @@ def open_source(path: Path) -> Source:
 
 
 def _csv_header(path: Path) -> list[str]:
-    # Opening the streaming reader parses the header and the first block; bad rows there are
-    # skipped here and reported precisely when the data is read.
+    """The first record that is not a blank line, as pyarrow will read it.
+
+    Parsed here with the csv module, line by line: pyarrow parses the whole first block when it
+    opens a file, so a bad row there would pass for a bad header (and its handler for invalid
+    rows fails on bytes that are not UTF-8). Lines are decoded one by one (a newline byte is never
+    inside a UTF-8 sequence): a bad byte further down is left to the data, which names its row.
+    """
     try:
-        with pacsv.open_csv(
-            path,
-            read_options=pacsv.ReadOptions(use_threads=False),
-            parse_options=pacsv.ParseOptions(invalid_row_handler=lambda _row: "skip",
-                                             newlines_in_values=True),
-        ) as reader:
-            return reader.schema.names
-    except (pa.ArrowInvalid, OSError):
+        with path.open("rb") as raw:
+            for record in csv.reader(_text_lines(raw)):
+                if record:
+                    return record
+    except (OSError, UnicodeDecodeError, csv.Error):
         pass
     raise InputError(f"{path.name}: cannot read a CSV header")
+
+
+def _text_lines(raw: BinaryIO) -> Iterator[str]:
+    encoding = "utf-8-sig"  # a byte-order mark before the header is not part of its first name
+    while line := raw.readline(CSV_BLOCK_BYTES):
+        if len(line) == CSV_BLOCK_BYTES and not line.endswith(b"\n"):
+            raise csv.Error("line longer than a block")
+        yield line.decode(encoding)
+        encoding = "utf-8"
 
 
 def _parquet_header(path: Path) -> list[str]:
@@ -101,12 +128,6 @@ class _RawBatch:
 
 
 def _csv_batches(source: Source, types: Mapping[str, ColumnType]) -> Iterator[_RawBatch]:
-    invalid: list[pacsv.InvalidRow] = []
-
-    def on_invalid_row(row: pacsv.InvalidRow) -> str:
-        invalid.append(row)
-        return "error"
-
     rows = 0
     try:
         # use_threads=False: pyarrow then knows the row number of a malformed row (and the
@@ -114,12 +135,11 @@ def _csv_batches(source: Source, types: Mapping[str, ColumnType]) -> Iterator[_R
         # span lines (postal addresses do).
         reader = pacsv.open_csv(
             source.path,
-            read_options=pacsv.ReadOptions(use_threads=False),
-            parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid_row,
-                                             newlines_in_values=True),
+            read_options=pacsv.ReadOptions(use_threads=False, block_size=CSV_BLOCK_BYTES),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(
                 include_columns=list(types),
-                column_types={name: pa.string() for name in types},
+                column_types={name: pa.binary() for name in types},
                 null_values=[""],
                 strings_can_be_null=True,
             ),
@@ -129,21 +149,24 @@ def _csv_batches(source: Source, types: Mapping[str, ColumnType]) -> Iterator[_R
                 yield _RawBatch(batch, rows + 1)
                 rows += batch.num_rows
         return
-    except pa.ArrowInvalid:
-        pass
-    raise _csv_error(source, invalid, rows)
+    except pa.ArrowInvalid as exc:
+        problem = str(exc)
+    raise _csv_error(source.path.name, problem, rows)
 
 
-def _csv_error(source: Source, invalid: list[pacsv.InvalidRow], rows_read: int) -> InputError:
-    name = source.path.name
-    if invalid:
-        row = invalid[0]
-        # InvalidRow.number counts rows from the header (row 1); we count data rows.
-        where = f"row {row.number - 1}" if row.number is not None else f"after row {rows_read}"
-        return InputError(f"{name}: {where}: expected {row.expected_columns} fields, "
-                          f"found {row.actual_columns}")
-    # Every column is read as text, so the remaining conversion failure is bad UTF-8.
-    return InputError(f"{name}: after row {rows_read}: malformed CSV or text that is not UTF-8")
+def _csv_error(name: str, problem: str, rows_read: int) -> InputError:
+    """Our message for pyarrow's `problem`, from its numbers only."""
+    where = f"after row {rows_read}"
+    counts = _FIELD_COUNT.search(problem)
+    if counts:
+        row, expected, found = counts.groups()
+        if row is not None:
+            where = f"row {int(row) - 1}"  # pyarrow counts the header as row 1; we count data rows
+        return InputError(f"{name}: {where}: expected {expected} fields, found {found}")
+    if "straddl" in problem:  # "straddling object straddles two block boundaries"
+        return InputError(f"{name}: {where}: a row longer than {CSV_BLOCK_BYTES // 2**20} MiB, or a quote "
+                          "that is never closed")
+    return InputError(f"{name}: {where}: malformed CSV")
 
 
 def _parquet_batches(source: Source, types: Mapping[str, ColumnType], batch_rows: int,
@@ -172,20 +195,25 @@ def _conformed(name: str, raw: Iterator[_RawBatch], types: Mapping[str, ColumnTy
 
 def _cast(name: str, array: pa.Array, field: pa.Field, ctype: ColumnType, first_row: int,
           ) -> pa.Array:
-    if array.type == field.type:
-        return array
-    try:
-        return pc.cast(array, field.type)
-    except pa.ArrowNotImplementedError:
-        castable = False
-    except pa.ArrowInvalid:
-        castable = True
-    if not castable:
-        raise InputError(f"{name}: column {field.name!r}: input type {array.type} cannot be read "
-                         f"as {ctype.value}")
-    row = first_row + _first_bad_index(array, field.type)
-    raise InputError(f"{name}: row {row}: column {field.name!r}: value is not a valid "
-                     f"{ctype.value}")
+    # CSV fields arrive as bytes: they must be UTF-8 text before they are anything else.
+    steps = [(pa.string(), "text that is not UTF-8")] if pa.types.is_binary(array.type) else []
+    steps.append((field.type, f"value is not a valid {ctype.value}"))
+    for target, problem in steps:
+        if array.type == target:
+            continue
+        try:
+            array = pc.cast(array, target)
+            continue
+        except pa.ArrowNotImplementedError:
+            castable = False
+        except pa.ArrowInvalid:
+            castable = True
+        if not castable:
+            raise InputError(f"{name}: column {field.name!r}: input type {array.type} cannot be read "
+                             f"as {ctype.value}")
+        row = first_row + _first_bad_index(array, target)
+        raise InputError(f"{name}: row {row}: column {field.name!r}: {problem}")
+    return array
 
 
 def _first_bad_index(array: pa.Array, target: pa.DataType) -> int:

@@ -1,4 +1,10 @@
-"""Scratch space for plaintext while a step runs: memory-backed where possible, always removed."""
+"""Scratch space for plaintext while a step runs: memory-backed where possible, always removed.
+
+Removed when the step ends, fails, or is stopped with SIGTERM or SIGHUP (what Kubernetes and
+`timeout` send). A folder left by a process that died without cleaning up (SIGKILL, the OOM
+killer) is removed by the next step that opens scratch under the same root: its name holds its
+owner's PID and its owner locks it (`storage/owners.py`).
+"""
 
 from __future__ import annotations
 
@@ -10,8 +16,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from secure_mlops.config import Settings
+from secure_mlops.storage.owners import hold, owned_prefix, remove_abandoned
+from secure_mlops.storage.termination import cleanup_on_termination
 
 _SHM = Path("/dev/shm")  # noqa: S108 - memory-backed on purpose; files in it are private (0600)
+PREFIX = "secure-mlops-"
 
 
 def _scratch_root(settings: Settings) -> Path | None:
@@ -23,8 +32,14 @@ def _scratch_root(settings: Settings) -> Path | None:
 
 @contextmanager
 def scratch_dir(settings: Settings) -> Iterator[Path]:
-    path = Path(tempfile.mkdtemp(prefix="secure-mlops-", dir=_scratch_root(settings)))
-    try:
-        yield path
-    finally:
-        shutil.rmtree(path, ignore_errors=True)
+    root = Path(_scratch_root(settings) or tempfile.gettempdir())
+    remove_abandoned(root, PREFIX, "")
+    with cleanup_on_termination():
+        path = Path(tempfile.mkdtemp(prefix=owned_prefix(PREFIX), dir=root))
+        lock = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        try:
+            hold(lock)
+            yield path
+        finally:
+            shutil.rmtree(path, ignore_errors=True)
+            os.close(lock)

@@ -6,6 +6,10 @@ stays an Arrow-backed dtype that no contract type names, so its type check fails
 the column passing as the nearest pandas type. Nullable dtypes keep an integer column with
 nulls an integer column (plain NumPy would make it float64).
 
+NaN in a float column becomes +inf: pandas (and so Great Expectations) takes NaN for a missing
+value and skips it in every check, while to the contract it is a value, and not a number; as +inf
+the range and finite checks count it. A null stays missing.
+
 Dates become datetime64[ns]: Great Expectations compares that dtype vectorized but walks any
 other one value by value (seconds per million rows). Dates outside its span (1677 to 2262)
 cannot be nanoseconds and fall back to datetime64[ms]: slow, still correct.
@@ -13,9 +17,11 @@ cannot be nanoseconds and fall back to datetime64[ms]: slow, still correct.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from secure_mlops.privacy.contract import ColumnType
 
@@ -51,6 +57,8 @@ def _series(column: pa.ChunkedArray) -> pd.Series:
             return column.cast(pa.timestamp("ns")).to_pandas()
         except pa.ArrowInvalid:
             return column.to_pandas(date_as_object=False)
+    if pa.types.is_float64(kind):
+        column = pc.if_else(pc.is_nan(column), math.inf, column)
     known = {pa.string(): pd.StringDtype(), pa.int64(): pd.Int64Dtype(),
              pa.bool_(): pd.BooleanDtype(), pa.float64(): None}
     if kind in known:

@@ -10,6 +10,7 @@ with each column's values as written (pseudonyms, masks, generalized values). Fr
 | type           | pandas dtype of the contract's type         | every column                    |
 | not_null       | no nulls                                    | `nullable: false`               |
 | range          | values between `min` and `max`              | `min` or `max` given            |
+| finite         | no NaN, +inf or -inf                        | float columns                   |
 | allowed_values | values in the set                           | `allowed_values` given          |
 | pattern        | 32 lowercase hex characters                 | pseudonymized                   |
 | pattern        | `*` but for the last `keep_last` characters | masked                          |
@@ -23,6 +24,7 @@ Great Expectations is imported inside functions only: its import takes seconds.
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from typing import TYPE_CHECKING, Any
 
 from secure_mlops.errors import InputError
@@ -80,6 +82,12 @@ def _column_expectations(column: Column) -> list[Expectation]:
         found.append(gxe.ExpectColumnValuesToBeBetween(
             column=name, min_value=_ge_value(column.min), max_value=_ge_value(column.max),
             meta=_meta("range", name, breaks=_outside(column.min, column.max))))
+    if written is ColumnType.FLOAT:
+        # Whatever the contract's bounds: an infinity passes a one-sided range, and NaN (seen as
+        # +inf here, frame.py) fails no comparison. Either poisons training and the profile.
+        found.append(gxe.ExpectColumnValuesToBeBetween(
+            column=name, min_value=-sys.float_info.max, max_value=sys.float_info.max,
+            meta=_meta("finite", name, breaks="not a finite number (NaN or infinite)")))
     if column.allowed_values is not None:
         count = len(column.allowed_values)
         found.append(gxe.ExpectColumnValuesToBeInSet(

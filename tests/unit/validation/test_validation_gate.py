@@ -27,7 +27,7 @@ def test_clean_dataset_passes(patients: pa.Table, other_sample: pa.Table,
     assert first.success, first.summary()
     assert second.success, second.summary()
     assert {c.name for c in second.checks} >= {"schema", "row_count", "type", "not_null",
-                                               "range", "allowed_values", "pattern", "drift"}
+                                               "range", "finite", "allowed_values", "pattern", "drift"}
     assert second.summary() == f"validation passed: {len(second.checks)} checks"
 
 
@@ -115,9 +115,11 @@ def test_null_in_non_nullable_column_fails(patients: pa.Table, contract: DataCon
                                            with_values: Edit) -> None:
     table = with_values(patients, "mean_radius", {3: None, 4: None, 5: float("nan")})
 
-    check = failed(validate_dataset(table, contract), "not_null", "mean_radius")
+    result = validate_dataset(table, contract)
 
-    assert check.detail == f"3 of {patients.num_rows} rows null"
+    # NaN is a value, and not a number: the finite check's, not a null.
+    assert failed(result, "not_null", "mean_radius").detail == f"2 of {patients.num_rows} rows null"
+    assert failed(result, "finite", "mean_radius").detail.startswith("1 of ")
 
 
 def test_value_outside_allowed_set_fails(patients: pa.Table, contract: DataContract,
@@ -236,6 +238,32 @@ def test_date_and_integer_sets_and_ranges_are_checked(all_types: tuple[pa.Table,
 
     assert failed(result, "allowed_values", "born").detail.startswith("1 of 3 rows")
     assert failed(result, "range", "visits").detail == "1 of 3 rows outside [0, 50]"
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("-inf"), float("nan")], ids=["+inf", "-inf", "nan"])
+def test_a_float_that_is_not_finite_fails_without_a_range_in_the_contract(
+        all_types: tuple[pa.Table, DataContract], with_values: Edit, value: float) -> None:
+    table, contract = all_types  # `dose` has neither min nor max
+    table = with_values(table, "dose", {0: value})
+
+    result = validate_dataset(table, contract)
+
+    check = failed(result, "finite", "dose")
+    assert check.detail == "1 of 3 rows not a finite number (NaN or infinite)"
+    assert [c.name for c in result.failures()] == ["finite"]
+
+
+def test_nan_fails_the_range_and_a_null_only_not_null(patients: pa.Table, contract: DataContract,
+                                                      with_values: Edit) -> None:
+    table = with_values(patients, "mean_smoothness", {0: float("nan"), 1: None})
+
+    result = validate_dataset(table, contract)
+
+    one = f"1 of {patients.num_rows} rows"
+    assert failed(result, "range", "mean_smoothness").detail == f"{one} outside [0, 1]"
+    assert failed(result, "finite", "mean_smoothness").detail == f"{one} not a finite number (NaN or infinite)"
+    assert failed(result, "not_null", "mean_smoothness").detail == f"{one} null"
+    assert len(result.failures()) == 3
 
 
 @pytest.mark.parametrize("arguments", [
