@@ -34,6 +34,7 @@ def build_pipeline(*, cluster: bool, parallelism: int = 4, vault_addr: str = DEF
         data_uri: str = "s3://secure-mlops-data/raw/patients/",
         contract_path: str = "policies/data/patients.contract.yaml",
         k: int = 0,
+        pseudonym_key_version: int = 0,
         reference_profile_uri: str = "",
         psi_threshold: float = 0.2,
         seed: int = 0,
@@ -51,6 +52,7 @@ def build_pipeline(*, cluster: bool, parallelism: int = 4, vault_addr: str = DEF
             data_uri: Raw dataset: a CSV/Parquet file, or a folder or s3:// prefix of shards.
             contract_path: Data contract (YAML) inside the step image or on the local machine.
             k: Raise the contract's k-anonymity threshold for this run (0 keeps the contract's).
+            pseudonym_key_version: Pseudonym key version to pin (0: its latest); another version changes every pseudonym.
             reference_profile_uri: Profile of the previous accepted dataset, for drift checks ('' for none).
             psi_threshold: Population stability index above which a feature counts as drifted.
             seed: Seed of the train/test split and the model: same inputs and seed, same model.
@@ -65,7 +67,9 @@ def build_pipeline(*, cluster: bool, parallelism: int = 4, vault_addr: str = DEF
         shards = step(plan_shards(data_uri=data_uri), "raw-identifiers")
         with dsl.ParallelFor(shards.output, parallelism=parallelism) as shard_uri:
             minimized = step(
-                minimize_shard(shard_uri=shard_uri, contract_path=contract_path, k=k), "raw-identifiers"
+                minimize_shard(shard_uri=shard_uri, contract_path=contract_path, k=k,
+                               pseudonym_key_version=pseudonym_key_version),
+                "raw-identifiers",
             )
             validated = step(
                 validate_shard(
@@ -102,7 +106,7 @@ def build_pipeline(*, cluster: bool, parallelism: int = 4, vault_addr: str = DEF
                 model=trained.outputs["model"], dataset=published.outputs["dataset"],
                 profile=published.outputs["profile"], metrics=trained.outputs["metrics"],
                 audit=audited.outputs["audit"], contract_path=contract_path,
-                run_id=dsl.PIPELINE_JOB_ID_PLACEHOLDER, triggered_by=triggered_by,
+                run_id=dsl.PIPELINE_JOB_ID_PLACEHOLDER, triggered_by=triggered_by, inference_image=inference_image,
             ),
             "model",
         )

@@ -18,7 +18,8 @@ def plan_shards(data_uri: str) -> List[str]:
 
 @step_component
 def minimize_shard(
-    shard_uri: str, contract_path: str, k: int, dataset: Output[Dataset], report: Output[Artifact]
+    shard_uri: str, contract_path: str, k: int, pseudonym_key_version: int, dataset: Output[Dataset],
+    report: Output[Artifact],
 ) -> None:
     """Minimize one raw shard under the data contract and encrypt it: the first artifact is ciphertext."""
     from pathlib import Path
@@ -30,11 +31,12 @@ def minimize_shard(
     with steps.step_errors("minimize-shard"):
         written, result = steps.minimize_shard(
             shard_uri, Path(contract_path), Path(dataset.path), context=dataset.uri, k=k or None,
-            settings=get_settings(),
+            pseudonym_key_version=pseudonym_key_version or None, settings=get_settings(),
         )
         write_report(result, Path(report.path))
     dataset.metadata.update(
         context=written.context, rows=written.rows, sha256=written.sha256, key_version=written.key_version,
+        pseudonym_key_version=written.pseudonym_key_version,
         encrypted=True, contract=f"{result.contract_name}@{result.contract_version}",
         k_required=result.k_anonymity.k_required, k_achieved=result.k_anonymity.k_achieved,
     )
@@ -72,12 +74,14 @@ def publish_dataset(
     from secure_mlops.config import get_settings
 
     with steps.step_errors("publish-dataset"):
+        # KFP keeps metadata numbers as floats.
         written = steps.publish_dataset(
-            [(Path(s.path), s.metadata["context"]) for s in shards], Path(contract_path),
+            [(Path(s.path), s.metadata["context"], int(s.metadata.get("pseudonym_key_version") or 0) or None)
+             for s in shards], Path(contract_path),
             Path(dataset.path), Path(profile.path), context=dataset.uri,
             reference_profile_uri=reference_profile_uri or None, psi_threshold=psi_threshold, settings=get_settings(),
         )
     dataset.metadata.update(
         context=written.context, rows=written.rows, sha256=written.sha256, key_version=written.key_version,
-        encrypted=True, shards=len(shards),
+        pseudonym_key_version=written.pseudonym_key_version, encrypted=True, shards=len(shards),
     )

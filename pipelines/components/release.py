@@ -8,11 +8,12 @@ from pipelines.components.image import step_component
 @step_component
 def package(
     model: Input[Model], dataset: Input[Dataset], profile: Input[Artifact], metrics: Input[Metrics],
-    audit: Input[Metrics], contract_path: str, run_id: str, triggered_by: str,
+    audit: Input[Metrics], contract_path: str, run_id: str, triggered_by: str, inference_image: str,
     bento: Output[Artifact], manifest: Output[Artifact],
 ) -> None:
     """Build the BentoML bento (skops model, no pickle; the contract and training profile the service
-    validates and watches drift with) and sign its provenance manifest in Vault."""
+    validates and watches drift with) and sign its provenance manifest in Vault: digests, key
+    versions, a release sequence, and the inference image when it is pinned by digest."""
     from pathlib import Path
 
     from secure_mlops import steps
@@ -22,8 +23,9 @@ def package(
         packaged = steps.package(
             Path(model.path), Path(contract_path), Path(profile.path), Path(bento.path), Path(manifest.path),
             data_digest=dataset.metadata["sha256"], data_key_version=int(dataset.metadata["key_version"]),
-            metrics=dict(metrics.metadata), privacy=dict(audit.metadata), run_id=run_id,
-            triggered_by=triggered_by, settings=get_settings(),
+            pseudonym_key_version=int(dataset.metadata.get("pseudonym_key_version") or 0) or None,
+            inference_image=inference_image, metrics=dict(metrics.metadata), privacy=dict(audit.metadata),
+            run_id=run_id, triggered_by=triggered_by, settings=get_settings(),
         )
     bento.metadata.update(bento_tag=packaged.bento_tag, model_tag=packaged.model_tag, sha256=packaged.bento_digest)
     manifest.metadata.update(bento_tag=packaged.bento_tag, model_sha256=packaged.model_digest, signed=True)
@@ -47,5 +49,5 @@ def deploy(
         )
     manifests.metadata.update(
         bento_tag=result.bento_tag, model_tag=result.model_tag, applied=len(result.applied),
-        rendered=str(result.manifests), published=result.published or "",
+        rendered=str(result.manifests), published=result.published or "", release_sequence=result.sequence,
     )

@@ -4,6 +4,10 @@ Project settings use the prefix ``SECURE_MLOPS_`` (for example ``SECURE_MLOPS_ST
 Vault ecosystem's own variables are honoured as they are: ``VAULT_ADDR``, ``VAULT_TOKEN``,
 ``VAULT_NAMESPACE``, ``VAULT_CACERT``. AWS settings (``AWS_*``, ``AWS_ENDPOINT_URL``) are read by
 boto3 itself, so they are not repeated here. Secrets have no default.
+
+Settings are checked when they are read, before any work: a malformed `VAULT_ADDR`, a
+`VAULT_CACERT` that is not a readable file, or a credential with whitespace inside is a
+`ConfigError` naming the variable, never its value.
 """
 
 from __future__ import annotations
@@ -12,8 +16,10 @@ import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from secure_mlops.errors import ConfigError
@@ -40,6 +46,39 @@ def _default_project_root() -> Path:
 def _both(name: str) -> AliasChoices:
     """Accept the ecosystem's variable and the prefixed one (the ecosystem's wins)."""
     return AliasChoices(name, ENV_PREFIX + name)
+
+
+def _invalid(reason: str) -> PydanticCustomError:
+    # A custom error's message is ours alone: pydantic adds neither "Value error," nor the input.
+    return PydanticCustomError("setting", reason)
+
+
+def clean_credential(value: str) -> str:
+    """A token or secret id with the surrounding whitespace `echo` and files add stripped.
+
+    Whitespace, control or non-ASCII characters inside are refused (ValueError, naming no part of
+    the value): no Vault credential holds one, and sent as an HTTP header it would make the client
+    fail with the whole value in its message.
+    """
+    clean = value.strip()
+    if not clean.isascii() or any(not c.isprintable() or c.isspace() for c in clean):
+        raise ValueError("it has whitespace, a control character or a non-ASCII character inside; "
+                         "a Vault credential has none")
+    return clean
+
+
+def check_vault_addr(addr: str) -> str:
+    """`addr` when it is an http:// or https:// URL with a host and a port from 1 to 65535."""
+    try:
+        parts = urlsplit(addr)
+        port = parts.port  # ValueError when out of range or not a number
+    except ValueError:
+        parts, port = None, None
+    if (parts is None or parts.scheme not in ("http", "https") or not parts.hostname
+            or port == 0 or any(c.isspace() for c in addr)):
+        raise ValueError("must be an http:// or https:// URL with a host and, optionally, a port "
+                         "from 1 to 65535, such as https://vault.example.org:8200")
+    return addr
 
 
 class Settings(BaseSettings):
@@ -73,6 +112,10 @@ class Settings(BaseSettings):
     transit_mount: str = "transit"
     data_key_name: str = "secure-mlops-data"
     pseudonym_key_name: str = "secure-mlops-pseudonym"
+    pseudonym_key_version: int | None = Field(
+        None, ge=1, description="Version of the pseudonym key every keyed hash pins; default: the key's "
+        "latest when a run starts. Another version gives every value another pseudonym.",
+    )
     signing_key_name: str = "secure-mlops-signing"
 
     dev_vault_port: int = Field(8200, ge=1024, le=65534)
@@ -107,6 +150,41 @@ class Settings(BaseSettings):
     serving_tls_cert: Path | None = Field(None, description="Certificate (PEM) to serve HTTPS with.")
     serving_tls_key: Path | None = Field(None, description="Private key (PEM) of the TLS certificate.")
 
+    @field_validator("vault_token", "vault_approle_secret_id", mode="before")
+    @classmethod
+    def _clean_secret(cls, value: object) -> object:
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        if not isinstance(value, str):
+            return value
+        try:
+            # Empty counts as unset, as for the Vault CLI (`VAULT_TOKEN= cmd`).
+            return clean_credential(value) or None
+        except ValueError as exc:
+            raise _invalid(str(exc)) from None
+
+    @field_validator("vault_approle_role_id", mode="before")
+    @classmethod
+    def _clean_role_id(cls, value: object) -> object:
+        return cls._clean_secret(value)
+
+    @field_validator("vault_addr")
+    @classmethod
+    def _check_vault_addr(cls, value: str) -> str:
+        try:
+            return check_vault_addr(value) if value else value
+        except ValueError as exc:
+            raise _invalid(str(exc)) from None
+
+    @field_validator("vault_cacert")
+    @classmethod
+    def _check_vault_cacert(cls, value: Path | None) -> Path | None:
+        # Checked here, not when Vault is first called: requests would fail deep inside a
+        # command, after it has started writing, with an error that names nothing.
+        if value is not None and not (value.is_file() and os.access(value, os.R_OK)):
+            raise _invalid("must name a readable CA certificate file (PEM)")
+        return value
+
     @property
     def token_file(self) -> Path:
         return self.serving_token_file or self.state_dir / "serving" / "tokens.json"
@@ -131,6 +209,17 @@ def get_settings() -> Settings:
         first = exc.errors()[0]
         field = ".".join(str(part) for part in first["loc"]) or "settings"
         raise ConfigError(
-            f"invalid setting {ENV_PREFIX}{field.upper()}: {first['msg']}",
+            f"invalid setting {_variable(field)}: {first['msg']}",
             hint="fix the environment variable or unset it to use the default",
         ) from None
+
+
+def _variable(loc: str) -> str:
+    """The environment variable behind an error's location: a field name, or the alias it was read
+    under (Vault's own name, or the prefixed one)."""
+    for name, info in Settings.model_fields.items():
+        alias = info.validation_alias
+        names = [n for n in alias.choices if isinstance(n, str)] if isinstance(alias, AliasChoices) else []
+        if loc == name or loc in names:
+            return next((n for n in names if n in os.environ), names[0]) if names else ENV_PREFIX + name.upper()
+    return ENV_PREFIX + loc.upper()

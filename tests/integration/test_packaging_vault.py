@@ -17,6 +17,7 @@ from sklearn.linear_model import LogisticRegression
 
 from secure_mlops.config import Settings
 from secure_mlops.deploy import deploy
+from secure_mlops.digest import canonical_json
 from secure_mlops.errors import ConfigError, InputError, IntegrityError
 from secure_mlops.packaging import (
     BuiltBento,
@@ -91,15 +92,20 @@ def bento(packaged: PackagedModel, profile_file: Path) -> BuiltBento:
     return build_bento("secure-mlops-model:latest", contract_file=PATIENTS, profile_file=profile_file)
 
 
-@pytest.fixture(scope="module")
-def manifest(packaged: PackagedModel, bento: BuiltBento) -> dict:
+def _manifest(packaged: PackagedModel, bento: BuiltBento, signer: TransitSigner) -> dict:
     return build_manifest(
         data_digest="sha256:" + "1" * 64, contract_name="patients", contract_version="1.0.0",
         contract_digest="2" * 64, model_tag=packaged.tag, model_digest=packaged.digest, bento_tag=bento.tag,
-        bento_digest=bento.digest, key_versions={"secure-mlops-signing": 1},
+        bento_digest=bento.digest,
+        keys={"data": ("secure-mlops-data", 1), "signing": (signer.key_name, signer.latest_version())},
         run_id="integration-run-1", triggered_by="pytest",
         metrics={"accuracy": 0.91}, privacy={"k_anonymity": 5, "membership_advantage": 0.01},
     )
+
+
+@pytest.fixture(scope="module")
+def manifest(packaged: PackagedModel, bento: BuiltBento, transit_signer: TransitSigner) -> dict:
+    return _manifest(packaged, bento, transit_signer)
 
 
 def test_transit_signature_verifies(manifest, transit_signer, model_file, bento):
@@ -121,7 +127,9 @@ def test_signature_by_another_transit_key_fails(manifest, transit_signer, vault_
                                                 vault_settings: Settings):
     vault_root.secrets.transit.create_key("other-signing", key_type="ed25519")
     impostor = TransitSigner(connect(vault_settings), key_name="other-signing")
-    forged = dataclasses.replace(sign_manifest(manifest, impostor), key=transit_signer.key_name)
+    # The impostor signs the very body the real key would, and the envelope names the real key.
+    forged = dataclasses.replace(sign_manifest(manifest, transit_signer),
+                                 signature=impostor.sign(canonical_json(manifest), key_version=1))
 
     with pytest.raises(IntegrityError, match="manifest signature does not verify"):
         verify_manifest(forged, transit_signer)
@@ -176,6 +184,20 @@ def test_signed_release_deploys_and_a_swapped_model_does_not(manifest, transit_s
         deploy(signed_path, signer=transit_signer, model_file=other, bento_dir=bento.path,
                image=image, out_dir=tmp_path / "refused", apply=False)
     assert not (tmp_path / "refused").exists()
+
+
+def test_a_manifest_is_signed_by_the_key_version_it_records_even_after_a_rotation(
+        packaged, bento, vault_root: hvac.Client, vault_settings: Settings):
+    vault_root.secrets.transit.create_key("rotating-signing", key_type="ed25519")
+    signer = TransitSigner(connect(vault_settings), key_name="rotating-signing")
+    manifest = _manifest(packaged, bento, signer)
+    assert manifest["keys"]["signing"] == {"name": "rotating-signing", "version": 1}
+    vault_root.secrets.transit.rotate_key("rotating-signing")
+
+    signed = sign_manifest(manifest, signer)
+
+    assert signer.latest_version() == 2 and signed.signature.startswith("vault:v1:")
+    verify_manifest(signed, signer)
 
 
 def test_signature_naming_a_key_version_vault_lacks_is_an_integrity_error(manifest, transit_signer):

@@ -61,3 +61,24 @@ def test_kubernetes_auth_without_a_token_file_is_a_config_error(vault_settings: 
     )
     with pytest.raises(ConfigError, match="service-account token"):
         connect(settings)
+
+
+def test_a_service_account_token_file_with_a_trailing_newline_is_stripped_and_inner_whitespace_refused(
+        vault_settings: Settings, tmp_path: Path) -> None:
+    jwt = tmp_path / "token"
+    settings = _settings(vault_settings, vault_auth="kubernetes", vault_kubernetes_role="pipeline",
+                         vault_kubernetes_jwt_path=jwt)
+    jwt.write_text("eyJhbGciOi.part two\n")
+    with pytest.raises(ConfigError, match="SECURE_MLOPS_VAULT_KUBERNETES_JWT_PATH") as info:
+        connect(settings)
+    assert "eyJ" not in str(info.value) and "part" not in str(info.value)
+    # A clean token reaches Vault (which has no Kubernetes auth here, hence a Vault error).
+    jwt.write_text("eyJhbGciOi.payload.signature\n")
+    with pytest.raises(VaultError, match="Kubernetes"):
+        connect(settings)
+
+
+def test_a_vault_token_with_a_trailing_newline_works(vault_settings: Settings) -> None:
+    token = vault_settings.vault_token.get_secret_value()
+    client = connect(_settings(vault_settings, vault_token=token + "\n"))
+    assert TransitKeyService(client, key_name=vault_settings.data_key_name).generate_data_key()

@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from secure_mlops.crypto import DataKey, WrappedKey
+from secure_mlops.crypto.format import integrity_failure
 from secure_mlops.errors import VaultError
 
 HMAC_KEY = b"k" * 32
@@ -29,11 +30,13 @@ class FakeHmacService:
     """HmacService over Python's hmac with an in-memory key; records what it was asked.
 
     With `fail_first`, the first call is refused the way Vault refuses an expired token.
+    `key_version` is the version its digests are made under, as TransitHmacService tells it.
     """
 
-    def __init__(self, key: bytes = HMAC_KEY, *, fail_first: bool = False) -> None:
+    def __init__(self, key: bytes = HMAC_KEY, *, fail_first: bool = False, key_version: int = 1) -> None:
         self._key = key
         self.fail_first = fail_first
+        self.key_version = key_version
         self.calls = 0
         self.batch_sizes: list[int] = []
         self.seen: list[bytes] = []
@@ -57,6 +60,7 @@ class InMemoryKeyService:
 
     Wrapped keys look like Vault's (``vault:v<N>:<base64 of nonce || AES-GCM(kek_N, key)>``) and
     the key name is bound as associated data, so a key wrapped under another name fails to unwrap.
+    Like TransitKeyService, it unwraps only under its own key name.
     `calls` counts each API method, to check one call per object.
     """
 
@@ -94,17 +98,19 @@ class InMemoryKeyService:
         return WrappedKey(self.key_name, f"vault:v{version}:{encoded}")
 
     def _unwrap(self, wrapped: WrappedKey) -> bytes:
-        if wrapped.key_name != self.key_name:
-            raise VaultError(f"encryption key not found: {wrapped.key_name}")
-        if not self.min_decryption_version <= wrapped.version <= self.latest_version:
-            raise VaultError("invalid key version: below min_decryption_version or unknown")
+        # As TransitKeyService answers: another key's name, or a wrapped key that does not
+        # decrypt, means the file was modified; only a retired version is Vault's refusal.
+        if wrapped.key_name != self.key_name or wrapped.version > self.latest_version:
+            raise integrity_failure()
+        if wrapped.version < self.min_decryption_version:
+            raise VaultError("invalid key version: below min_decryption_version")
         try:
             blob = base64.b64decode(wrapped.ciphertext.split(":", 2)[2], validate=True)
             return AESGCM(self._keks[wrapped.version]).decrypt(
                 blob[:12], blob[12:], self.key_name.encode()
             )
         except (InvalidTag, binascii.Error, ValueError):
-            raise VaultError("cipher: message authentication failed") from None
+            raise integrity_failure() from None
 
 
 class InMemorySigner:
@@ -126,8 +132,11 @@ class InMemorySigner:
     def rotate(self) -> None:
         self._keys[max(self._keys) + 1] = Ed25519PrivateKey.generate()
 
-    def sign(self, message: bytes) -> str:
-        version = max(self._keys)
+    def latest_version(self) -> int:
+        return max(self._keys)
+
+    def sign(self, message: bytes, *, key_version: int | None = None) -> str:
+        version = key_version or self.latest_version()
         return f"vault:v{version}:" + base64.b64encode(self._keys[version].sign(message)).decode()
 
     def verify(self, message: bytes, signature: str) -> bool:

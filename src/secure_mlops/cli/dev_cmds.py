@@ -52,7 +52,9 @@ def status() -> None:
 
     st = DevVault(get_settings()).status()
     if not st.running:
-        typer.echo(f"local Vault is not running (state in {st.state_dir})")
+        port = st.addr.rsplit(":", 1)[1]
+        taken = f"; port {port} is used by {st.port_owner}" if st.port_owner else ""
+        typer.echo(f"local Vault is not running (state in {st.state_dir}){taken}")
         raise typer.Exit(1)
     sealed = "unknown" if st.sealed is None else ("sealed" if st.sealed else "unsealed")
     typer.echo(f"local Vault is running at {st.addr} (pid {st.pid}), {sealed}; state in {st.state_dir}")

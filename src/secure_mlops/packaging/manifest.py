@@ -1,5 +1,5 @@
-"""The provenance manifest: which data, contract, model, bento and keys a release came from,
-signed with a Vault Transit ed25519 key (the private key never leaves Vault).
+"""The provenance manifest: which data, contract, model, bento, image and keys a release came
+from, signed with a Vault Transit ed25519 key (the private key never leaves Vault).
 
 The manifest holds digests, versions, ids and metrics only: never a data value, a secret or a
 token (text fields the redactor would change are refused). Its signature covers the canonical
@@ -7,8 +7,25 @@ JSON of the manifest (`canonical_json`); the envelope is
 
     {"manifest": {...}, "signature": "vault:v1:...", "key": "<key name>", "algorithm": "ed25519"}
 
-`verify_manifest` checks the signature before it trusts any field, then the digests of the files
-at hand. Every failure is an `IntegrityError`; deploy refuses on any.
+written in one form only (`write_signed_manifest`: sorted keys, two-space indent, ASCII, a final
+newline). `load_signed_manifest` refuses duplicate keys and any other form of the same value:
+what a reader parses is then exactly what was signed, whichever JSON parser it uses.
+
+The signed body (schema v2) records:
+
+- `release.sequence`: an integer that grows from one release to the next (the signing time in
+  milliseconds since the Unix epoch by default). Deploy refuses a release older than the last
+  one deployed unless a rollback is explicitly allowed (`secure_mlops.deploy.sequence`).
+- `release.image`: the inference image by digest, when it is known at signing (the pipeline's
+  `inference_image` given as `registry/name@sha256:...`); deploy then renders that image and no
+  other. Without it the image is built later from this bento, and the bento's digest is what
+  the signature covers.
+- `keys`: for each role (`data`, `pseudonym` when the dataset has pseudonyms, `signing`) the
+  Vault key's name and the version the run used. The signature is made with exactly the
+  signing version recorded, and verification checks that it was.
+
+`verify_manifest` checks the signature before it trusts any field, then the body's shape and
+the digests of the files at hand. Every failure is an `IntegrityError`; deploy refuses on any.
 """
 
 from __future__ import annotations
@@ -33,12 +50,23 @@ from secure_mlops.storage import read_file, write_atomically
 if TYPE_CHECKING:
     from secure_mlops.vault.signing import Signer
 
-SCHEMA = "secure-mlops/provenance/v1"
+SCHEMA = "secure-mlops/provenance/v2"
 ALGORITHM = "ed25519"
 ED25519_SIGNATURE_BYTES = 64
-_VAULT_SIGNATURE = re.compile(r"vault:v[1-9][0-9]*:([A-Za-z0-9+/]+={0,2})")
+KEY_ROLES = ("data", "pseudonym", "signing")
+REQUIRED_KEY_ROLES = frozenset({"data", "signing"})
+_VAULT_SIGNATURE = re.compile(r"vault:v([1-9][0-9]*):([A-Za-z0-9+/]+={0,2})")
+_PINNED_IMAGE = re.compile(r"[^\s@]+@sha256:[0-9a-f]{64}")
 _ENVELOPE_KEYS = {"manifest", "signature", "key", "algorithm"}
 BAD_SIGNATURE = "manifest signature does not verify"
+
+
+@dataclass(frozen=True)
+class ReleaseInfo:
+    """The signed body's `release` section."""
+
+    sequence: int
+    image: str | None
 
 
 @dataclass(frozen=True)
@@ -65,21 +93,32 @@ def build_manifest(
     model_digest: str,
     bento_tag: str,
     bento_digest: str,
-    key_versions: Mapping[str, int],
+    keys: Mapping[str, tuple[str, int]],
     run_id: str,
     triggered_by: str,
     metrics: Mapping[str, float],
     privacy: Mapping[str, float],
+    image: str | None = None,
+    sequence: int | None = None,
 ) -> dict[str, Any]:
     """A manifest ready to sign; `InputError` names the first field that does not fit.
 
-    Digests are ``sha256:<hex>`` (bare hex is accepted). `key_versions` maps each Vault key the
-    run used (data, pseudonym, signing) to its version; `privacy` holds the privacy audit's
-    numbers (k, membership advantage...).
+    Digests are ``sha256:<hex>`` (bare hex is accepted). `keys` maps each role the run used a
+    Vault key for (`data` and `signing` always, `pseudonym` when the dataset has pseudonyms) to
+    the key's name and version; `privacy` holds the privacy audit's numbers (k, membership
+    advantage...). `image` is the inference image, pinned by digest, when known. `sequence`
+    defaults to the creation time in milliseconds, which grows from release to release as long
+    as the clocks of the machines that sign are synchronized.
     """
+    now = dt.datetime.now(dt.UTC)
+    release: dict[str, Any] = {"sequence": _check_sequence(
+        int(now.timestamp() * 1000) if sequence is None else sequence)}
+    if image is not None:
+        release["image"] = _check_image(image)
     return {
         "schema": SCHEMA,
-        "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "created_at": now.isoformat(timespec="seconds"),
+        "release": release,
         "run": {"id": check_text("run_id", run_id),
                 "triggered_by": check_text("triggered_by", triggered_by)},
         "data": {
@@ -100,15 +139,19 @@ def build_manifest(
         },
         "bento": {"tag": check_text("bento_tag", bento_tag),
                   "digest": normalize_digest("bento_digest", bento_digest)},
-        "keys": _check_key_versions(key_versions),
+        "keys": _check_keys(keys),
     }
 
 
 def sign_manifest(manifest: Mapping[str, Any], signer: Signer) -> SignedManifest:
-    """Sign the canonical JSON of `manifest` with `signer` (Vault Transit in production)."""
+    """Sign the canonical JSON of `manifest` with `signer` (Vault Transit in production), with
+    the key version the manifest's `keys.signing` names."""
     frozen = copy.deepcopy(dict(manifest))  # later edits by the caller must not alter what was signed
-    signature = signer.sign(canonical_json(frozen))
-    if _signature_bytes(signature) is None:
+    signing = _field(frozen, "keys", "signing")
+    if not isinstance(signing, dict) or signing.get("name") != signer.key_name:
+        raise InputError(f"the manifest's keys.signing must name the signing key {signer.key_name!r}")
+    signature = signer.sign(canonical_json(frozen), key_version=signing.get("version"))
+    if _signature_bytes(signature) is None or _signature_version(signature) != signing.get("version"):
         raise IntegrityError(f"signing key {signer.key_name!r} returned a malformed signature")
     return SignedManifest(manifest=frozen, signature=signature, key=signer.key_name)
 
@@ -120,8 +163,9 @@ def verify_manifest(
     model_file: Path | None = None,
     bento_dir: Path | None = None,
 ) -> None:
-    """Raise `IntegrityError` unless the signature verifies with `signer`'s key and the given
-    model file and bento directory have the digests the manifest names."""
+    """Raise `IntegrityError` unless the signature verifies with `signer`'s key, by the key
+    version the body records, the body is of this schema with a well-formed release section, and
+    the given model file and bento directory have the digests the manifest names."""
     if (signed.algorithm != ALGORITHM or signed.key != signer.key_name
             or _signature_bytes(signed.signature) is None):
         raise IntegrityError(BAD_SIGNATURE, hint=f"expected an {ALGORITHM} signature by key "
@@ -132,6 +176,10 @@ def verify_manifest(
     manifest = signed.manifest
     if manifest.get("schema") != SCHEMA:
         raise IntegrityError(f"signed manifest has schema {manifest.get('schema')!r}, not {SCHEMA!r}")
+    signing = {"name": signed.key, "version": _signature_version(signed.signature)}
+    if _field(manifest, "keys", "signing") != signing:
+        raise IntegrityError("the signing key version recorded in the manifest is not the one that signed it")
+    release_info(signed)
     if model_file is not None and file_sha256(Path(model_file)) != _field(manifest, "model", "digest"):
         raise IntegrityError("model file digest does not match the signed manifest",
                              hint=f"file: {Path(model_file).name}")
@@ -140,19 +188,35 @@ def verify_manifest(
                              hint=f"bento: {Path(bento_dir).name}")
 
 
+def release_info(signed: SignedManifest) -> ReleaseInfo:
+    """The `release` section of a manifest `verify_manifest` has accepted; `IntegrityError` when
+    it is malformed (a signature does not make a field well formed)."""
+    release = signed.manifest.get("release")
+    sequence = release.get("sequence") if isinstance(release, dict) else None
+    image = release.get("image") if isinstance(release, dict) else None
+    if (not isinstance(release, dict) or set(release) - {"sequence", "image"}
+            or isinstance(sequence, bool) or not isinstance(sequence, int) or sequence < 1
+            or not (image is None or (isinstance(image, str) and _PINNED_IMAGE.fullmatch(image)))):
+        raise IntegrityError("the signed manifest's release section is malformed",
+                             hint="expected a positive sequence and, optionally, an image by digest")
+    return ReleaseInfo(sequence, image)
+
+
 def write_signed_manifest(signed: SignedManifest, path: Path) -> Path:
-    path = Path(path)
-    text = json.dumps(signed.to_dict(), indent=2, sort_keys=True, allow_nan=False) + "\n"
-    return write_atomically(path, text)
+    return write_atomically(Path(path), _serialize(signed.to_dict()))
 
 
 def load_signed_manifest(path: Path) -> SignedManifest:
-    """Read an envelope written by `write_signed_manifest`. Its shape is checked here, its
-    signature only by `verify_manifest`: nothing read here is trusted yet."""
+    """Read an envelope written by `write_signed_manifest`. Its shape and form are checked here,
+    its signature only by `verify_manifest`: nothing read here is trusted yet."""
     path = Path(path)
     raw = read_file(path, "signed manifest")
     try:
-        envelope = json.loads(raw, parse_constant=_refuse_constant)
+        text = raw.decode("utf-8")
+        envelope = json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=_unique_keys)
+    except _DuplicateKey:
+        raise IntegrityError(f"signed manifest {path.name} has a duplicate key",
+                             hint="JSON parsers disagree on which of two equal keys counts") from None
     except (UnicodeDecodeError, ValueError):  # JSONDecodeError is a ValueError
         raise IntegrityError(f"signed manifest {path.name} is not valid JSON") from None
     if (not isinstance(envelope, dict) or set(envelope) != _ENVELOPE_KEYS
@@ -160,8 +224,33 @@ def load_signed_manifest(path: Path) -> SignedManifest:
             or not all(isinstance(envelope[k], str) for k in ("signature", "key", "algorithm"))):
         raise IntegrityError(f"signed manifest {path.name} is malformed",
                              hint=f"expected exactly the fields {', '.join(sorted(_ENVELOPE_KEYS))}")
+    try:
+        canonical = _serialize(envelope) == text
+    except ValueError:  # a number too large for a float parsed as infinity
+        canonical = False
+    if not canonical:
+        raise IntegrityError(
+            f"signed manifest {path.name} does not match the canonical form it is written in",
+            hint="changed spacing, key order, escapes or number format: rewritten after signing",
+        )
     return SignedManifest(manifest=envelope["manifest"], signature=envelope["signature"],
                           key=envelope["key"], algorithm=envelope["algorithm"])
+
+
+def _serialize(envelope: Mapping[str, Any]) -> str:
+    """The one form a signed manifest is written in, and the only one read back."""
+    return json.dumps(envelope, indent=2, sort_keys=True, allow_nan=False) + "\n"
+
+
+class _DuplicateKey(Exception):
+    pass
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [key for key, _ in pairs]
+    if len(set(keys)) != len(keys):
+        raise _DuplicateKey
+    return dict(pairs)
 
 
 def _refuse_constant(name: str) -> None:
@@ -169,13 +258,35 @@ def _refuse_constant(name: str) -> None:
     raise ValueError(f"{name} is not JSON")
 
 
-def _check_key_versions(key_versions: Mapping[str, int]) -> dict[str, int]:
+def _check_keys(keys: Mapping[str, tuple[str, int]]) -> dict[str, dict[str, Any]]:
+    unknown = sorted(set(keys) - set(KEY_ROLES))
+    if unknown:
+        raise InputError(f"keys[{unknown[0]}] is not a key role (roles: {', '.join(KEY_ROLES)})")
+    missing = sorted(REQUIRED_KEY_ROLES - set(keys))
+    if missing:
+        raise InputError(f"keys needs the {missing[0]} key's name and version")
     clean = {}
-    for name, version in key_versions.items():
+    for role in KEY_ROLES:
+        if role not in keys:
+            continue
+        name, version = keys[role]
         if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-            raise InputError(f"key_versions[{name}] must be a positive integer")
-        clean[check_text("key name", name)] = version
+            raise InputError(f"keys[{role}] version must be a positive integer")
+        clean[role] = {"name": check_text(f"keys[{role}] name", name), "version": version}
     return clean
+
+
+def _check_sequence(sequence: int) -> int:
+    if isinstance(sequence, bool) or not isinstance(sequence, int) or sequence < 1:
+        raise InputError("sequence must be a positive integer")
+    return sequence
+
+
+def _check_image(image: str) -> str:
+    if not isinstance(image, str) or not _PINNED_IMAGE.fullmatch(image):
+        raise InputError("image must be pinned by digest (registry/name@sha256:<64 hex>)",
+                         hint="leave it out when the image is built from the bento later")
+    return check_text("image", image)
 
 
 def _field(manifest: Mapping[str, Any], section: str, name: str) -> object:
@@ -192,7 +303,13 @@ def _signature_bytes(signature: object) -> bytes | None:
     if match is None:
         return None
     try:
-        raw = base64.b64decode(match.group(1), validate=True)
+        raw = base64.b64decode(match.group(2), validate=True)
     except binascii.Error:
         return None
     return raw if len(raw) == ED25519_SIGNATURE_BYTES else None
+
+
+def _signature_version(signature: str) -> int | None:
+    """The key version of a ``vault:vN:...`` signature."""
+    match = _VAULT_SIGNATURE.fullmatch(signature)
+    return int(match.group(1)) if match else None

@@ -37,6 +37,18 @@ Rules checked beyond the shapes above, each to block a mistake that would leak d
   pseudonymized columns; no constraint can be given for a dropped column (it would never be
   checked).
 
+Pseudonym scope (`pseudonym_scope`, top level): `global` (the default) gives a value the same
+pseudonym in every dataset pseudonymized under the key, so extracts can be joined on it;
+`dataset` mixes the contract's name into the keyed hash (`privacy/pseudonymize.py`), so the
+same value gets an unrelated pseudonym in every other dataset: use it where linking records
+across datasets is not wanted. Changing the scope, like renaming a `dataset`-scoped contract,
+changes every pseudonym of the dataset: a deliberate re-pseudonymization.
+
+    name: claims
+    version: "1"
+    pseudonym_scope: dataset
+    columns: [...]
+
 Not checked: the visible tail of a masked column (`keep_last` > 0) is not a quasi-identifier
 for the k-anonymity gate, yet it can link records; training data should rather drop or
 pseudonymize such a column.
@@ -79,6 +91,11 @@ class Action(StrEnum):
     GENERALIZE = "generalize"
     MASK = "mask"
     PSEUDONYMIZE = "pseudonymize"
+
+
+class PseudonymScope(StrEnum):
+    GLOBAL = "global"
+    DATASET = "dataset"
 
 
 class DateGranularity(StrEnum):
@@ -242,6 +259,7 @@ class DataContract(_Strict):
     version: str = Field(min_length=1)
     description: str | None = None
     k_anonymity: KAnonymity = KAnonymity()
+    pseudonym_scope: PseudonymScope = PseudonymScope.GLOBAL
     columns: list[Column] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -268,10 +286,20 @@ class DataContract(_Strict):
         identifying = (Classification.DIRECT_IDENTIFIER, Classification.QUASI_IDENTIFIER)
         return [c.name for c in self.columns if c.classification in identifying]
 
+    def pseudonym_domain(self) -> str | None:
+        """What pseudonyms are scoped to: the contract's name with `pseudonym_scope: dataset`,
+        None for global pseudonyms."""
+        return self.name if self.pseudonym_scope is PseudonymScope.DATASET else None
+
     def digest(self) -> str:
         """``sha256:<hex>`` of the contract's canonical JSON: names the rules, whatever the YAML
         layout."""
-        return sha256_digest(canonical_json(self.model_dump(mode="json")))
+        rules = self.model_dump(mode="json")
+        if self.pseudonym_scope is PseudonymScope.GLOBAL:
+            # The default is left out, so contracts written before the option keep their digest
+            # (profiles and signed manifests record it).
+            del rules["pseudonym_scope"]
+        return sha256_digest(canonical_json(rules))
 
 
 def contract_json_schema() -> dict[str, Any]:

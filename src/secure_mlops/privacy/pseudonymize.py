@@ -11,6 +11,18 @@ and the file are not part of the input, so the same value pseudonymizes the same
 column, file and run under one key: extracts can be joined on pseudonyms. A different key gives
 unrelated pseudonyms.
 
+Scoped pseudonyms (a contract's `pseudonym_scope: dataset`): the HMAC input is then the label
+``secure-mlops pseudonym scope`` and a NUL byte, the scope's UTF-8 length as 4 bytes big-endian,
+the scope (the contract's name), then the canonical text. The length keeps scope and value from
+trading characters; under one key the same value gets unrelated pseudonyms in two scopes, so
+datasets that must not be linked cannot be joined on them.
+
+Key versions: the HMAC service pins one version of the key for a whole run
+(`vault/transit.py`), recorded with the dataset and in the release's manifest. Another version
+gives every value another pseudonym, so rotating the pseudonym key is a deliberate
+re-pseudonymization of every dataset that must stay joinable, never a routine rotation
+(infra/terraform/README.md).
+
 Truncation to 128 bits: the chance that any two of n distinct values collide is about
 n^2 / 2^129 (around 1e-21 for a billion values), and the key, not the length, is what makes a
 pseudonym impossible to reverse. 32 hex characters are also half the size to store and join on.
@@ -26,6 +38,7 @@ from secure_mlops.privacy.hmac import HmacService
 
 PSEUDONYM_BYTES = 16
 DIGEST_BYTES = 32
+SCOPE_LABEL = b"secure-mlops pseudonym scope\x00"
 
 
 class Pseudonymizer:
@@ -37,8 +50,9 @@ class Pseudonymizer:
     bookkeeping cost a third of the run time on a million unique ids.
     """
 
-    def __init__(self, service: HmacService, *, cache_size: int = 100_000) -> None:
+    def __init__(self, service: HmacService, *, scope: str | None = None, cache_size: int = 100_000) -> None:
         self._service = service
+        self._prefix = scope_prefix(scope) if scope is not None else b""
         self._cache_size = cache_size
         self._cache: dict[bytes, str] = {}
 
@@ -66,13 +80,19 @@ class Pseudonymizer:
     def _hmac(self, values: list[bytes]) -> list[str]:
         if not values:
             return []
-        digests = self._service.hmac_many(values)
+        digests = self._service.hmac_many([self._prefix + v for v in values] if self._prefix else values)
         if len(digests) != len(values) or set(map(len, digests)) != {DIGEST_BYTES}:
             raise SecureMlopsError(
                 f"the HMAC service returned {len(digests)} digests for {len(values)} values, "
                 f"or digests that are not {DIGEST_BYTES} bytes"
             )
         return [d[:PSEUDONYM_BYTES].hex() for d in digests]
+
+
+def scope_prefix(scope: str) -> bytes:
+    """What precedes a value in the HMAC input of a pseudonym scoped to `scope`."""
+    name = scope.encode("utf-8")
+    return SCOPE_LABEL + len(name).to_bytes(4, "big") + name
 
 
 def canonical_text(values: pa.Array) -> pa.Array:

@@ -37,18 +37,20 @@ class Classifier(Protocol):
 
 class IdentifierMasker:
     """Keyed pseudonyms of identifiers, through a Vault HMAC service that it logs in to again
-    once when a call fails (a Kubernetes-auth token lives an hour; the service runs longer)."""
+    once when a call fails (a Kubernetes-auth token lives an hour; the service runs longer).
+    `scope` is the contract's pseudonym scope, as the pipeline used it."""
 
-    def __init__(self, connect: Callable[[], HmacService]) -> None:
+    def __init__(self, connect: Callable[[], HmacService], *, scope: str | None = None) -> None:
         self._connect = connect
-        self._pseudonymizer = Pseudonymizer(connect())
+        self._scope = scope
+        self._pseudonymizer = Pseudonymizer(connect(), scope=scope)
 
     def pseudonyms(self, values: Sequence[str]) -> list[str]:
         array = pa.array(values, type=pa.string())
         try:
             return self._pseudonymizer.pseudonymize(array).to_pylist()
         except VaultError:
-            self._pseudonymizer = Pseudonymizer(self._connect())
+            self._pseudonymizer = Pseudonymizer(self._connect(), scope=self._scope)
             return self._pseudonymizer.pseudonymize(array).to_pylist()
 
 

@@ -100,9 +100,13 @@ def open_predictor(runtime: Runtime, model_dir: Path) -> Predictor:
     from secure_mlops.vault.services import manifest_signer, pseudonym_hmac_service
 
     s = runtime.settings
-    verify_release(runtime.release, model_dir, manifest_signer(s))
+    signed = verify_release(runtime.release, model_dir, manifest_signer(s))
     estimator = load_model(Path(model_dir) / MODEL_FILENAME)
-    masker = IdentifierMasker(lambda: pseudonym_hmac_service(s)) if runtime.schema.identifiers else None
+    # The pseudonyms of the training data: the key version its manifest records, and its scope.
+    pseudonym = signed.manifest["keys"].get("pseudonym")
+    version = pseudonym["version"] if isinstance(pseudonym, dict) else None
+    masker = IdentifierMasker(lambda: pseudonym_hmac_service(s, key_version=version),
+                              scope=runtime.release.contract.pseudonym_domain()) if runtime.schema.identifiers else None
     drift = DriftMonitor(runtime.release.profile, runtime.schema.features, runtime.metrics,
                          window=s.serving_drift_window)
     return Predictor(estimator, runtime.schema, masker=masker, score_decimals=s.serving_score_decimals,

@@ -27,22 +27,37 @@ class EncryptedDataset:
     rows: int
     key_version: int
     sha256: str
+    pseudonym_key_version: int | None = None
+    """The pseudonym key version its pseudonyms were made under; None when it holds none."""
 
 
 def minimize_shard(
-    shard_uri: str, contract_path: Path, output: Path, *, context: str, k: int | None, settings: Settings
+    shard_uri: str,
+    contract_path: Path,
+    output: Path,
+    *,
+    context: str,
+    k: int | None,
+    pseudonym_key_version: int | None = None,
+    settings: Settings,
 ) -> tuple[EncryptedDataset, MinimizationReport]:
     """Fetch a raw shard, minimize it under the contract, and encrypt the result to `output`.
 
+    Pseudonyms are made under `pseudonym_key_version` of the pseudonym key, or the version the
+    settings pin, or the key's latest; the version used is returned with the dataset.
     The raw shard (if downloaded) and the plaintext minimized file live only in scratch.
     """
     contract = load_contract(contract_path)
     with scratch_dir(settings) as scratch:
         raw = fetch_shard(shard_uri, scratch)
         plain = scratch / "minimized.parquet"
-        report = minimize_file(contract, raw, plain, pseudonym_hmac_service(settings), k=k)
+        hmac = pseudonym_hmac_service(settings, key_version=pseudonym_key_version)
+        report = minimize_file(contract, raw, plain, hmac, k=k)
         header = encrypt_file(plain, output, data_key_service(settings), context.encode(), settings.chunk_size)
-    return EncryptedDataset(output, context, report.output_rows, header.key_version, file_sha256(output)), report
+    # A contract without pseudonymized columns used no version, pinned or not.
+    pseudonym_version = hmac.key_version if report.columns_transformed.get("pseudonymize") else None
+    return EncryptedDataset(output, context, report.output_rows, header.key_version, file_sha256(output),
+                            pseudonym_version), report
 
 
 def read_dataset(dataset_path: Path, context: str, settings: Settings) -> pa.Table:

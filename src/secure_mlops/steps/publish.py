@@ -9,6 +9,7 @@ import pyarrow as pa
 
 from secure_mlops.config import Settings
 from secure_mlops.digest import file_sha256
+from secure_mlops.errors import ValidationFailed
 from secure_mlops.privacy import load_contract
 from secure_mlops.steps.data import EncryptedDataset
 from secure_mlops.steps.encrypted_tables import read_encrypted_table, write_encrypted_table
@@ -18,7 +19,7 @@ from secure_mlops.vault import data_key_service
 
 
 def publish_dataset(
-    shards: list[tuple[Path, str]],
+    shards: list[tuple[Path, str, int | None]],
     contract_path: Path,
     output: Path,
     profile_output: Path,
@@ -30,14 +31,18 @@ def publish_dataset(
 ) -> EncryptedDataset:
     """Merge accepted shards (decrypted in memory) into one encrypted dataset and record its profile.
 
+    Each shard is (ciphertext, context, the pseudonym key version it was pseudonymized under or
+    None). Shards pseudonymized under different versions are refused: their pseudonyms of one
+    person differ, so the merged dataset would silently hold that person twice.
     The merged dataset is validated once more against the reference, whole: this is where its
     row count is compared, and where drift too small to show in one shard adds up.
     """
     from secure_mlops.validation import raise_for_failures, validate_dataset
 
+    pseudonym_version = _one_pseudonym_version([version for _, _, version in shards], settings)
     contract = load_contract(contract_path)
     keys = data_key_service(settings)
-    table = pa.concat_tables([read_encrypted_table(path, shard_context, keys) for path, shard_context in shards])
+    table = pa.concat_tables([read_encrypted_table(path, shard_context, keys) for path, shard_context, _ in shards])
     header = write_encrypted_table(table, output, context, keys, settings.chunk_size)
     try:
         result = validate_dataset(
@@ -48,4 +53,17 @@ def publish_dataset(
         output.unlink(missing_ok=True)  # a rejected dataset must not be left as an artifact
         raise
     write_atomically(profile_output, result.profile.model_dump_json(indent=2))
-    return EncryptedDataset(output, context, table.num_rows, header.key_version, file_sha256(output))
+    return EncryptedDataset(output, context, table.num_rows, header.key_version, file_sha256(output),
+                            pseudonym_version)
+
+
+def _one_pseudonym_version(versions: list[int | None], settings: Settings) -> int | None:
+    found = sorted({v for v in versions if v is not None})
+    if len(found) > 1:
+        raise ValidationFailed(
+            f"the shards were pseudonymized under versions {' and '.join(map(str, found))} of the pseudonym "
+            f"key '{settings.pseudonym_key_name}': one person would have two pseudonyms in the dataset",
+            hint="the key was rotated during the run; re-run it, with SECURE_MLOPS_PSEUDONYM_KEY_VERSION set "
+            "to pin one version (a move to the new one is a deliberate re-pseudonymization)",
+        )
+    return found[0] if found else None

@@ -34,6 +34,8 @@ def package(
     *,
     data_digest: str,
     data_key_version: int,
+    pseudonym_key_version: int | None,
+    inference_image: str,
     metrics: dict[str, float],
     privacy: dict[str, float],
     run_id: str,
@@ -43,7 +45,11 @@ def package(
     """Store the skops model as a BentoML model, build the bento (with the contract and the training
     profile the service derives its schema and drift baseline from), sign a provenance manifest of
     every digest with the Vault Transit signing key, put it into the bento (the service verifies
-    it at start-up) and copy the bento out as an artifact."""
+    it at start-up) and copy the bento out as an artifact.
+
+    The manifest records the versions of the data, pseudonym (None: the dataset has no
+    pseudonyms) and signing keys, a release sequence, and `inference_image` when it is pinned by
+    digest (a bare repository is rendered with the bento's version at deploy instead)."""
     from secure_mlops.packaging import (
         attach_manifest,
         build_bento,
@@ -79,11 +85,16 @@ def package(
         model_digest=model.digest,
         bento_tag=bento.tag,
         bento_digest=bento.digest,
-        key_versions={"data": data_key_version},
+        keys={
+            "data": (settings.data_key_name, data_key_version),
+            **({"pseudonym": (settings.pseudonym_key_name, pseudonym_key_version)} if pseudonym_key_version else {}),
+            "signing": (signer.key_name, signer.latest_version()),
+        },
         run_id=run_id,
         triggered_by=triggered_by,
         metrics=metrics,
         privacy=privacy,
+        image=inference_image if "@" in inference_image else None,
     )
     write_signed_manifest(sign_manifest(manifest, signer), manifest_output)
     attach_manifest(bento.path, manifest_output)
@@ -103,6 +114,7 @@ def deploy(
     inference_image: str,
     apply: bool,
     release_uri: str = "",
+    allow_rollback: bool = False,
     settings: Settings,
 ) -> DeployResult:
     """Verify the signed manifest against the model and bento, then render (and maybe apply).
@@ -111,7 +123,8 @@ def deploy(
     required to apply), or `registry/name`, rendered as `registry/name:<bento version>`: the tag
     scripts/build-images.sh builds from this bento, for a release that CI pins and applies.
     `release_uri` (the lake's models/ prefix; '' for none) is where the verified release is
-    published for that hand-off.
+    published for that hand-off, and where the last deployed release sequence is recorded (apply
+    needs it): an older release than the last one is refused unless `allow_rollback`.
     """
     from secure_mlops.deploy import deploy as verify_and_render
     from secure_mlops.deploy.names import parse_image
@@ -139,4 +152,5 @@ def deploy(
         out_dir=out_dir,
         apply=apply,
         release_uri=release_uri,
+        allow_rollback=allow_rollback,
     )

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hvac
 
-from secure_mlops.config import Settings, get_settings
-from secure_mlops.errors import ConfigError
+from secure_mlops.config import Settings, clean_credential, get_settings
+from secure_mlops.errors import ConfigError, VaultError
 from secure_mlops.vault.credentials import read_dev_credentials
+from secure_mlops.vault.dev import DevVault
 from secure_mlops.vault.errors import vault_errors
 
 
@@ -47,6 +48,15 @@ def _token(s: Settings) -> str:
         return s.vault_token.get_secret_value()
     dev = read_dev_credentials(s.state_dir)
     if dev is not None and dev.addr == s.vault_addr:
+        # Another folder's server on the port would refuse this root token as "permission denied".
+        owner = DevVault(s).foreign_owner()
+        if owner is not None:
+            raise VaultError(
+                f"port {s.dev_vault_port} on 127.0.0.1 is used by {owner}, not by the local dev Vault "
+                f"of {s.state_dir}",
+                hint="use that SECURE_MLOPS_STATE_DIR, stop that Vault (`secure-mlops dev down` with its "
+                "state folder), or choose another SECURE_MLOPS_DEV_VAULT_PORT",
+            )
         return dev.root_token
     raise ConfigError(
         f"no Vault token for {s.vault_addr}",
@@ -59,12 +69,18 @@ def _kubernetes_login(client: hvac.Client, s: Settings) -> str:
         raise ConfigError(
             "Kubernetes auth needs a Vault role", hint="set SECURE_MLOPS_VAULT_KUBERNETES_ROLE"
         )
+    path = s.vault_kubernetes_jwt_path
     try:
-        jwt = s.vault_kubernetes_jwt_path.read_text(encoding="utf-8").strip()
-    except OSError:
+        jwt = clean_credential(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
         raise ConfigError(
-            f"cannot read the service-account token at {s.vault_kubernetes_jwt_path}",
+            f"cannot read the service-account token at {path}",
             hint="run in a pod with a projected token, or set SECURE_MLOPS_VAULT_KUBERNETES_JWT_PATH",
+        ) from None
+    except ValueError as exc:
+        raise ConfigError(
+            f"the service-account token at {path} (SECURE_MLOPS_VAULT_KUBERNETES_JWT_PATH) is not a "
+            f"token: {exc}"
         ) from None
     with vault_errors("log in with the Kubernetes service-account token", s.vault_addr):
         response = client.auth.kubernetes.login(

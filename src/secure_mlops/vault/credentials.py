@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import NoReturn
 
+from secure_mlops.config import clean_credential
 from secure_mlops.errors import ConfigError
 from secure_mlops.storage import write_atomically
 
@@ -41,10 +42,13 @@ def read_dev_credentials(state_dir: Path) -> DevCredentials | None:
     path = credentials_path(state_dir)
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
-        return DevCredentials(addr=raw["addr"], unseal_key=raw["unseal_key"], root_token=raw["root_token"])
+        # A hand-edited file may have gained a newline; a token with whitespace inside is damage
+        # (clean_credential's ValueError), reported like any other.
+        return DevCredentials(addr=raw["addr"], unseal_key=clean_credential(raw["unseal_key"]),
+                              root_token=clean_credential(raw["root_token"]))
     except FileNotFoundError:
         return None
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         raise ConfigError(
             f"the development Vault credentials at {path} are unreadable",
             hint="remove the state folder to start over (its data will be lost)",

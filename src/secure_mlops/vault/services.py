@@ -13,9 +13,12 @@ def data_key_service(settings: Settings | None = None) -> TransitKeyService:
     return TransitKeyService(connect(s), key_name=s.data_key_name, mount=s.transit_mount)
 
 
-def pseudonym_hmac_service(settings: Settings | None = None) -> TransitHmacService:
+def pseudonym_hmac_service(settings: Settings | None = None, *, key_version: int | None = None) -> TransitHmacService:
+    """Keyed hashes under the pseudonym key, pinned to `key_version` (a release's recorded
+    version), else SECURE_MLOPS_PSEUDONYM_KEY_VERSION, else the key's latest at the first request."""
     s = settings or get_settings()
-    return TransitHmacService(connect(s), key_name=s.pseudonym_key_name, mount=s.transit_mount)
+    return TransitHmacService(connect(s), key_name=s.pseudonym_key_name, mount=s.transit_mount,
+                              key_version=key_version or s.pseudonym_key_version)
 
 
 def manifest_signer(settings: Settings | None = None) -> TransitSigner:

@@ -10,12 +10,20 @@ import hvac.exceptions
 
 from secure_mlops.vault.errors import vault_errors
 
+# What `latest_version` signs: a constant, so the signature it throws away vouches for nothing.
+VERSION_PROBE = b"secure-mlops: which version of the signing key is the latest?"
+
 
 class Signer(Protocol):
-    """Signs and verifies messages; `key_ref` names the key and version for the record."""
+    """Signs and verifies messages with one named key, whose versions it tells apart."""
 
-    def sign(self, message: bytes) -> str:
-        """The signature in Vault's form, ``vault:v<N>:<base64>``."""
+    def sign(self, message: bytes, *, key_version: int | None = None) -> str:
+        """The signature in Vault's form, ``vault:v<N>:<base64>``, by version `key_version`
+        (default: the latest)."""
+        ...
+
+    def latest_version(self) -> int:
+        """The version `sign` uses by default, to record in what is signed."""
         ...
 
     def verify(self, message: bytes, signature: str) -> bool: ...
@@ -34,12 +42,22 @@ class TransitSigner:
     def key_name(self) -> str:
         return self._key_name
 
-    def sign(self, message: bytes) -> str:
+    def sign(self, message: bytes, *, key_version: int | None = None) -> str:
         with vault_errors(f"sign with Transit key '{self._key_name}'", self._client.url):
             data = self._client.secrets.transit.sign_data(
-                self._key_name, base64.b64encode(message).decode("ascii"), mount_point=self._mount
+                self._key_name, base64.b64encode(message).decode("ascii"), key_version=key_version,
+                mount_point=self._mount,
             )["data"]
         return str(data["signature"])
+
+    def latest_version(self) -> int:
+        # The policies grant sign and verify only, never reading the key: Transit names the
+        # version it signed with, so a signature of a constant tells the latest one.
+        with vault_errors(f"sign with Transit key '{self._key_name}'", self._client.url):
+            data = self._client.secrets.transit.sign_data(
+                self._key_name, base64.b64encode(VERSION_PROBE).decode("ascii"), mount_point=self._mount
+            )["data"]
+        return int(data["key_version"])
 
     def verify(self, message: bytes, signature: str) -> bool:
         """False for a wrong or malformed signature; VaultError only when Vault itself fails."""

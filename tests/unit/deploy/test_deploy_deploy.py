@@ -9,7 +9,7 @@ import yaml
 from kubernetes.client.exceptions import ApiException
 
 from secure_mlops.deploy import ClusterError, apply_manifests, deploy
-from secure_mlops.errors import IntegrityError
+from secure_mlops.errors import InputError, IntegrityError
 from secure_mlops.packaging import sign_manifest, write_signed_manifest
 from tests.support.fakes import InMemorySigner
 from tests.support.release import BENTO_TAG, MODEL_TAG
@@ -111,3 +111,29 @@ def test_a_refusal_from_the_cluster_is_a_cluster_error(
 
     with pytest.raises(ClusterError, match="refused to apply Service/secure-mlops/inference: 403 Forbidden"):
         apply_manifests(manifests, dynamic_client=_FakeDynamicClient(refuse=True))
+
+
+PINNED = "registry.example/ml/inference@sha256:" + "cd" * 32
+
+
+def test_a_release_signed_with_its_image_deploys_that_image_only(tmp_path, manifest, signer, model_file, bento_dir):
+    pinned = write_signed_manifest(sign_manifest({**manifest, "release": {**manifest["release"], "image": PINNED}},
+                                                 signer), tmp_path / "pinned.json")
+
+    with pytest.raises(IntegrityError, match="image"):
+        deploy(pinned, signer=signer, model_file=model_file, bento_dir=bento_dir, image=IMAGE,
+               out_dir=tmp_path / "refused")
+    assert not (tmp_path / "refused").exists()
+
+    result = deploy(pinned, signer=signer, model_file=model_file, bento_dir=bento_dir, image=PINNED,
+                    out_dir=tmp_path / "out")
+    assert f"image: {PINNED}" in result.manifests.read_text()
+    assert result.sequence == manifest["release"]["sequence"] and result.rollback is False
+
+
+def test_applying_needs_the_release_uri_where_the_sequence_is_recorded(
+        tmp_path, signed_path, signer, model_file, bento_dir):
+    with pytest.raises(InputError, match="release_uri"):
+        deploy(signed_path, signer=signer, model_file=model_file, bento_dir=bento_dir, image=PINNED,
+               out_dir=tmp_path / "out", apply=True)
+    assert not (tmp_path / "out").exists()

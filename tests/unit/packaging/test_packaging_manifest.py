@@ -7,6 +7,7 @@ import copy
 import dataclasses
 import json
 import math
+import time
 
 import pytest
 
@@ -29,6 +30,13 @@ def _leaf_paths(value, prefix=()):
             yield from _leaf_paths(child, (*prefix, key))
     else:
         yield prefix
+
+
+def _reversed(value):
+    """The same JSON value with every object's keys in reverse order."""
+    if isinstance(value, dict):
+        return {key: _reversed(value[key]) for key in reversed(value)}
+    return value
 
 
 def _tampered(manifest, path):
@@ -58,12 +66,37 @@ def test_canonical_json_refuses_nan():
 
 
 def test_build_manifest_records_digests_versions_ids_and_metrics(manifest):
-    assert manifest["schema"] == "secure-mlops/provenance/v1"
+    assert manifest["schema"] == "secure-mlops/provenance/v2"
     assert manifest["data"]["contract"] == {"name": "patients", "version": "1.0.0",
                                             "digest": "sha256:" + "2" * 64}  # bare hex normalized
     assert manifest["model"]["format"] == "skops"
-    assert manifest["keys"]["secure-mlops-data"] == 2
-    assert set(manifest) == {"schema", "created_at", "run", "data", "model", "bento", "keys"}
+    assert set(manifest) == {"schema", "created_at", "release", "run", "data", "model", "bento", "keys"}
+
+
+def test_build_manifest_records_every_key_by_role_name_and_version(manifest):
+    assert manifest["keys"] == {"data": {"name": "secure-mlops-data", "version": 2},
+                                "pseudonym": {"name": "secure-mlops-pseudonym", "version": 1},
+                                "signing": {"name": "secure-mlops-signing", "version": 1}}
+
+
+def test_a_dataset_without_pseudonyms_records_no_pseudonym_key():
+    fields = manifest_fields(model_digest="a" * 64, bento_dir_digest="b" * 64)
+    del fields["keys"]["pseudonym"]
+
+    assert set(build_manifest(**fields)["keys"]) == {"data", "signing"}
+
+
+def test_build_manifest_records_a_release_sequence_that_grows_and_the_image_when_pinned():
+    fields = manifest_fields(model_digest="a" * 64, bento_dir_digest="b" * 64)
+    first = build_manifest(**fields)
+    time.sleep(0.002)
+    image = "registry.example/ml/inference@sha256:" + "c" * 64
+    second = build_manifest(**fields, image=image)
+
+    assert first["release"]["sequence"] < second["release"]["sequence"]
+    assert "image" not in first["release"]  # unknown when signed: built from this bento later
+    assert second["release"]["image"] == image
+    assert build_manifest(**fields, sequence=7)["release"] == {"sequence": 7}
 
 
 @pytest.mark.parametrize(
@@ -74,7 +107,16 @@ def test_build_manifest_records_digests_versions_ids_and_metrics(manifest):
         ("metrics", {"accuracy": float("inf")}),
         ("metrics", {"accuracy": True}),
         ("privacy", {"epsilon": "1.0"}),
-        ("key_versions", {"secure-mlops-data": 0}),
+        ("keys", {"data": ("secure-mlops-data", 0), "signing": ("secure-mlops-signing", 1)}),
+        ("keys", {"data": ("secure-mlops-data", True), "signing": ("secure-mlops-signing", 1)}),
+        ("keys", {"data": ("secure-mlops-data", 2)}),  # no signing key
+        ("keys", {"signing": ("secure-mlops-signing", 1)}),  # no data key
+        ("keys", {"data": ("secure-mlops-data", 2), "signing": ("secure-mlops-signing", 1),
+                  "backup": ("other", 1)}),
+        ("image", "registry.example/ml/inference:1.0.0"),  # a tag can be moved: only a digest
+        ("image", "registry.example/ml/inference@sha256:abc"),
+        ("sequence", 0),
+        ("sequence", True),
         ("run_id", ""),
         ("run_id", "run\n1"),
     ],
@@ -170,7 +212,44 @@ def test_signature_by_an_older_key_version_still_verifies_after_rotation(manifes
     signer.rotate()
 
     verify_manifest(signed, signer)
-    assert sign_manifest(manifest, signer).signature.startswith("vault:v2:")
+    newer = {**manifest, "keys": {**manifest["keys"], "signing": {"name": signer.key_name, "version": 2}}}
+    assert sign_manifest(newer, signer).signature.startswith("vault:v2:")
+
+
+def test_sign_manifest_signs_with_the_key_version_the_body_names(manifest, signer):
+    signer.rotate()  # the latest version is 2; the body names version 1
+
+    signed = sign_manifest(manifest, signer)
+
+    assert signed.signature.startswith("vault:v1:")
+    verify_manifest(signed, signer)
+
+
+def test_sign_manifest_refuses_a_body_naming_another_signing_key(manifest):
+    with pytest.raises(InputError, match=r"keys\.signing"):
+        sign_manifest(manifest, InMemorySigner("another-signing-key"))
+
+
+def test_a_signature_by_another_key_version_than_the_body_names_fails_verification(manifest, signer):
+    signer.rotate()
+    signature = signer.sign(canonical_json(manifest), key_version=2)  # the body names version 1
+    forged = dataclasses.replace(sign_manifest(manifest, signer), signature=signature)
+
+    with pytest.raises(IntegrityError, match="signing key version"):
+        verify_manifest(forged, signer)
+
+
+def test_a_manifest_of_the_previous_schema_fails_verification(manifest, signer):
+    old = {**manifest, "schema": "secure-mlops/provenance/v1"}
+
+    with pytest.raises(IntegrityError, match="schema"):
+        verify_manifest(sign_manifest(old, signer), signer)
+
+
+@pytest.mark.parametrize("release", [{}, {"sequence": 0}, {"sequence": "1"}, {"sequence": 1, "image": "x:1"}])
+def test_a_signed_body_with_a_malformed_release_section_fails_verification(manifest, signer, release):
+    with pytest.raises(IntegrityError, match="release"):
+        verify_manifest(sign_manifest({**manifest, "release": release}, signer), signer)
 
 
 def test_model_file_digest_mismatch_fails(manifest, signer, model_file):
@@ -218,6 +297,42 @@ def test_loading_a_malformed_envelope_is_an_integrity_error(tmp_path, content):
     path.write_bytes(content)
 
     with pytest.raises(IntegrityError):
+        load_signed_manifest(path)
+
+
+@pytest.mark.parametrize(
+    "duplicate",
+    [lambda text: text.replace('"key": ', '"key": "other-key",\n  "key": ', 1),
+     lambda text: text.replace('"run": {', '"run": {\n      "id": "run-forged",', 1)],
+    ids=["envelope", "manifest"],
+)
+def test_loading_duplicate_keys_is_an_integrity_error(tmp_path, manifest, signer, duplicate):
+    """Python's json keeps the last of two equal keys, other parsers the first: refused."""
+    path = write_signed_manifest(sign_manifest(manifest, signer), tmp_path / "provenance.json")
+    path.write_text(duplicate(path.read_text()))
+
+    with pytest.raises(IntegrityError, match="duplicate key"):
+        load_signed_manifest(path)
+
+
+@pytest.mark.parametrize(
+    "rewrite",
+    [lambda text: json.dumps(json.loads(text)),                       # compact
+     lambda text: json.dumps(json.loads(text), indent=4, sort_keys=True) + "\n",
+     lambda text: json.dumps(_reversed(json.loads(text)), indent=2) + "\n",
+     lambda text: text.replace('"accuracy": 0.93', '"accuracy": 0.930'),
+     lambda text: text.replace('"accuracy": 0.93', '"accuracy": 9.3e-1'),
+     lambda text: text.replace('"skops"', '"\\u0073kops"'),
+     lambda text: text.rstrip("\n")],
+    ids=["compact", "indent", "order", "trailing-zero", "exponent", "escape", "no-final-newline"],
+)
+def test_loading_a_manifest_not_in_canonical_form_is_an_integrity_error(tmp_path, manifest, signer, rewrite):
+    """The same value written another way: the bytes on disk must be the one form the value has,
+    so that every reader sees what was signed."""
+    path = write_signed_manifest(sign_manifest(manifest, signer), tmp_path / "provenance.json")
+    path.write_text(rewrite(path.read_text()))
+
+    with pytest.raises(IntegrityError, match="canonical form"):
         load_signed_manifest(path)
 
 

@@ -107,3 +107,27 @@ def test_contract_built_in_code_is_held_to_the_same_rules() -> None:
             "columns": [{"name": "ssn", "type": "string", "classification": "direct_identifier",
                          "action": "keep"}],
         })
+
+
+# -- pseudonym_scope (issue 10, item 11) --------------------------------------------------------
+
+def test_pseudonyms_are_global_by_default_and_scoped_to_the_dataset_on_request() -> None:
+    assert parse_contract(HEAD).pseudonym_domain() is None
+    assert parse_contract(HEAD.replace("columns:", "pseudonym_scope: global\ncolumns:")).pseudonym_domain() is None
+    scoped = parse_contract(HEAD.replace("columns:", "pseudonym_scope: dataset\ncolumns:"))
+    assert scoped.pseudonym_domain() == "t"
+
+
+def test_an_unknown_pseudonym_scope_is_rejected_with_its_line() -> None:
+    message = _error(HEAD.replace("columns:", "pseudonym_scope: column\ncolumns:"))
+    assert message.startswith("c.yaml:3: pseudonym_scope:")
+
+
+def test_the_scope_is_part_of_the_digest_and_the_default_keeps_existing_digests() -> None:
+    # The patients contract's digest from before the option existed: profiles and signed
+    # manifests made under it still match.
+    assert load_contract(PATIENTS).digest() == (
+        "sha256:9ab5535a50e87ea4f8efeded2c60ac513d3ab9f7b05e1568b6b3f5e8d75e1845")
+    default = parse_contract(HEAD).digest()
+    assert parse_contract(HEAD.replace("columns:", "pseudonym_scope: global\ncolumns:")).digest() == default
+    assert parse_contract(HEAD.replace("columns:", "pseudonym_scope: dataset\ncolumns:")).digest() != default

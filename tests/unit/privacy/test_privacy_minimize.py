@@ -256,14 +256,18 @@ def test_streaming_memory_is_bounded_by_batch(contract: DataContract, patients_c
     assert hmac_service.batch_sizes == [32] * 6 + [8]
 
 
-def test_empty_input_writes_an_empty_output(contract: DataContract, tmp_path: Path,
-                                            write_csv: Callable[..., Path],
-                                            hmac_service: Any) -> None:
+@pytest.mark.parametrize("kind", ["csv", "parquet"])
+def test_an_input_without_data_rows_is_refused(contract: DataContract, tmp_path: Path,
+                                               write_csv: Callable[..., Path], hmac_service: Any,
+                                               kind: str) -> None:
+    empty = write_csv(tmp_path / "in.csv", [])  # the header only
+    if kind == "parquet":
+        pq.write_table(pacsv.read_csv(empty), tmp_path / "in.parquet")
+        empty = tmp_path / "in.parquet"
     out = tmp_path / "out.parquet"
-    report = minimize_file(contract, write_csv(tmp_path / "in.csv", []), out, hmac_service)
-    assert pq.read_table(out).num_rows == 0
-    assert report.k_anonymity.k_achieved is None
-    assert report.k_anonymity.satisfied
+    with pytest.raises(InputError, match=rf"^in.{kind}: no data rows, nothing to minimize$"):
+        minimize_file(contract, empty, out, hmac_service, report_path=tmp_path / "report.json")
+    assert not out.exists() and not (tmp_path / "report.json").exists()
 
 
 @pytest.mark.parametrize(("name", "content", "expected"), [
@@ -285,3 +289,80 @@ def test_missing_input_and_output_directory_are_clear_errors(
         minimize_file(contract, tmp_path / "absent.csv", tmp_path / "out.parquet", hmac_service)
     with pytest.raises(StorageError, match="no such directory"):
         minimize_file(contract, patients_csv, tmp_path / "no" / "out.parquet", hmac_service)
+
+
+def test_a_dataset_scoped_contract_gives_pseudonyms_no_other_dataset_shares(
+        contract_yaml: str, patients_csv: Path, tmp_path: Path, hmac_service: Any) -> None:
+    from secure_mlops.privacy import Pseudonymizer
+
+    scoped = parse_contract(contract_yaml.replace("columns:", "pseudonym_scope: dataset\ncolumns:"))
+    minimize_file(parse_contract(contract_yaml), patients_csv, tmp_path / "global.parquet", hmac_service)
+    minimize_file(scoped, patients_csv, tmp_path / "scoped.parquet", hmac_service)
+
+    shared = pq.read_table(tmp_path / "global.parquet").column("patient_id").to_pylist()
+    own = pq.read_table(tmp_path / "scoped.parquet").column("patient_id").to_pylist()
+    assert set(shared).isdisjoint(own)
+    raw = pacsv.read_csv(patients_csv, convert_options=pacsv.ConvertOptions(column_types={"patient_id": pa.string()}))
+    expected = Pseudonymizer(hmac_service, scope="test-patients").pseudonymize(raw.column("patient_id").combine_chunks())
+    assert own == expected.to_pylist()
+
+
+# --- the report, written with the output -------------------------------------------------------
+
+
+def test_the_report_is_written_with_the_output(contract: DataContract, patients_csv: Path,
+                                               tmp_path: Path, hmac_service: Any) -> None:
+    out, report_path = tmp_path / "out.parquet", tmp_path / "reports" / "out.json"
+    report_path.parent.mkdir()
+
+    report = minimize_file(contract, patients_csv, out, hmac_service, report_path=report_path)
+
+    assert MinimizationReport.model_validate_json(report_path.read_text()) == report
+    assert report_path.read_bytes() == report.file_content()
+    assert pq.read_table(out).num_rows == 200
+
+
+@pytest.mark.parametrize("report_at", ["missing/report.json", "patients.csv/report.json"],
+                         ids=["missing-folder", "under-a-file"])
+def test_a_report_that_cannot_be_written_fails_the_run_before_anything_is_written(
+        contract: DataContract, patients_csv: Path, tmp_path: Path, hmac_service: Any,
+        report_at: str) -> None:
+    out = tmp_path / "out.parquet"
+    out.write_bytes(b"previous output")
+    with pytest.raises(StorageError, match="cannot write"):
+        minimize_file(contract, patients_csv, out, hmac_service, report_path=tmp_path / report_at)
+    assert out.read_bytes() == b"previous output"
+    assert hmac_service.batch_sizes == []  # failed before the first pseudonym
+    assert _leftovers(tmp_path) == []
+
+
+def test_a_failed_gate_writes_neither_output_nor_report(
+        contract: DataContract, patients_csv: Path, tmp_path: Path, hmac_service: Any) -> None:
+    out, report_path = tmp_path / "out.parquet", tmp_path / "report.json"
+    with pytest.raises(KAnonymityError):
+        minimize_file(contract, patients_csv, out, hmac_service, k=1000, report_path=report_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["patients.csv"]
+
+
+def test_the_report_cannot_be_the_output(contract: DataContract, patients_csv: Path,
+                                         tmp_path: Path, hmac_service: Any) -> None:
+    out = tmp_path / "out.parquet"
+    with pytest.raises(StorageError, match="same file twice"):
+        minimize_file(contract, patients_csv, out, hmac_service, report_path=out)
+    assert not out.exists()
+
+
+# --- k that cannot be a row count --------------------------------------------------------------
+
+
+def test_an_oversized_k_is_refused_before_any_pseudonym(contract_yaml: str, patients_csv: Path,
+                                                        tmp_path: Path, hmac_service: Any) -> None:
+    huge = 2**63  # one past int64: the counts it is compared with are int64
+    with pytest.raises(InputError, match=r"^k is too large: at most 9223372036854775807$"):
+        minimize_file(parse_contract(contract_yaml), patients_csv, tmp_path / "out.parquet", hmac_service,
+                      k=huge)
+    in_contract = parse_contract(contract_yaml.replace("k: 1", f"k: {10**30}"))
+    with pytest.raises(InputError, match=r"^the contract's k_anonymity.k is too large"):
+        minimize_file(in_contract, patients_csv, tmp_path / "out.parquet", hmac_service)
+    assert hmac_service.batch_sizes == []
+    assert not (tmp_path / "out.parquet").exists()

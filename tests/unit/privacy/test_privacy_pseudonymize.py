@@ -90,3 +90,35 @@ def test_pseudonymize_is_deterministic_and_injective_on_distinct_values(
     again = Pseudonymizer(hmac_service, cache_size=0).pseudonymize(array).to_pylist()
     assert first == again
     assert len(set(first)) == distinct
+
+
+# -- scoped pseudonyms: domain separation per dataset (issue 10, item 11) -----------------------
+
+def _scoped_input(scope: str, value: str) -> bytes:
+    """The documented HMAC input of a scoped pseudonym: a fixed label, the scope's UTF-8 length
+    (4 bytes, big-endian) and bytes, then the value's canonical text."""
+    name = scope.encode()
+    return b"secure-mlops pseudonym scope\x00" + len(name).to_bytes(4, "big") + name + value.encode()
+
+
+def test_a_scoped_pseudonym_is_the_hmac_of_the_scope_and_the_value(hmac_service: Any) -> None:
+    pseudonym = Pseudonymizer(hmac_service, scope="patients").pseudonymize(pa.array(["P000001"]))[0].as_py()
+    expected = hmac.new(b"k" * 32, _scoped_input("patients", "P000001"), hashlib.sha256).digest()[:16].hex()
+    assert pseudonym == expected
+
+
+def test_scopes_give_unrelated_pseudonyms_and_one_scope_stays_joinable(hmac_service: Any) -> None:
+    values = pa.array(["P000001", "P000002"])
+    unscoped = Pseudonymizer(hmac_service).pseudonymize(values).to_pylist()
+    a = Pseudonymizer(hmac_service, scope="patients").pseudonymize(values).to_pylist()
+    b = Pseudonymizer(hmac_service, scope="claims").pseudonymize(values).to_pylist()
+
+    assert not set(a) & set(b) and not set(a) & set(unscoped) and not set(b) & set(unscoped)
+    assert Pseudonymizer(hmac_service, scope="patients").pseudonymize(values).to_pylist() == a
+
+
+def test_the_scope_and_the_value_cannot_trade_characters(hmac_service: Any) -> None:
+    """("ab", "c") and ("a", "bc") would be one input if the scope were only prepended."""
+    first = Pseudonymizer(hmac_service, scope="ab").pseudonymize(pa.array(["c"]))[0].as_py()
+    second = Pseudonymizer(hmac_service, scope="a").pseudonymize(pa.array(["bc"]))[0].as_py()
+    assert first != second

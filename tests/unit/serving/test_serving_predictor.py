@@ -90,3 +90,17 @@ def test_drift_is_published_per_feature_and_rises_on_a_shifted_stream():
     assert set(stable) == set(VALID) and max(stable.values()) < 0.2
     assert metrics.drift["mean_radius"] > 1.0
     assert metrics.labels and set(metrics.labels) <= {"malignant", "benign"}
+
+
+def test_identifiers_of_a_dataset_scoped_contract_come_back_as_that_datasets_pseudonyms():
+    """The pipeline scoped the training data's pseudonyms to the contract: the service must too."""
+    import pyarrow as pa
+
+    from secure_mlops.privacy import Pseudonymizer
+
+    hmac = FakeHmacService()
+    masker = IdentifierMasker(lambda: hmac, scope="patients")
+
+    assert masker.pseudonyms(["P-000123"]) == Pseudonymizer(hmac, scope="patients").pseudonymize(
+        pa.array(["P-000123"])).to_pylist()
+    assert masker.pseudonyms(["P-000123"]) != [hmac.pseudonym("P-000123")]

@@ -44,7 +44,7 @@ def vault_in_memory(monkeypatch: pytest.MonkeyPatch, vault: FakeVault) -> FakeVa
         factory = getattr(secure_mlops.vault, name)
         for module in modules:
             if getattr(module, name, None) is factory:
-                monkeypatch.setattr(module, name, lambda settings=None, double=double: double)
+                monkeypatch.setattr(module, name, lambda settings=None, double=double, **_: double)
     return vault
 
 

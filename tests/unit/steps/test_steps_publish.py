@@ -19,8 +19,9 @@ from tests.support.paths import PATIENTS
 
 
 def _publish(shards: tuple[EncryptedShard, ...], folder: Path, settings: Settings,
-             reference: Path | None = None) -> EncryptedDataset:
-    return publish_dataset([(s.path, s.context) for s in shards], PATIENTS, folder / "dataset.enc",
+             reference: Path | None = None, versions: tuple[int | None, ...] = (3, 3)) -> EncryptedDataset:
+    return publish_dataset([(s.path, s.context, v) for s, v in zip(shards, versions, strict=True)], PATIENTS,
+                           folder / "dataset.enc",
                            folder / "profile.json", context="run-1/dataset",
                            reference_profile_uri=str(reference) if reference else None, psi_threshold=0.2,
                            settings=settings)
@@ -48,4 +49,19 @@ def test_publish_dataset_removes_a_merged_dataset_the_reference_rejects(
 
     with pytest.raises(ValidationFailed):
         _publish(shards, tmp_path, settings, reference)
+    assert not (tmp_path / "dataset.enc").exists() and not (tmp_path / "profile.json").exists()
+
+
+def test_publish_dataset_records_the_pseudonym_key_version_of_its_shards(
+        tmp_path: Path, settings: Settings, shards: tuple[EncryptedShard, ...]) -> None:
+    assert _publish(shards, tmp_path, settings).pseudonym_key_version == 3
+    # A shard without any pseudonym (its identifier column was empty) does not count.
+    assert _publish(shards, tmp_path, settings, versions=(None, 3)).pseudonym_key_version == 3
+
+
+def test_publish_dataset_refuses_shards_pseudonymized_under_different_key_versions(
+        tmp_path: Path, settings: Settings, shards: tuple[EncryptedShard, ...]) -> None:
+    with pytest.raises(ValidationFailed, match="versions 2 and 3 of the pseudonym key") as info:
+        _publish(shards, tmp_path, settings, versions=(2, 3))
+    assert "re-pseudonymiz" in str(info.value) or "re-run" in str(info.value)
     assert not (tmp_path / "dataset.enc").exists() and not (tmp_path / "profile.json").exists()

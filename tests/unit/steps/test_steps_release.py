@@ -31,6 +31,7 @@ from tests.support.paths import PATIENTS, ROOT
 from tests.support.release import BENTO_TAG, MODEL_TAG, training_table
 
 SIGNING_SEED = bytes(range(32))
+PINNED_IMAGE = "registry.example/ml/inference@sha256:" + "ab" * 32
 PACKAGE = """
 import dataclasses, json, sys
 from pathlib import Path
@@ -60,6 +61,7 @@ def test_package_builds_a_bento_carrying_the_release_files_and_a_verifiable_sign
     args = {"seed": SIGNING_SEED.hex(), "state": str(tmp_path / "state"), "model": str(model),
             "contract": str(PATIENTS), "profile": str(profile), "bento": str(tmp_path / "bento"),
             "manifest": str(tmp_path / "manifest"), "data_digest": "sha256:" + "1" * 64, "data_key_version": 3,
+            "pseudonym_key_version": 4, "inference_image": PINNED_IMAGE,
             "metrics": {"accuracy": 0.93}, "privacy": {"membership_advantage": 0.02}, "run_id": "run-1",
             "triggered_by": "pytest"}
 
@@ -74,6 +76,10 @@ def test_package_builds_a_bento_carrying_the_release_files_and_a_verifiable_sign
     verify_manifest(signed, InMemorySigner(seed=SIGNING_SEED), model_file=model, bento_dir=bento)
     assert signed.manifest["bento"]["digest"] == packaged["bento_digest"]
     assert signed.manifest["model"]["digest"] == packaged["model_digest"]
+    assert signed.manifest["keys"] == {"data": {"name": "secure-mlops-data", "version": 3},
+                                       "pseudonym": {"name": "secure-mlops-pseudonym", "version": 4},
+                                       "signing": {"name": "secure-mlops-signing", "version": 1}}
+    assert signed.manifest["release"]["image"] == PINNED_IMAGE and signed.manifest["release"]["sequence"] > 0
     release = bento / "src" / RELEASE_DIR
     assert (release / CONTRACT_FILE).read_bytes() == PATIENTS.read_bytes() and (release / PROFILE_FILE).is_file()
     # The model travels inside the bento artifact, the very file the manifest vouches for: an
@@ -125,4 +131,12 @@ def test_deploy_refuses_a_release_signed_by_another_key(
     with pytest.raises(IntegrityError):
         deploy(forged, model_file, bento_dir, tmp_path / "out", inference_image="registry.example/ml/inference",
                apply=False, settings=settings)
+    assert not (tmp_path / "out").exists()
+
+
+def test_deploy_refuses_to_apply_without_the_release_uri_that_records_the_sequence(
+        tmp_path: Path, settings: Settings, signed_release: Path, model_file: Path, bento_dir: Path) -> None:
+    with pytest.raises(InputError, match="release_uri"):
+        deploy(signed_release, model_file, bento_dir, tmp_path / "out", inference_image=PINNED_IMAGE,
+               apply=True, settings=settings)
     assert not (tmp_path / "out").exists()

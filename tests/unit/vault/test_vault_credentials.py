@@ -28,3 +28,17 @@ def test_damaged_credentials_are_a_config_error_that_quotes_nothing(tmp_path: Pa
     with pytest.raises(ConfigError) as caught:
         read_dev_credentials(tmp_path)
     assert "unseal-example" not in str(caught.value)
+
+
+def test_a_hand_edited_token_with_a_trailing_newline_is_stripped(tmp_path: Path) -> None:
+    path = write_dev_credentials(tmp_path, CREDS)
+    path.write_text(path.read_text().replace('"root-example"', '"root-example\\n"'), encoding="utf-8")
+    assert read_dev_credentials(tmp_path) == CREDS
+
+
+def test_a_token_with_whitespace_inside_is_a_config_error_that_quotes_nothing(tmp_path: Path) -> None:
+    path = write_dev_credentials(tmp_path, CREDS)
+    path.write_text(path.read_text().replace('"root-example"', '"root example"'), encoding="utf-8")
+    with pytest.raises(ConfigError, match="credentials") as caught:
+        read_dev_credentials(tmp_path)
+    assert "example" not in str(caught.value).replace(str(tmp_path), "")
