@@ -12,14 +12,19 @@ def redact(text: bytes, *args: str) -> subprocess.CompletedProcess[bytes]:
     return run_cli("redact", *args, stdin=text, timeout=60)
 
 
+def redacted(text: bytes, *args: str) -> str:
+    """What `secure-mlops redact` prints for `text`; it must succeed."""
+    result = redact(text, *args)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.decode()
+
+
 def test_redact_filters_a_log_stream_line_by_line() -> None:
     log = (
         b"2026-11-22T10:00:00Z INFO login user=jane@example.com from 10.1.2.3\n"
         b"2026-11-22T10:00:01Z INFO rows=1000 latency_ms=12.5 version=1.4.39\n"
     )
-    result = redact(log)
-    assert result.returncode == 0, result.stderr
-    out = result.stdout.decode()
+    out = redacted(log)
     assert "jane@example.com" not in out and "10.1.2.3" not in out
     assert "[REDACTED:email]" in out
     assert out.splitlines()[1] == log.decode().splitlines()[1]
@@ -50,9 +55,7 @@ def test_an_invalid_byte_inside_an_identifier_does_not_save_it() -> None:
         b"ssn 123-4\xff5-6789 card 4111 1111 11\xc311 1111 mail ja\x80ne.doe@example.com\n"
         b"token hvs.CAESIJlU9JMYEh\xe2\x82OPYv4KMvxEYEXAMPLE s.Qf1s5zigZ4O\xfeX6akYjQXJC1jY\n"
     )
-    result = redact(log)
-    assert result.returncode == 0, result.stderr
-    out = result.stdout.decode()
+    out = redacted(log)
     for piece in ("6789", "1111", "ne.doe", "example.com", "OPYv4K", "X6akYj"):
         assert piece not in out
     assert out.count("[REDACTED:") == 5 and out.count("\n") == 2

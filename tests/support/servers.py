@@ -30,12 +30,13 @@ def free_port(pair: bool = False) -> int:
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             port = sock.getsockname()[1]
-        if not pair or _is_free(port + 1):
+        if not pair or port_is_free(port + 1):
             return port
     raise RuntimeError("no free loopback port pair found")
 
 
-def _is_free(port: int) -> bool:
+def port_is_free(port: int) -> bool:
+    """Whether a plain bind to 127.0.0.1:`port` succeeds now."""
     with socket.socket() as sock:
         try:
             sock.bind(("127.0.0.1", port))

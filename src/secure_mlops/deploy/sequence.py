@@ -42,12 +42,8 @@ class Store(Protocol):
     def put_file(self, local: Path, key: str) -> str: ...
 
 
-@dataclass(frozen=True)
-class DeployedRelease:
-    sequence: int
-    bento_tag: str
-
-
+# The ledger beside the published releases: the release deployed last, and the newest ever
+# deployed, which a rollback is measured against.
 @dataclass(frozen=True)
 class SequenceRecord:
     deployed: DeployedRelease
@@ -56,6 +52,14 @@ class SequenceRecord:
     def after(self, release: DeployedRelease) -> SequenceRecord:
         """The record once `release` is deployed."""
         return SequenceRecord(release, release if release.sequence > self.highest.sequence else self.highest)
+
+
+@dataclass(frozen=True)
+class DeployedRelease:
+    """A release as the ledger knows it: the sequence its signed manifest carries, and its bento."""
+
+    sequence: int
+    bento_tag: str
 
 
 def check_sequence(release: DeployedRelease, record: SequenceRecord | None, *, allow_rollback: bool,

@@ -12,7 +12,7 @@ from secure_mlops.config import Settings
 from secure_mlops.errors import VaultError
 from secure_mlops.vault import dev
 from secure_mlops.vault.dev import DevVault
-from tests.support.servers import free_port
+from tests.support.servers import free_port, port_is_free
 
 
 def _time_wait_on(port: int) -> None:
@@ -30,19 +30,10 @@ def _time_wait_on(port: int) -> None:
         client.close()
 
 
-def _plain_bind_fails(port: int) -> bool:
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return True
-    return False
-
-
 def test_a_time_wait_socket_is_not_a_port_in_use(tmp_path: Path) -> None:
     port = free_port(pair=True)
     _time_wait_on(port)
-    assert _plain_bind_fails(port)  # the probe the server used to make: "port in use"
+    assert not port_is_free(port)  # the probe the server used to make: "port in use"
 
     DevVault(Settings(state_dir=tmp_path, dev_vault_port=port))._check_ports_free()
 
