@@ -49,6 +49,8 @@ DEFAULT_SENSITIVE_KEYS: Final = (
     "api_key",
     "apikey",
     "private_key",
+    # A service account's JSON names its key by `private_key_id`; the id alone picks the key to revoke.
+    "private_key_id",
     "authorization",
     "credit_card",
     "card_number",
@@ -59,6 +61,10 @@ DEFAULT_SENSITIVE_KEYS: Final = (
 WHOLE_WORD_ONLY_KEYS: Final = frozenset({"name", "address"})
 # AWS credentials by their usual names; their values carry the aws_secret label.
 AWS_SECRET_KEYS: Final = ("aws_secret_access_key", "secret_access_key", "aws_session_token")
+# Session cookies by the names frameworks give them; their values carry the session label. Only in
+# `key=value` form (a `Cookie:` or `Set-Cookie:` header, a query string) and as whole names: `session`
+# and `sid` are common words, and `session: started` or `user_sid: S-1-5-...` are no cookies.
+SESSION_COOKIE_KEYS: Final = ("sessionid", "session", "sid", "jsessionid", "phpsessid", "connect.sid")
 
 _VALID_KEY: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\- ]*")
 # Words of a key: snake, kebab, dotted and camelCase (`DB_PASSWORD`, `githubToken`, `s3a.key`).
@@ -85,17 +91,18 @@ _QUOTED: Final = (
     r'|"(?:[^"\\\r\n]|\\.)*(?=[\r\n]|\Z)'
     r"|'(?:[^'\\\r\n]|\\.)*(?=[\r\n]|\Z)"
 )
-# `key=value` is logfmt or a query string: the value is one token (and `Bearer xyz` is one value).
-# `==` is tolerated.
+# An auth scheme and its credentials are one value (`Basic dXNlcjpwYXNz`), whatever follows them.
+_SCHEME_VALUE: Final = r"(?:[Bb]earer|[Bb]asic|[Tt]oken)[ \t]+[^\s,;&\"]+"
+# `key=value` is logfmt or a query string: the value is one token. `==` is tolerated.
 _EQUALS_VALUE: Final = re.compile(
-    rf"=?[ \t]*(?P<value>{_QUOTED}"
-    r"|(?:[Bb]earer|[Bb]asic|[Tt]oken)[ \t]+[^\s,;&\"]+|(?![\[{])[^\s,;&\"]+)",
+    rf"=?[ \t]*(?P<value>{_QUOTED}|{_SCHEME_VALUE}|(?![\[{{])[^\s,;&\"]+)",
     re.ASCII,
 )
 # `key: value` is a header or YAML: the value runs to the end of the line, a `,`/`;`/`"`, or the
-# next `word:`/`word=` field, so `name: Jane Doe` loses the whole name.
+# next `word:`/`word=` field, so `name: Jane Doe` loses the whole name. A scheme comes first: base64
+# credentials may end in `=` and read as the next `word=` field.
 _COLON_VALUE: Final = re.compile(
-    rf"[ \t]*(?P<value>{_QUOTED}"
+    rf"[ \t]*(?P<value>{_QUOTED}|{_SCHEME_VALUE}"
     r"|(?![\[{])[^\s,;\"][^\r\n,;\"]*?(?=[ \t]*(?:[,;\"\r\n]|\Z)|[ \t]+[\w.\-]+[=:]))",
     re.ASCII,
 )
@@ -180,7 +187,7 @@ class KeyFinder:
         self.extra_keys: frozenset[str] = frozenset(extras)
         """The extra keys, lowercase with `_` between words."""
         self.keys: frozenset[str] = frozenset(DEFAULT_SENSITIVE_KEYS) | self.extra_keys
-        """Every key whose value is redacted (besides the AWS credential names)."""
+        """Every key whose value is redacted (besides the AWS credential and session cookie names)."""
 
         suffix = (frozenset(DEFAULT_SENSITIVE_KEYS) - WHOLE_WORD_ONLY_KEYS) | frozenset(
             AWS_SECRET_KEYS
@@ -195,14 +202,16 @@ class KeyFinder:
         self._labels: dict[str, str] = dict(self._suffix_labels)
         for key in (*DEFAULT_SENSITIVE_KEYS, *extras):
             self._labels.setdefault(_normalize(key), label(key))
+        for key in SESSION_COOKIE_KEYS:
+            self._labels.setdefault(_normalize(key), label("session"))
         names = (
-            _BEFORE_SEPARATOR
-            + f"(?:(?P<key>{_reversed_names(suffix)}){_SUFFIX_START}"
-            + f"|(?P<whole_key>{_reversed_names(whole)}){_WHOLE_WORD_START})"
+            f"(?P<key>{_reversed_names(suffix)}){_SUFFIX_START}"
+            f"|(?P<whole_key>{_reversed_names(whole)}){_WHOLE_WORD_START}"
         )
-        self._after_equals = re.compile("=" + names, re.ASCII)
+        cookies = f"|(?P<cookie_key>{_reversed_names(SESSION_COOKIE_KEYS)}){_WHOLE_WORD_START}"
+        self._after_equals = re.compile(f"={_BEFORE_SEPARATOR}(?:{names}{cookies})", re.ASCII)
         # Not `::` or `://` (in the reversed line, the character before the colon).
-        self._after_colon = re.compile(r":(?<![:/]:)" + names, re.ASCII)
+        self._after_colon = re.compile(rf":(?<![:/]:){_BEFORE_SEPARATOR}(?:{names})", re.ASCII)
 
     def label_for(self, key: str) -> str | None:
         """The replacement for the value of a field named `key`, or None if it is not sensitive."""

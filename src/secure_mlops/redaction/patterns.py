@@ -58,6 +58,22 @@ VAULT_HINT: Final = re.compile(r"\.[A-Za-z0-9_\-]{24}")
 # An IPv6 address holds `::` or, written out, three `hex:` groups in a row after a colon, which
 # clock times (`12:03:55`) do not.
 IPV6_HINT: Final = re.compile(r":(?::|[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}:)")
+# A MAC address holds five `:` or five `-` (counted first, at C speed), with two hex pairs between
+# three of them, or a dotted hex quad: a clock time (`12:03:55`) or a date (`2026-12-05`) has one
+# separator too few. One hint per separator, each starting with its literal: an alternation would
+# stop at every `:`, `-` and `.` of a line and cost microseconds.
+MAC_COLON_HINT: Final = re.compile(r":[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}:", re.ASCII)
+MAC_DASH_HINT: Final = re.compile(r"-[0-9A-Fa-f]{2}-[0-9A-Fa-f]{2}-", re.ASCII)
+MAC_DOT_HINT: Final = re.compile(r"\.[0-9A-Fa-f]{4}\.", re.ASCII)
+
+
+def mac_hinted(text: str) -> bool:
+    """Whether `text` may hold a MAC address (MAC below decides)."""
+    return bool(
+        (text.count(":") >= 5 and MAC_COLON_HINT.search(text))
+        or (text.count("-") >= 5 and MAC_DASH_HINT.search(text))
+        or MAC_DOT_HINT.search(text)
+    )
 
 # --- detectors -------------------------------------------------------------------------------
 
@@ -153,6 +169,33 @@ VAULT_TOKEN: Final = re.compile(
 IPV6: Final = re.compile(
     r"(?<![A-Za-z0-9_:.])(?=[0-9A-Fa-f:.]*::|(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f])"
     r"[0-9A-Fa-f:.]{2,45}(?![A-Za-z0-9_:])",
+    re.ASCII,
+)
+
+# MAC-48: six hex pairs joined by one `:` or `-` throughout, or Cisco's three dotted quads. Not
+# inside a longer run of groups (an IPv6 address has eight, or `::`), and a dotted form needs a
+# letter: `2026.1205.0001` is a version or an id far more often than a MAC address.
+MAC: Final = re.compile(
+    r"(?<![0-9A-Za-z_:.\-])"
+    r"(?:[0-9A-Fa-f]{2}([:\-])[0-9A-Fa-f]{2}(?:\1[0-9A-Fa-f]{2}){4}"
+    r"|(?=[0-9.]{0,13}[A-Fa-f])[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})"
+    r"(?![0-9A-Za-z_:]|[.\-][0-9A-Za-z])",
+    re.ASCII,
+)
+# HTTP Basic credentials: base64 of `user:password` (RFC 7617); the handler decodes to confirm.
+BASIC: Final = re.compile(
+    r"(?<![A-Za-z0-9])[Bb](?:asic|ASIC)[ \t]+(?P<credentials>[A-Za-z0-9+/]{4,}={0,2})"
+    r"(?![A-Za-z0-9+/=])",
+    re.ASCII,
+)
+# `--password VALUE` (also `--db-password`), quoted or one shell word, or `+`/`%20`-joined in a
+# URL-encoded command line. Not `--no-password` (a switch: the word after it is no password), not
+# `-p` (a port as often as a password), and not a next flag (`--password --verbose`).
+# `--password=VALUE` is a `password` key (keys.py).
+CLI_PASSWORD: Final = re.compile(
+    r"(?<![A-Za-z0-9_\-])--(?!no-)(?:[a-z0-9]+-)*password"
+    r"(?:[ \t]+(?:'(?P<single>[^'\r\n]+)'|\"(?P<double>[^\"\r\n]+)\"|(?P<word>[^\s\"'\\\-][^\s\"'\\]*))"
+    r"|(?:\+|%20)(?P<encoded>[^\s&+\-][^\s&+\"]*))",
     re.ASCII,
 )
 

@@ -1,14 +1,15 @@
 """The Redactor: gated detectors report spans, one pass replaces them.
 
 Replacements name what was there: `[REDACTED:<kind>]` for a detected value (`email`, `ssn`,
-`card`, `iban`, `ip`, `phone`, `aws_key`, `aws_secret`, `vault_token`, `jwt`, `bearer`,
-`password`, `private_key`), and `[REDACTED:<key>]` for the value of a sensitive key, <key> being
+`card`, `iban`, `ip`, `mac`, `phone`, `aws_key`, `aws_secret`, `vault_token`, `jwt`, `bearer`,
+`basic`, `session`, `password`, `private_key`), and `[REDACTED:<key>]` for the value of a sensitive key, <key> being
 the configured key it matched (`"firstName": "Jane"` gives `"firstName": "[REDACTED:first_name]"`).
 Quotes, key names, URL schemes, users, hosts and ports stay, so a redacted line still reads, and
 redacting twice changes nothing more.
 
-A candidate that fails its check (Luhn, mod-97, the IP parser, a digit count) is kept as it was.
-Loopback and unspecified addresses (127.x, 0.0.0.0, ::1, ::) are kept: they identify no one.
+A candidate that fails its check (Luhn, mod-97, the IP parser, a digit count, base64 of
+`user:password`) is kept as it was. Loopback and unspecified addresses (127.x, 0.0.0.0, ::1, ::)
+and the all-zero and broadcast MAC addresses are kept: they identify no one.
 
 A text with a damaged character (an invalid byte decoded as U+FFFD or a surrogate, a stray control
 byte, an invisible format character) is searched again with the damage seen through (`damage.py`);
@@ -18,6 +19,7 @@ broken by one is redacted on its shape when its check digits no longer add up.
 
 from __future__ import annotations
 
+import binascii
 import functools
 import ipaddress
 import re
@@ -136,6 +138,38 @@ def _ipv6(match: re.Match[str]) -> Span | None:
             return None
         return match.start(), match.start() + len(address), label("ip")
     return None
+
+
+_MAC_LABEL: Final = label("mac")
+_MAC_SEPARATORS: Final = re.compile(r"[:.\-]")
+# All zeros and all ones: a placeholder and the broadcast address, in every spelling.
+_PLACEHOLDER_MACS: Final = frozenset({"000000000000", "ffffffffffff"})
+
+
+def _mac(match: re.Match[str]) -> Span | None:
+    digits = _MAC_SEPARATORS.sub("", match.group()).lower()
+    return None if digits in _PLACEHOLDER_MACS else (match.start(), match.end(), _MAC_LABEL)
+
+
+_BASIC_LABEL: Final = label("basic")
+
+
+def _basic(match: re.Match[str]) -> Span | None:
+    encoded = match["credentials"]
+    try:
+        # Senders drop the padding now and then; it is restored before decoding.
+        decoded = binascii.a2b_base64(encoded + "=" * (-len(encoded) % 4), strict_mode=True)
+    except binascii.Error:  # not base64: a word after `Basic` (`Basic realm`, `Basic auth`)
+        return None
+    return (*match.span("credentials"), _BASIC_LABEL) if b":" in decoded else None
+
+
+_CLI_PASSWORD_LABEL: Final = label("password")
+
+
+def _cli_password(match: re.Match[str]) -> Span:
+    group = match.lastgroup or ""
+    return match.start(group), match.end(group), _CLI_PASSWORD_LABEL
 
 
 _UNCHECKED_NUMBERS: Final[dict[str, _Handler]] = {
@@ -268,6 +302,10 @@ class Redactor:
         self._keys.find(text, spans)
         if "earer" in text or "EARER" in text:
             _collect(patterns.BEARER, _BEARER, text, spans)
+        if "asic" in text or "ASIC" in text:
+            _collect(patterns.BASIC, _basic, text, spans)
+        if "-password" in text:
+            _collect(patterns.CLI_PASSWORD, _cli_password, text, spans)
         if "eyJ" in text:
             _collect(patterns.JWT, _JWT, text, spans)
         if "AKIA" in text or "ASIA" in text:
@@ -280,6 +318,8 @@ class Redactor:
             _collect(patterns.NUMBERS, number, text, spans)
         if patterns.IPV6_HINT.search(text):
             _collect(patterns.IPV6, _ipv6, text, spans)
+        if patterns.mac_hinted(text):
+            _collect(patterns.MAC, _mac, text, spans)
 
 
 @functools.cache
