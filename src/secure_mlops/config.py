@@ -81,6 +81,15 @@ def check_vault_addr(addr: str) -> str:
     return addr
 
 
+def cluster_vault_addr(addr: str) -> str:
+    """The address pipeline pods reach Vault at: `check_vault_addr`'s rules, https only (the pods
+    send credentials to it), without a trailing slash."""
+    check_vault_addr(addr)
+    if not addr.startswith("https://"):
+        raise ValueError("must be an https:// URL: the pods send their credentials to it")
+    return addr.rstrip("/")
+
+
 class Settings(BaseSettings):
     """Typed settings read from the environment."""
 

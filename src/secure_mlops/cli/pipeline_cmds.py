@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 import typer
 
 from secure_mlops.cli.options import STDOUT, contract_option, contract_or_default, output_file
-from secure_mlops.config import PIPELINE_SERVICE_ACCOUNT, get_settings
+from secure_mlops.config import PIPELINE_SERVICE_ACCOUNT, cluster_vault_addr, get_settings
+from secure_mlops.errors import ConfigError
 
 if TYPE_CHECKING:
     from secure_mlops.orchestration import RunSummary
@@ -91,10 +92,13 @@ def compile_pipeline(
     from kfp import compiler
 
     from pipelines.secure_pipeline import build_pipeline
-    from secure_mlops.orchestration.submit import check_vault_addr
     from secure_mlops.storage import atomic_output
 
-    pipeline = build_pipeline(cluster=True, parallelism=parallelism, vault_addr=check_vault_addr(vault_addr))
+    try:
+        vault_addr = cluster_vault_addr(vault_addr)
+    except ValueError as exc:
+        raise ConfigError(f"--vault-addr {exc}") from None
+    pipeline = build_pipeline(cluster=True, parallelism=parallelism, vault_addr=vault_addr)
     # KFP writes straight to the path it is given: compiled aside, then put in place (or printed).
     with tempfile.TemporaryDirectory() as folder:
         compiled = Path(folder) / "pipeline.yaml"

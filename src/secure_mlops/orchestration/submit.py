@@ -7,7 +7,6 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from packaging.version import InvalidVersion, Version
 
@@ -17,15 +16,6 @@ from secure_mlops.errors import ConfigError, PipelineError
 # 2.14.0 or later; an older one accepts the upload and fails the run at its first fan-in.
 MIN_BACKEND_VERSION = Version("2.14.0")
 
-
-
-def check_vault_addr(vault_addr: str) -> str:
-    """The address step pods reach Vault at: https only (the tokens they send are credentials)."""
-    parsed = urlsplit(vault_addr)
-    if parsed.scheme != "https" or not parsed.hostname or parsed.path not in ("", "/") or parsed.query:
-        raise ConfigError(f"--vault-addr {vault_addr!r} is not an https:// address",
-                          hint="for example https://vault.vault.svc:8200")
-    return vault_addr.rstrip("/")
 
 
 @dataclass(frozen=True)

@@ -157,3 +157,17 @@ def test_the_pseudonym_key_version_is_unpinned_by_default_and_a_positive_integer
     get_settings.cache_clear()
     with pytest.raises(ConfigError, match="invalid setting SECURE_MLOPS_PSEUDONYM_KEY_VERSION"):
         get_settings()
+
+
+@pytest.mark.parametrize("addr", ["http://vault.example.com:8200", "https://", "vault:8200", "https://vault:99999"])
+def test_a_cluster_vault_address_must_be_an_https_url(addr: str) -> None:
+    from secure_mlops.config import cluster_vault_addr
+
+    with pytest.raises(ValueError, match="https://"):
+        cluster_vault_addr(addr)
+
+
+def test_a_cluster_vault_address_loses_its_trailing_slash() -> None:
+    from secure_mlops.config import cluster_vault_addr
+
+    assert cluster_vault_addr("https://vault.vault.svc:8200/") == "https://vault.vault.svc:8200"
