@@ -42,7 +42,8 @@ NUMBER_SHAPES: Final = (
     "9 999",  # digit groups split by spaces: cards, 555 123 4567, 030 1234567, 020 7946 0958
     "9-999999",  # 4-6-5 cards with dashes, 0171-2345678 (UUID groups never hold six digits)
     "9999-9999-9999",  # 4-4-4-4 cards with dashes
-    "999-99-9999",  # US SSN
+    "999-99-9999",  # US SSN, also dotted (spaced ones have "9 999")
+    "999.99.9999",
     "999-999-9999",  # North American phone numbers
     "999.999.9999",
     "(999)",
@@ -105,9 +106,11 @@ NUMBERS: Final = re.compile(
             )
         |
             # Area 000, 666 and 9xx, group 00 and serial 0000 are never issued.
+            # Separated by `-`, a space or a dot, the same one twice.
             (?<=[0-8])
             (?P<ssn>
-                [0-9]{2} (?<!000)(?<!666) -(?!00)[0-9]{2}-(?!0000)[0-9]{4} (?![A-Za-z0-9_]|-[0-9])
+                [0-9]{2} (?<!000)(?<!666) (?P<ssn_separator>[\-. ])(?!00)[0-9]{2}(?P=ssn_separator)
+                (?!0000)[0-9]{4} (?![A-Za-z0-9_]|[\-.][0-9])
             )
         |
             # North American: NPA-NXX-XXXX with the area code 2-9, optionally 1 in front.
@@ -137,6 +140,19 @@ NUMBERS: Final = re.compile(
     )
     """,
     re.ASCII | re.VERBOSE,
+)
+
+# An IBAN in lowercase (`de89 3704 ...`, `gb82west...`), which NUMBERS (anchored on digits that
+# start a token) does not see: a country code starting a token, check digits, then as in NUMBERS.
+# The gate is its shape at a token start; mod-97 decides.
+IBAN_LOWER_SHAPE: Final = re.compile(r"(?<![A-Za-z9_])aa99(?:[ ]?[Aa9]{4}){2}")
+IBAN_LOWER: Final = re.compile(
+    r"(?<![A-Za-z0-9_])[a-z]{2}[0-9]{2}(?:[ ]?[a-z0-9]{4}){2,7}(?:[ ]?[a-z0-9]{1,3})?(?![A-Za-z0-9])",
+    re.ASCII,
+)
+# A phone number's extension: `x1234`, `ext. 12`, `ext 12`, `#12`, `;ext=12`, `Durchwahl 12`.
+PHONE_EXTENSION: Final = re.compile(
+    r"[ ]?(?:[xX]|[eE]xt\.?|EXT\.?|[eE]xtension|#|;ext=)[ ]?[0-9]{1,6}(?![A-Za-z0-9_])", re.ASCII
 )
 
 # Not ASCII-only: internationalized addresses (`zoë@exämple.de`) are PII too.
@@ -198,6 +214,49 @@ CLI_PASSWORD: Final = re.compile(
     r"|(?:\+|%20)(?P<encoded>[^\s&+\-][^\s&+\"]*))",
     re.ASCII,
 )
+
+# Keys that services issue, by the prefix and length each service documents (the rule sets of
+# secret scanners such as gitleaks name the same shapes). The prefix marks the secret, so no check
+# is needed; a word that only starts like one (`ghp_docs`, `sk-video`) is too short to match.
+# Stripe's `pk_` keys are publishable (they ship in web pages) and stay.
+SERVICE_KEY: Final = re.compile(
+    r"(?<![A-Za-z0-9_\-])(?:"
+    r"(?P<github_token>gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59,})"
+    r"|(?P<slack_token>xox[abeoprs]-(?:[0-9]+-){1,3}[A-Za-z0-9]{8,}|xapp-[0-9]+-[A-Z0-9]+-[0-9]+-[a-z0-9]{16,})"
+    r"|(?P<stripe_key>[rs]k_(?:live|test)_[A-Za-z0-9]{16,247})"
+    r"|(?P<google_api_key>AIza[A-Za-z0-9_\-]{35})"
+    # Project, service-account and admin keys embed `T3BlbkFJ` ("OpenAI" in base64); legacy
+    # keys are 48 letters and digits.
+    r"|(?P<openai_key>sk-(?:(?:proj|svcacct|admin)-)?[A-Za-z0-9_\-]{20,}T3BlbkFJ[A-Za-z0-9_\-]{20,}"
+    r"|sk-[A-Za-z0-9]{48})"
+    r")(?![A-Za-z0-9_\-])",
+    re.ASCII,
+)
+
+
+def service_key_hinted(text: str) -> bool:
+    """Whether `text` may hold a SERVICE_KEY (a literal of each prefix, cheapest first)."""
+    return (
+        ("_" in text and ("gh" in text or "k_" in text or "github_pat_" in text))
+        or "xox" in text
+        or "xapp-" in text
+        or "AIza" in text
+        or "sk-" in text
+    )
+
+
+# Clients that take a password in a short flag: mysql's `-pSECRET` (attached: `-p secret` prompts
+# and names a database), `sshpass -p SECRET` and `redis-cli -a SECRET`. Only after the client's
+# name: elsewhere `-p` is a port (`ssh -p 2222`), parents (`mkdir -p`) or a compiler flag.
+CLIENT_PASSWORD: Final = re.compile(
+    r"(?<![A-Za-z0-9_\-])(?:"
+    r"(?:mysql(?:dump|admin|import|check)?|mariadb(?:-dump|-admin)?)(?=[ \t])[^|;&\r\n]*?[ \t]-p(?P<attached>[^\s'\"\-][^\s'\"]*)"
+    r"|(?:sshpass[ \t]+-p|redis-cli(?=[ \t])[^|;&\r\n]*?[ \t]-a)[ \t]+"
+    r"(?:'(?P<single>[^'\r\n]+)'|\"(?P<double>[^\"\r\n]+)\"|(?P<word>[^\s\"'\\\-][^\s\"'\\]*))"
+    r")",
+    re.ASCII,
+)
+CLIENT_PASSWORD_HINTS: Final = ("mysql", "mariadb", "sshpass", "redis-cli")
 
 _PEM_KIND: Final = r"[A-Z0-9 ]*PRIVATE KEY[A-Z0-9 ]*-----"
 # What a PEM body line holds: base64, or an RFC 1421 header (`Proc-Type: 4,ENCRYPTED`).

@@ -2,7 +2,8 @@
 
 Replacements name what was there: `[REDACTED:<kind>]` for a detected value (`email`, `ssn`,
 `card`, `iban`, `ip`, `mac`, `phone`, `aws_key`, `aws_secret`, `vault_token`, `jwt`, `bearer`,
-`basic`, `session`, `password`, `private_key`), and `[REDACTED:<key>]` for the value of a sensitive key, <key> being
+`basic`, `session`, `password`, `private_key`, `github_token`, `slack_token`, `stripe_key`,
+`google_api_key`, `openai_key`), and `[REDACTED:<key>]` for the value of a sensitive key, <key> being
 the configured key it matched (`"firstName": "Jane"` gives `"firstName": "[REDACTED:first_name]"`).
 Quotes, key names, URL schemes, users, hosts and ports stay, so a redacted line still reads, and
 redacting twice changes nothing more.
@@ -89,6 +90,20 @@ def _number_through(group: str, kind: str) -> _Handler:
     return lambda match: (match.start(), match.end(group), replacement)
 
 
+_PHONE_LABEL: Final = label("phone")
+
+
+def _phone_through(group: str) -> _Handler:
+    """A phone number runs on to its group's end, and over its extension if one follows."""
+
+    def phone(match: re.Match[str]) -> Span:
+        end = match.end(group)
+        extension = patterns.PHONE_EXTENSION.match(match.string, end)
+        return match.start(), extension.end() if extension else end, _PHONE_LABEL
+
+    return phone
+
+
 def _card_checked(valid: _Check) -> _Handler:
     def card(match: re.Match[str]) -> Span | None:
         start = match.start()
@@ -108,10 +123,17 @@ def _iban_checked(valid: _Check) -> _Handler:
     return iban
 
 
+_PHONE_NATIONAL: Final = _phone_through("phone_national")
+
+
 def _phone_national(match: re.Match[str]) -> Span | None:
     start, end = match.start(), match.end("phone_national")
     digits = sum(char.isdigit() for char in match.string[start:end])
-    return (start, end, label("phone")) if 9 <= digits <= 15 else None
+    return _PHONE_NATIONAL(match) if 9 <= digits <= 15 else None
+
+
+def _iban_lower(match: re.Match[str]) -> Span | None:
+    return _valid_prefix(match.group().upper(), match.start(), _IBAN_PIECES, _strict(iban_valid), "iban")
 
 
 def _ipv4(match: re.Match[str]) -> Span | None:
@@ -164,6 +186,16 @@ def _basic(match: re.Match[str]) -> Span | None:
     return (*match.span("credentials"), _BASIC_LABEL) if b":" in decoded else None
 
 
+_SERVICE_KEY_LABELS: Final = {
+    kind: label(kind) for kind in ("github_token", "slack_token", "stripe_key", "google_api_key", "openai_key")
+}
+
+
+def _service_key(match: re.Match[str]) -> Span:
+    kind = match.lastgroup or ""
+    return match.start(), match.end(), _SERVICE_KEY_LABELS[kind]
+
+
 _CLI_PASSWORD_LABEL: Final = label("password")
 
 
@@ -173,10 +205,10 @@ def _cli_password(match: re.Match[str]) -> Span:
 
 
 _UNCHECKED_NUMBERS: Final[dict[str, _Handler]] = {
-    "phone_intl": _number_through("phone_intl", "phone"),
-    "phone_us_paren": _number_through("phone_us_paren", "phone"),
+    "phone_intl": _phone_through("phone_intl"),
+    "phone_us_paren": _phone_through("phone_us_paren"),
     "ssn": _number_through("ssn", "ssn"),
-    "phone_us": _number_through("phone_us", "phone"),
+    "phone_us": _phone_through("phone_us"),
     "phone_national": _phone_national,
     "ipv4": _ipv4,
 }
@@ -306,6 +338,13 @@ class Redactor:
             _collect(patterns.BASIC, _basic, text, spans)
         if "-password" in text:
             _collect(patterns.CLI_PASSWORD, _cli_password, text, spans)
+        if "-p" in text or "-a" in text:
+            for hint in patterns.CLIENT_PASSWORD_HINTS:
+                if hint in text:
+                    _collect(patterns.CLIENT_PASSWORD, _cli_password, text, spans)
+                    break
+        if patterns.service_key_hinted(text):
+            _collect(patterns.SERVICE_KEY, _service_key, text, spans)
         if "eyJ" in text:
             _collect(patterns.JWT, _JWT, text, spans)
         if "AKIA" in text or "ASIA" in text:
@@ -316,6 +355,8 @@ class Redactor:
             _collect(patterns.EMAIL, _email, text, spans)
         if _number_shaped(shape):
             _collect(patterns.NUMBERS, number, text, spans)
+        if "aa99" in shape and patterns.IBAN_LOWER_SHAPE.search(shape):
+            _collect(patterns.IBAN_LOWER, _iban_lower, text, spans)
         if patterns.IPV6_HINT.search(text):
             _collect(patterns.IPV6, _ipv6, text, spans)
         if patterns.mac_hinted(text):

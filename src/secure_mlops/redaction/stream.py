@@ -4,11 +4,22 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Iterator
-from typing import Final
+from typing import Final, Protocol
 
 from secure_mlops.redaction.long_lines import WINDOW, WindowedLine
 from secure_mlops.redaction.patterns import PEM_BEGIN, PEM_BODY_LINE, PEM_END
-from secure_mlops.redaction.redactor import Redactor, default_redactor
+from secure_mlops.redaction.redactor import default_redactor
+from secure_mlops.redaction.spans import Span
+
+
+class LineRedactor(Protocol):
+    """What `redact_stream` asks of a redactor: a `Redactor`, or one that adds to it
+    (`deep.DeepRedactor`). A long line is redacted window by window through `spans`."""
+
+    def redact(self, text: str) -> str: ...
+
+    def spans(self, text: str) -> list[Span]: ...
+
 
 # What is kept of a long line's previous piece to find a PEM marker cut in two.
 _MARKER_TAIL: Final = 128
@@ -42,7 +53,7 @@ def _pieces(lines: Iterable[str]) -> Iterator[tuple[str, bool]]:
             yield line[start : start + WINDOW], start + WINDOW >= len(line)
 
 
-def redact_stream(lines: Iterable[str], redactor: Redactor | None = None) -> Iterator[str]:
+def redact_stream(lines: Iterable[str], redactor: LineRedactor | None = None) -> Iterator[str]:
     """Redact each line (line endings kept); `redactor` defaults to the shared default one.
 
     `lines` is a text file (read in bounded pieces) or any iterable of lines. A line longer than
