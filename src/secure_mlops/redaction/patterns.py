@@ -76,6 +76,24 @@ def mac_hinted(text: str) -> bool:
         or MAC_DOT_HINT.search(text)
     )
 
+# The literals each detector needs, found in one pass by triggers.py. A detector not named here
+# has a gate of its own below (a shape, or a regex starting with a literal).
+LITERALS: Final[dict[str, tuple[str, ...]]] = {
+    "private_key": ("-----BEGIN",),
+    "url": ("://",),
+    "email": ("@",),
+    "bearer": ("earer", "EARER"),
+    "basic": ("asic", "ASIC"),
+    "cli_password": ("-password",),
+    "client_password": ("mysql", "mariadb", "sshpass", "redis-cli"),
+    "service_key": (
+        "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "sk_live_", "rk_live_", "sk_test_",
+        "rk_test_", "xoxa-", "xoxb-", "xoxe-", "xoxo-", "xoxp-", "xoxr-", "xoxs-", "xapp-", "AIza", "sk-",
+    ),
+    "jwt": ("eyJ",),
+    "aws_key": ("AKIA", "ASIA"),
+}
+
 # --- detectors -------------------------------------------------------------------------------
 
 # Numbers in one regex. It starts with a class so the engine only stops at `0-9 + (`, and a
@@ -145,7 +163,8 @@ NUMBERS: Final = re.compile(
 # An IBAN in lowercase (`de89 3704 ...`, `gb82west...`), which NUMBERS (anchored on digits that
 # start a token) does not see: a country code starting a token, check digits, then as in NUMBERS.
 # The gate is its shape at a token start; mod-97 decides.
-IBAN_LOWER_SHAPE: Final = re.compile(r"(?<![A-Za-z9_])aa99(?:[ ]?[Aa9]{4}){2}")
+# (It starts with its literal, which the engine finds at memchr speed, and looks back from there.)
+IBAN_LOWER_SHAPE: Final = re.compile(r"aa99(?<![A-Za-z9_]....)(?:[ ]?[Aa9]{4}){2}")
 IBAN_LOWER: Final = re.compile(
     r"(?<![A-Za-z0-9_])[a-z]{2}[0-9]{2}(?:[ ]?[a-z0-9]{4}){2,7}(?:[ ]?[a-z0-9]{1,3})?(?![A-Za-z0-9])",
     re.ASCII,
@@ -234,17 +253,6 @@ SERVICE_KEY: Final = re.compile(
 )
 
 
-def service_key_hinted(text: str) -> bool:
-    """Whether `text` may hold a SERVICE_KEY (a literal of each prefix, cheapest first)."""
-    return (
-        ("_" in text and ("gh" in text or "k_" in text or "github_pat_" in text))
-        or "xox" in text
-        or "xapp-" in text
-        or "AIza" in text
-        or "sk-" in text
-    )
-
-
 # Clients that take a password in a short flag: mysql's `-pSECRET` (attached: `-p secret` prompts
 # and names a database), `sshpass -p SECRET` and `redis-cli -a SECRET`. Only after the client's
 # name: elsewhere `-p` is a port (`ssh -p 2222`), parents (`mkdir -p`) or a compiler flag.
@@ -256,7 +264,6 @@ CLIENT_PASSWORD: Final = re.compile(
     r")",
     re.ASCII,
 )
-CLIENT_PASSWORD_HINTS: Final = ("mysql", "mariadb", "sshpass", "redis-cli")
 
 _PEM_KIND: Final = r"[A-Z0-9 ]*PRIVATE KEY[A-Z0-9 ]*-----"
 # What a PEM body line holds: base64, or an RFC 1421 header (`Proc-Type: 4,ENCRYPTED`).

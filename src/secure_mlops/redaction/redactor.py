@@ -28,10 +28,11 @@ from collections.abc import Callable, Iterable
 from typing import Final
 
 from secure_mlops.errors import InputError
-from secure_mlops.redaction import damage, patterns
+from secure_mlops.redaction import context, damage, patterns
 from secure_mlops.redaction.checksums import iban_valid, luhn_valid
 from secure_mlops.redaction.keys import KeyFinder
 from secure_mlops.redaction.spans import Span, apply_spans, label, merge_spans
+from secure_mlops.redaction.triggers import Triggers
 
 _Handler = Callable[[re.Match[str]], Span | None]
 
@@ -277,6 +278,19 @@ def _email(match: re.Match[str]) -> Span | None:
     return start, match.end(), _EMAIL_LABEL
 
 
+_TRIGGERS: Final = Triggers(patterns.LITERALS, context.CUES)
+# Detectors after the keys, in priority order, each run when its literals are found.
+_LITERAL_DETECTORS: Final[tuple[tuple[str, re.Pattern[str], _Handler], ...]] = (
+    ("bearer", patterns.BEARER, _BEARER),
+    ("basic", patterns.BASIC, _basic),
+    ("cli_password", patterns.CLI_PASSWORD, _cli_password),
+    ("client_password", patterns.CLIENT_PASSWORD, _cli_password),
+    ("service_key", patterns.SERVICE_KEY, _service_key),
+    ("jwt", patterns.JWT, _JWT),
+    ("aws_key", patterns.AWS_KEY_ID, _AWS_KEY_ID),
+)
+
+
 class Redactor:
     """Removes PII and secrets from text; immutable after construction, so safe across threads.
 
@@ -312,46 +326,39 @@ class Redactor:
         if not isinstance(text, str):
             raise InputError(f"redact() takes str, not {type(text).__name__}")
         spans: list[Span] = []
+        # Numbers found by their cue word alone come last: a detector that knows the number's
+        # form names it (`ssn 123-45-6789` is an ssn, not just a cued tax id).
+        cued: list[Span] = []
         shape = patterns.shape_of(text)
-        self._find(text, shape, _NUMBER, spans)
+        self._find(text, shape, _NUMBER, spans, cued)
         # The shape marks the ASCII characters that may be damaged (damage.ASCII_DAMAGED).
         if damage.CONTROL_MARK in shape or not text.isascii():
             for view in damage.views(text):
                 found: list[Span] = []
-                self._find(view.text, patterns.shape_of(view.text), _numbers_in(view), found)
+                self._find(view.text, patterns.shape_of(view.text), _numbers_in(view), found, None)
                 spans += ((*view.original(start, end), replacement) for start, end, replacement in found)
+        spans += cued
         return merge_spans(spans) if spans else spans
 
-    def _find(self, text: str, shape: str, number: _Handler, spans: list[Span]) -> None:
+    def _find(
+        self, text: str, shape: str, number: _Handler, spans: list[Span], cued: list[Span] | None
+    ) -> None:
         # Each regex runs only on text that holds something it cannot match without (see
-        # patterns.py). The order is the priority: of two spans that start together, the one
+        # patterns.py and triggers.py). The order is the priority: of two spans that start together, the one
         # found first names the replacement (`"ssn": "..."` is labelled by its key); spans of
         # the text come before those of its views.
-        if "-----BEGIN" in text:
+        found = _TRIGGERS.found(text)
+        if "private_key" in found:
             _collect(patterns.PRIVATE_KEY, _PRIVATE_KEY, text, spans)
-        if "://" in text and "@" in text:
+        if "url" in found and "email" in found:
             _collect(patterns.URL_PASSWORD, _URL_PASSWORD, text, spans)
         self._keys.find(text, spans)
-        if "earer" in text or "EARER" in text:
-            _collect(patterns.BEARER, _BEARER, text, spans)
-        if "asic" in text or "ASIC" in text:
-            _collect(patterns.BASIC, _basic, text, spans)
-        if "-password" in text:
-            _collect(patterns.CLI_PASSWORD, _cli_password, text, spans)
-        if "-p" in text or "-a" in text:
-            for hint in patterns.CLIENT_PASSWORD_HINTS:
-                if hint in text:
-                    _collect(patterns.CLIENT_PASSWORD, _cli_password, text, spans)
-                    break
-        if patterns.service_key_hinted(text):
-            _collect(patterns.SERVICE_KEY, _service_key, text, spans)
-        if "eyJ" in text:
-            _collect(patterns.JWT, _JWT, text, spans)
-        if "AKIA" in text or "ASIA" in text:
-            _collect(patterns.AWS_KEY_ID, _AWS_KEY_ID, text, spans)
+        for name, pattern, handle in _LITERAL_DETECTORS:
+            if name in found:
+                _collect(pattern, handle, text, spans)
         if patterns.VAULT_HINT.search(text):
             _collect(patterns.VAULT_TOKEN, _VAULT_TOKEN, text, spans)
-        if "@" in text:
+        if "email" in found:
             _collect(patterns.EMAIL, _email, text, spans)
         if _number_shaped(shape):
             _collect(patterns.NUMBERS, number, text, spans)
@@ -361,6 +368,10 @@ class Redactor:
             _collect(patterns.IPV6, _ipv6, text, spans)
         if patterns.mac_hinted(text):
             _collect(patterns.MAC, _mac, text, spans)
+        # Cued numbers are looked for in the text itself: in a view, the damage dropped beside a
+        # number would be taken into its span.
+        if cued is not None and not found.isdisjoint(context.CUES):
+            context.find(text, found.intersection(context.CUES), cued)
 
 
 @functools.cache
