@@ -38,12 +38,15 @@ def _retry(make: Callable[[], str | None]) -> str:
 
 # --- national identity numbers -----------------------------------------------------------------
 
+
 def bsn_compact(rng: random.Random) -> str:
     """Dutch burgerservicenummer: nine digits passing the 11-test (last weight -1)."""
+
     def make() -> str | None:
         head = _digits(rng, 8, "123456")
         check = weighted(head, range(9, 1, -1)) % 11
         return None if check > 9 else head + str(check)
+
     return _retry(make)
 
 
@@ -69,22 +72,26 @@ def personnummer(rng: random.Random) -> str:
 
 def cpr(rng: random.Random) -> str:
     """Danish CPR: DDMMYY-SSSS, serial's first digit fixing the century; drawn mod-11 valid."""
+
     def make() -> str | None:
         born = _birth(rng, 1948, 1999)
         head = f"{born.day:02d}{born.month:02d}{born.year % 100:02d}" + rng.choice("0123") + _digits(rng, 2)
         rest = -weighted(head, (4, 3, 2, 7, 6, 5, 4, 3, 2)) % 11
         return None if rest > 9 else f"{head[:6]}-{head[6:]}{rest}"
+
     return _retry(make)
 
 
 def rodne_cislo(rng: random.Random) -> str:
     """Czech birth number: YYMMDD/XXXX (women +50 on the month), the 10 digits divisible by 11."""
+
     def make() -> str | None:
         born = _birth(rng, 1955, 2005)
         month = born.month + rng.choice((0, 50))
         head = f"{born.year % 100:02d}{month:02d}{born.day:02d}" + _digits(rng, 3)
         check = int(head) % 11
         return None if check == 10 else f"{head[:6]}/{head[6:]}{check}"
+
     return _retry(make)
 
 
@@ -115,6 +122,7 @@ def fodselsnummer(rng: random.Random) -> str:
         k2 = 11 - weighted(head + str(k1), (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)) % 11
         k2 = 0 if k2 == 11 else k2
         return None if k2 == 10 else f"{head}{k1}{k2}"
+
     return _retry(make)
 
 
@@ -150,8 +158,12 @@ def _curp(rng: random.Random) -> str:
     born = _birth(rng, 1950, 2004)
     letters = rng.choice("BCGHLMPRSTV") + rng.choice("AEIOU") + rng.choice("BCGHLMPRSTV") + rng.choice("AEIJLMR")
     body = (
-        letters + born.strftime("%y%m%d") + rng.choice("HM") + rng.choice(_MX_STATES)
-        + "".join(rng.choice("BCDFGHLMNPRSTVZ") for _ in range(3)) + ("0" if born.year < 2000 else "A")
+        letters
+        + born.strftime("%y%m%d")
+        + rng.choice("HM")
+        + rng.choice(_MX_STATES)
+        + "".join(rng.choice("BCDFGHLMNPRSTVZ") for _ in range(3))
+        + ("0" if born.year < 2000 else "A")
     )
     total = sum(_CURP_ALPHABET.index(char) * (18 - index) for index, char in enumerate(body))
     return body + str((10 - total % 10) % 10)
@@ -159,16 +171,21 @@ def _curp(rng: random.Random) -> str:
 
 def passport(country: str) -> Gen:
     """Passport numbers in the issuing country's layout (no public check digit outside the MRZ)."""
+
     def make(rng: random.Random) -> str:
         upper = string.ascii_uppercase
         if country == "nl":  # 2 letters, 6 letters/digits, 1 digit; the letter O is never used
             pool = upper.replace("O", "") + string.digits
-            return "".join(rng.choice(upper.replace("O", "")) for _ in range(2)) + "".join(
-                rng.choice(pool) for _ in range(6)) + rng.choice(string.digits)
+            return (
+                "".join(rng.choice(upper.replace("O", "")) for _ in range(2))
+                + "".join(rng.choice(pool) for _ in range(6))
+                + rng.choice(string.digits)
+            )
         if country in {"ca", "pl", "au"}:
             letters = 2 if country != "au" else 1
             return "".join(rng.choice(upper) for _ in range(letters)) + _digits(rng, 7 if country != "ca" else 6)
         return "".join(rng.choice(upper + string.digits) for _ in range(9))
+
     return make
 
 
@@ -182,6 +199,7 @@ def medicare(rng: random.Random) -> str:
 
 # --- tax numbers -------------------------------------------------------------------------------
 
+
 def nl_btw(rng: random.Random) -> str:
     return f"NL{bsn_compact(rng)}B{rng.randrange(1, 20):02d}"
 
@@ -194,6 +212,7 @@ def pl_nip(rng: random.Random) -> str:
             return None
         value = head + str(check)
         return rng.choice([value, f"{value[:3]}-{value[3:6]}-{value[6:8]}-{value[8:]}", f"PL{value}"])
+
     return _retry(make)
 
 
@@ -208,6 +227,7 @@ def dk_cvr(rng: random.Random) -> str:
         head = _digits(rng, 7, "123456789")
         check = -weighted(head, (2, 7, 6, 5, 4, 3, 2)) % 11
         return None if check > 9 else rng.choice(["", "DK", "DK "]) + head + str(check)
+
     return _retry(make)
 
 
@@ -225,6 +245,7 @@ def fi_ytunnus(rng: random.Random) -> str:
             return None
         check = 0 if rest == 0 else 11 - rest
         return rng.choice([f"{head}-{check}", f"FI{head}{check}"])
+
     return _retry(make)
 
 
@@ -236,6 +257,7 @@ def au_tfn(rng: random.Random) -> str:
                 value = head + last
                 return rng.choice([value, f"{value[:3]} {value[3:6]} {value[6:]}"])
         return None
+
     return _retry(make)
 
 
@@ -294,8 +316,13 @@ def mx_rfc(rng: random.Random) -> str:
 def _mx_rfc(rng: random.Random) -> str:
     born = _birth(rng, 1950, 2004)
     body = (
-        rng.choice("BCGHLMPRSTV") + rng.choice("AEIOU") + rng.choice("BCGHLMPRSTV") + rng.choice("AEIJLMR")
-        + born.strftime("%y%m%d") + rng.choice("123456789ABCDEFGHJKLMNPRSTUV") + rng.choice("123456789ABCDEFGHJKLMNPRSTUVWXYZ")
+        rng.choice("BCGHLMPRSTV")
+        + rng.choice("AEIOU")
+        + rng.choice("BCGHLMPRSTV")
+        + rng.choice("AEIJLMR")
+        + born.strftime("%y%m%d")
+        + rng.choice("123456789ABCDEFGHJKLMNPRSTUV")
+        + rng.choice("123456789ABCDEFGHJKLMNPRSTUVWXYZ")
     )
     total = sum(_RFC_ALPHABET.index(char) * (13 - index) for index, char in enumerate(body))
     check = 11 - total % 11
@@ -315,10 +342,12 @@ def no_orgnr(rng: random.Random) -> str:
             return None
         value = head + str(0 if check == 11 else check)
         return rng.choice([value, f"{value[:3]} {value[3:6]} {value[6:]}", f"NO{value}MVA"])
+
     return _retry(make)
 
 
 # --- IBANs -------------------------------------------------------------------------------------
+
 
 def _bban(country: str, rng: random.Random) -> str:
     """The national account part, with its domestic check digits where the country has them."""
@@ -362,18 +391,23 @@ IBAN_COUNTRIES = {"NL": 18, "PL": 28, "SE": 24, "DK": 18, "CZ": 24, "FI": 18, "T
 def iban(country: str, rng: random.Random) -> str:
     bban = _bban(country, rng)
     compact = country + iban_check_digits(country, bban) + bban
-    assert len(compact) == IBAN_COUNTRIES[country], compact  # noqa: S101 - a wrong table is a bug here
+    assert len(compact) == IBAN_COUNTRIES[country], compact
     grouped = " ".join(compact[start : start + 4] for start in range(0, len(compact), 4))
     return rng.choice([compact, grouped, grouped])
 
 
 # --- payment cards -----------------------------------------------------------------------------
 
+
 def card(rng: random.Random) -> str:
     brand = rng.choice(("visa", "mastercard", "mastercard2", "amex", "discover", "jcb", "visa"))
     prefix, length = {
-        "visa": ("4", 16), "mastercard": (str(rng.randrange(51, 56)), 16), "mastercard2": (str(rng.randrange(2221, 2721)), 16),
-        "amex": (rng.choice(("34", "37")), 15), "discover": ("6011", 16), "jcb": (str(rng.randrange(3528, 3590)), 16),
+        "visa": ("4", 16),
+        "mastercard": (str(rng.randrange(51, 56)), 16),
+        "mastercard2": (str(rng.randrange(2221, 2721)), 16),
+        "amex": (rng.choice(("34", "37")), 15),
+        "discover": ("6011", 16),
+        "jcb": (str(rng.randrange(3528, 3590)), 16),
     }[brand]
     head = prefix + _digits(rng, length - len(prefix) - 1)
     number = head + luhn_digit(head)
