@@ -9,6 +9,10 @@ LOCK := requirements/lock.txt
 TOOLS_VENV := .venv-tools
 TOOLS_STAMP := $(TOOLS_VENV)/.installed
 TOOLS_LOCK := requirements/tools.lock
+# The optional named-entity backend of `secure-mlops redact --deep`, installed into .venv over the
+# project's lock (deep.lock is resolved with lock.txt as constraints, so no shared pin moves).
+DEEP_STAMP := $(VENV)/.deep-installed
+DEEP_LOCK := requirements/deep.lock
 # prometheus and promtool (the alert rule tests) from Debian's package, unpacked into the
 # checkout: no system-wide install, no root needed once apt's package lists are there.
 PROMETHEUS := $(TOOLS_VENV)/prometheus
@@ -20,7 +24,7 @@ SHELL_SCRIPTS := .ci/run $(wildcard scripts/*.sh scripts/lib/*.sh)
 export SECURE_MLOPS_STATE_DIR ?= $(CURDIR)/.state
 
 .DEFAULT_GOAL := help
-.PHONY: help install tools demo down lint test unit integration bench lock clean
+.PHONY: help install deep tools demo down lint test unit integration bench lock clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -32,6 +36,12 @@ $(STAMP): $(LOCK) pyproject.toml
 	@touch $(STAMP)
 
 install: $(STAMP) ## Create .venv and install the locked dependencies (hash-checked)
+
+$(DEEP_STAMP): $(STAMP) $(DEEP_LOCK)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r $(DEEP_LOCK)
+	@touch $(DEEP_STAMP)
+
+deep: $(DEEP_STAMP) ## Install the optional backend of `redact --deep` (Presidio, spaCy, an English model; hash-checked)
 
 $(TOOLS_STAMP): $(TOOLS_LOCK)
 	@test -x $(TOOLS_VENV)/bin/python || $(PYTHON) -m venv $(TOOLS_VENV)
@@ -77,22 +87,23 @@ lint: $(STAMP) $(SHELLCHECK_STAMP) ## ruff over the Python code (rules in pyproj
 	$(BIN)/ruff check .
 	$(SHELLCHECK)/usr/bin/shellcheck $(SHELL_SCRIPTS)
 
-test: lint $(TOOLS_STAMP) $(PROMETHEUS_STAMP) ## Lint, then run every test (unit, policies, then integration against real servers)
+test: lint $(TOOLS_STAMP) $(PROMETHEUS_STAMP) $(DEEP_STAMP) ## Lint, then run every test (unit, policies, then integration against real servers)
 	SECURE_MLOPS_TOOLS_BIN=$(CURDIR)/$(TOOLS_VENV)/bin $(BIN)/python -m pytest tests
 
 unit: $(STAMP) ## Run the fast unit tests only
 	$(BIN)/python -m pytest tests/unit
 
-integration: $(STAMP) ## Run the integration tests only
+integration: $(STAMP) $(DEEP_STAMP) ## Run the integration tests only
 	$(BIN)/python -m pytest tests/integration
 
-bench: $(STAMP) ## Run the benchmarks (not part of make test)
+bench: $(STAMP) $(DEEP_STAMP) ## Run the benchmarks (not part of make test)
 	@set -e; for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b; done
 
 lock: ## Re-resolve the locks from requirements/*.in (needs uv)
 	uv pip compile --python-version 3.11 --generate-hashes requirements/requirements.in -o $(LOCK)
 	uv pip compile --python-version 3.11 --generate-hashes requirements/tools.in -o $(TOOLS_LOCK)
 	uv pip compile --python-version 3.11 --generate-hashes requirements/inference.in -c $(LOCK) -o requirements/inference.lock
+	uv pip compile --python-version 3.11 --generate-hashes requirements/deep.in -c $(LOCK) -o $(DEEP_LOCK)
 
 clean: ## Stop the local Vault, remove the venv and local state (its data is lost)
 	-test -x $(BIN)/secure-mlops && $(BIN)/secure-mlops dev down

@@ -23,8 +23,9 @@ personal data, and the model takes logger and service names for organisations.
 
 The small model often finds only the surname of a full name (`Ana García` gives `García`), so a
 name grows over the capitalised words next to it, and a place over the house number before it
-(`42 Baker Street`). The fast path's `[REDACTED:<kind>]` markers are never touched: a found entity
-is cut to the text between them.
+(`42 Baker Street`). A name, place or group not spelled with letters alone (`order_id`,
+`Linux x86_64`, a hex digest: the model takes those for names too) is not taken. The fast path's
+`[REDACTED:<kind>]` markers are never touched: a found entity is cut to the text between them.
 """
 
 from __future__ import annotations
@@ -68,6 +69,10 @@ _CHUNK: Final = 100_000
 _MARKER: Final = re.compile(r"\[REDACTED:[^\]]*\]")
 # A word of a name: a capital then lowercase letters (`Ana`, `García`, `O'Neil`); not `INFO`.
 _NAME_WORD: Final = re.compile(r"[^\W\d_]+(?:['\u2019-][^\W\d_]+)*")
+# What a name, a place or a group is spelled with: words of letters (`St. Louis`, `Hiller-Lachmann`,
+# `Pennsylvania Avenue NW`). The small model also labels machine tokens (`order_id`, `Linux x86_64`,
+# hex digests, `Jun/2026:15:58:03`); none of those is made of letters alone, so none is taken.
+_WORDS: Final = re.compile(r"[^\W\d_]+(?:(?:[ '\u2019-]|\. ?|, )[^\W\d_]+)*\.?")
 _HOUSE_NUMBER_BEFORE: Final = re.compile(r"(?<![\w.:/-])\d{1,5}[A-Za-z]?,? $")
 _GROW_WORDS: Final = 2
 _EDGE: Final = " \t\r\n.,;:!?\"'()[]{}<>=/\\|"
@@ -151,22 +156,23 @@ class DeepRedactor:
             return fast
         found: list[Span] = list(fast)
         original = _Offsets(fast)
-        for start, end, replacement in self._entities_in(scrubbed):
+        for start, end, entity in self._entities_in(scrubbed):
             for piece_start, piece_end in _outside_markers(scrubbed, start, end):
-                found.append((original(piece_start), original(piece_end), replacement))
+                if entity != "DATE_TIME" and not _WORDS.fullmatch(scrubbed, piece_start, piece_end):
+                    continue
+                if entity == "PERSON":
+                    piece_start, piece_end = _grow_name(scrubbed, piece_start, piece_end)
+                elif entity == "LOCATION":
+                    piece_start = _grow_house_number(scrubbed, piece_start)
+                found.append((original(piece_start), original(piece_end), label(KINDS[entity])))
         return merge_spans(found) if found else found
 
-    def _entities_in(self, text: str) -> list[Span]:
-        """The named entities of `text` (grown, see the module's docstring), in `text`'s offsets."""
-        found: list[Span] = []
+    def _entities_in(self, text: str) -> list[tuple[int, int, str]]:
+        """The named entities of `text` as (start, end, Presidio entity type)."""
+        found: list[tuple[int, int, str]] = []
         for offset, chunk in _chunks(text):
             for result in self._analyzer.analyze(chunk, language="en", entities=self._entities):
-                start, end = offset + result.start, offset + result.end
-                if result.entity_type == "PERSON":
-                    start, end = _grow_name(text, start, end)
-                elif result.entity_type == "LOCATION":
-                    start = _grow_house_number(text, start)
-                found.append((start, end, label(KINDS[result.entity_type])))
+                found.append((offset + result.start, offset + result.end, result.entity_type))
         return found
 
 

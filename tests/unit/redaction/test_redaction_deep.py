@@ -133,3 +133,9 @@ def test_long_text_is_analysed_in_pieces_with_offsets_kept(monkeypatch: pytest.M
 def test_redact_stream_takes_a_deep_redactor() -> None:
     deep = _deep({"Ana": "PERSON"})
     assert list(redact_stream(["Ana a@b.co\n", "rows=1\n"], deep)) == ["[REDACTED:name] [REDACTED:email]\n", "rows=1\n"]
+
+
+def test_machine_tokens_the_model_takes_for_names_are_kept() -> None:
+    deep = _deep({"order_id": "PERSON", "Linux x86_64": "PERSON", "e3afba5edf9b": "NRP", "Jun/2026:15": "LOCATION"})
+    text = 'order_id=1 "Mozilla/5.0 (X11; Linux x86_64)" trace e3afba5edf9b [05/Jun/2026:15:58:03 +0000]'
+    assert deep.redact(text) == text
