@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from typing import Final
 
 from secure_mlops.errors import InputError
+from secure_mlops.redaction.masks import is_masked
 from secure_mlops.redaction.spans import Span, label
 
 DEFAULT_SENSITIVE_KEYS: Final = (
@@ -305,4 +306,6 @@ class KeyFinder:
                 key = text[last - key_end + 1 : last - key_start + 1]
                 value = values.match(text, last - found.start() + 1)
                 if value is not None:
-                    out.append(_value_span(value, self._labels[_normalize(key)]))
+                    span = _value_span(value, self._labels[_normalize(key)])
+                    if not is_masked(text[span[0] : span[1]]):
+                        out.append(span)

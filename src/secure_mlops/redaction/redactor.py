@@ -31,6 +31,7 @@ from secure_mlops.errors import InputError
 from secure_mlops.redaction import context, damage, patterns
 from secure_mlops.redaction.checksums import iban_valid, luhn_valid
 from secure_mlops.redaction.keys import KeyFinder
+from secure_mlops.redaction.masks import is_masked
 from secure_mlops.redaction.spans import Span, apply_spans, label, merge_spans
 from secure_mlops.redaction.triggers import Triggers
 
@@ -46,8 +47,13 @@ def _whole(kind: str) -> _Handler:
 
 
 def _group(name: str, kind: str) -> _Handler:
+    """The group `name` of a match, unless it is already masked (`Bearer ****`)."""
     replacement = label(kind)
-    return lambda match: (match.start(name), match.end(name), replacement)
+
+    def handle(match: re.Match[str]) -> Span | None:
+        return None if is_masked(match[name]) else (match.start(name), match.end(name), replacement)
+
+    return handle
 
 
 # Whether a candidate (its characters, where it starts and ends in the searched text) is one.
@@ -200,8 +206,10 @@ def _service_key(match: re.Match[str]) -> Span:
 _CLI_PASSWORD_LABEL: Final = label("password")
 
 
-def _cli_password(match: re.Match[str]) -> Span:
+def _cli_password(match: re.Match[str]) -> Span | None:
     group = match.lastgroup or ""
+    if is_masked(match[group]):
+        return None
     return match.start(group), match.end(group), _CLI_PASSWORD_LABEL
 
 

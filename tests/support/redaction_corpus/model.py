@@ -14,7 +14,9 @@ SECRETS: Final = (
 )
 FAMILIES: Final = PERSONAL + SECRETS
 # Near misses: values a detector may take for a secret or an identifier, on lines with nothing to redact.
-BENIGN: Final = ("commit", "digest", "uuid", "trace_id", "order_number", "version", "metric")
+BENIGN: Final = (
+    "commit", "digest", "uuid", "trace_id", "order_number", "version", "metric", "masked", "port_list",
+)
 FORMATS: Final = ("plain", "logfmt", "jsonl", "access", "pylogging", "syslog")
 
 

@@ -212,4 +212,10 @@ def near_miss(kind: str, rng: random.Random) -> str:
     if kind == "version":
         return rng.choice(("v", "", "release-")) + ".".join(str(rng.randint(0, 30)) for _ in range(3)) + rng.choice(
             ("", "-rc.1", "+build.7", ".post1"))
+    if kind == "masked":  # a secret someone already hid
+        return rng.choice(("*" * rng.randint(3, 12), "[REDACTED]", "<redacted>", "x" * rng.randint(4, 10), "***",
+                           "\u2022" * 8, "****" + str(rng.randint(1000, 9999)), "<hidden>", "REDACTED"))
+    if kind == "port_list":
+        ports = [str(rng.choice((80, 443, 3000, 5432, 6379, 8080, 8443, 9090, 9100, 9443))) for _ in range(rng.randint(2, 4))]
+        return rng.choice((", ".join(ports), ",".join(ports), " ".join(ports), f"{ports[0]}-{int(ports[0]) + 10}"))
     return f"{rng.randint(0, 10**9)}"  # metric: a bare counter value
