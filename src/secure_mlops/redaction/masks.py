@@ -21,7 +21,7 @@ _MASKED: Final = re.compile(
     r"|[\[<(]?[*]{0,3}(?i:redacted|hidden|masked|removed|omitted|filtered|sensitive(?: value)?)"
     r"(?::[\w\-]*)?[*]{0,3}[\]>)]?"
     # `secret` is a password too (a weak one): a placeholder only in brackets.
-    r"|[\[<(](?i:secret)[\]>)])"
+    r"|[\[<(](?i:secret)[\]>)]?)"
 )
 
 
