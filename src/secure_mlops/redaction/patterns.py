@@ -200,9 +200,10 @@ VAULT_TOKEN: Final = re.compile(
     r"(?![A-Za-z0-9_\-])",
     re.ASCII,
 )
-# Candidates only; `ipaddress` decides. Clock times never have `::` or seven colons.
+# Candidates only; `ipaddress` decides. Clock times never have `::` or seven colons, and the hex
+# after a `%` is a percent-escape (`%5B::%5D` is `[::]`).
 IPV6: Final = re.compile(
-    r"(?<![A-Za-z0-9_:.])(?=[0-9A-Fa-f:.]*::|(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f])"
+    r"(?<![A-Za-z0-9_:.%])(?=[0-9A-Fa-f:.]*::|(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f])"
     r"[0-9A-Fa-f:.]{2,45}(?![A-Za-z0-9_:])",
     re.ASCII,
 )

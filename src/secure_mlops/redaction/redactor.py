@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable
 from typing import Final
 
 from secure_mlops.errors import InputError
-from secure_mlops.redaction import context, damage, patterns
+from secure_mlops.redaction import context, damage, encoded, patterns
 from secure_mlops.redaction.checksums import iban_valid, luhn_valid
 from secure_mlops.redaction.keys import KeyFinder
 from secure_mlops.redaction.masks import is_masked
@@ -339,12 +339,17 @@ class Redactor:
         cued: list[Span] = []
         shape = patterns.shape_of(text)
         self._find(text, shape, _NUMBER, spans, cued)
-        # The shape marks the ASCII characters that may be damaged (damage.ASCII_DAMAGED).
+        # Views: the text with its damage seen through, and with its percent-escapes decoded. The
+        # shape marks the ASCII characters that may be damaged (damage.ASCII_DAMAGED).
+        views: list[damage.View] = []
         if damage.CONTROL_MARK in shape or not text.isascii():
-            for view in damage.views(text):
-                found: list[Span] = []
-                self._find(view.text, patterns.shape_of(view.text), _numbers_in(view), found, None)
-                spans += ((*view.original(start, end), replacement) for start, end, replacement in found)
+            views += damage.views(text)
+        if "%" in text:
+            views += encoded.views(text)
+        for view in views:
+            found: list[Span] = []
+            self._find(view.text, patterns.shape_of(view.text), _numbers_in(view), found, None)
+            spans += ((*view.original(start, end), replacement) for start, end, replacement in found)
         spans += cued
         return merge_spans(spans) if spans else spans
 

@@ -217,5 +217,9 @@ def near_miss(kind: str, rng: random.Random) -> str:
                            "\u2022" * 8, "****" + str(rng.randint(1000, 9999)), "<hidden>", "REDACTED"))
     if kind == "port_list":
         ports = [str(rng.choice((80, 443, 3000, 5432, 6379, 8080, 8443, 9090, 9100, 9443))) for _ in range(rng.randint(2, 4))]
-        return rng.choice((", ".join(ports), ",".join(ports), " ".join(ports), f"{ports[0]}-{int(ports[0]) + 10}"))
+        return rng.choice((
+            ", ".join(ports), ",".join(ports), " ".join(ports), f"{ports[0]}-{int(ports[0]) + 10}",
+            ", ".join(f"{port}/{rng.choice(('tcp', 'udp'))}" for port in ports), f"0.0.0.0:{ports[0]}->{ports[1]}/tcp",
+            f"[::]:{ports[0]}", f"{ports[0]}:{ports[1]}", "30000-32767", " ".join(f":{port}" for port in ports),
+        ))
     return f"{rng.randint(0, 10**9)}"  # metric: a bare counter value
