@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable
 from typing import Final
 
 from secure_mlops.errors import InputError
-from secure_mlops.redaction import context, damage, encoded, patterns
+from secure_mlops.redaction import context, damage, encoded, national_ids, patterns
 from secure_mlops.redaction.checksums import iban_valid, luhn_valid
 from secure_mlops.redaction.keys import KeyFinder
 from secure_mlops.redaction.masks import is_masked
@@ -253,11 +253,8 @@ def _numbers_in(view: damage.View) -> _Handler:
     return _numbers(checked(_card_number, _card_shaped), checked(iban_valid, _iban_shaped))
 
 
-def _number_shaped(shape: str) -> bool:
-    for literal in patterns.NUMBER_SHAPES:
-        if literal in shape:
-            return True
-    return bool(patterns.IPV4_SHAPE.search(shape) or patterns.INTL_PHONE_SHAPE.search(shape))
+def _number_shaped(shape: str, shaped: set[str]) -> bool:
+    return "numbers" in shaped or bool(patterns.IPV4_SHAPE.search(shape) or patterns.INTL_PHONE_SHAPE.search(shape))
 
 
 def _collect(pattern: re.Pattern[str], handle: _Handler, text: str, out: list[Span]) -> None:
@@ -287,6 +284,10 @@ def _email(match: re.Match[str]) -> Span | None:
 
 
 _TRIGGERS: Final = Triggers(patterns.LITERALS, context.CUES)
+# The literals of numbers' shapes (patterns.shape_of), found in one pass over the shape.
+_SHAPE_TRIGGERS: Final = Triggers(
+    {"numbers": patterns.NUMBER_SHAPES, "national_id": national_ids.SHAPES, "iban_lower": ("aa99",)}, {}
+)
 # Detectors after the keys, in priority order, each run when its literals are found.
 _LITERAL_DETECTORS: Final[tuple[tuple[str, re.Pattern[str], _Handler], ...]] = (
     ("bearer", patterns.BEARER, _BEARER),
@@ -373,9 +374,12 @@ class Redactor:
             _collect(patterns.VAULT_TOKEN, _VAULT_TOKEN, text, spans)
         if "email" in found:
             _collect(patterns.EMAIL, _email, text, spans)
-        if _number_shaped(shape):
+        shaped = _SHAPE_TRIGGERS.found(shape)
+        if _number_shaped(shape, shaped):
             _collect(patterns.NUMBERS, number, text, spans)
-        if "aa99" in shape and patterns.IBAN_LOWER_SHAPE.search(shape):
+        if "national_id" in shaped:
+            national_ids.find(text, spans)
+        if "iban_lower" in shaped and patterns.IBAN_LOWER_SHAPE.search(shape):
             _collect(patterns.IBAN_LOWER, _iban_lower, text, spans)
         if patterns.IPV6_HINT.search(text):
             _collect(patterns.IPV6, _ipv6, text, spans)
