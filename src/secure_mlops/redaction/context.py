@@ -23,17 +23,24 @@ from secure_mlops.redaction.spans import Span, label
 # in capitals), each a whole word: `Steuer-ID:` holds `steuer`. Not `id` alone: `request id
 # 1234567` names no person.
 CUES: Final[dict[str, tuple[str, ...]]] = {
+    # identity documents: passports, identity cards, driving licences
     "id_number": (
-        "passport", "passeport", "pasaporte", "passaporto", "paspoort", "paszport", "passnummer",
-        "reisepass", "ausweis", "personalausweis", "ausweisnummer", "identity", "identidad",
-        "identité", "identità", "identiteit", "identitet", "dni", "nie", "nif", "nic", "cni", "bsn",
-        "pesel", "personnummer", "personnr", "cpr", "hetu", "henkilötunnus", "cpf", "curp", "kimlik",
-        "license", "licence", "führerschein", "rijbewijs", "旅券番号", "マイナンバー", "身份证",
+        "passport", "passeport", "pasaporte", "passaporte", "passaporto", "paspoort", "paszport",
+        "paszportu", "pasaport", "pasnummer", "passnummer", "passinumero", "pasu", "reisepass",
+        "ausweis", "personalausweis", "ausweisnummer", "identity", "identidad", "identité",
+        "identità", "identiteit", "identiteitskaart", "identitet", "henkilökortti", "dowód", "dowodu",
+        "průkaz", "kimlik", "cidadão", "elector", "ine", "documentnummer", "license", "licence",
+        "licencia", "führerschein", "rijbewijs", "körkort", "kørekort", "førerkort", "ajokortti",
+        "ehliyet", "旅券番号", "マイナンバー", "身份证",
     ),
+    # national identity, social security and tax numbers
     "tax_id": (
         "ssn", "tin", "itin", "taxpayer", "steuer", "steuernummer", "steueridentifikationsnummer",
         "nir", "insee", "codice", "fiscale", "svnr", "sozialversicherungsnummer", "nhs", "medicare",
-        "nino",
+        "nino", "dni", "nie", "nif", "nic", "cni", "bsn", "burgerservicenummer", "sofinummer",
+        "pesel", "nip", "personnummer", "personnr", "pnr", "samordningsnummer", "cpr", "hetu",
+        "henkilötunnus", "veronumero", "fødselsnummer", "fodselsnummer", "fnr", "rodné", "rč",
+        "dič", "tckn", "vergi", "contribuinte", "niss", "nss", "curp", "rfc", "cpf", "sin", "tfn",
     ),
     "phone": (
         "tel", "tlf", "phone", "telephone", "telefon", "telefoon", "telefono", "teléfono",

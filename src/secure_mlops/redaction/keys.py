@@ -98,6 +98,31 @@ DEFAULT_SENSITIVE_KEYS: Final = (
     "personnummer",
     "steuer_id",
     "codice_fiscale",
+    "social_insurance_number",
+    "sin",
+    "tax_file_number",
+    "tfn",
+    "nip",
+    "tckn",
+    "kimlik_no",
+    "fodselsnummer",
+    "fnr",
+    "hetu",
+    "henkilotunnus",
+    "rodne_cislo",
+    "birth_number",
+    "sofinummer",
+    "nss",
+    "curp",
+    "rfc",
+    "personal_number",
+    "personal_id",
+    "personal_code",
+    "identification_number",
+    "document_number",
+    "license_number",
+    "licence_number",
+    "driver_licence",
     # payment
     "credit_card",
     "card_number",
@@ -126,8 +151,11 @@ DEFAULT_SENSITIVE_KEYS: Final = (
     "input_value",
 )
 # Whole names only: as the last word of a longer name they mostly name no person (`file_name`,
-# `ip_address`, `is_mobile`, `time_pan`), and `tin`, `pan`, `nie` are parts of other words' names.
-WHOLE_WORD_ONLY_KEYS: Final = frozenset({"name", "address", "mobile", "tin", "pan", "nie", "mail"})
+# `ip_address`, `is_mobile`, `time_pan`), and the short ones (`tin`, `sin`, `nip`, ...) end other
+# words' names.
+WHOLE_WORD_ONLY_KEYS: Final = frozenset(
+    {"name", "address", "mobile", "tin", "pan", "nie", "mail", "sin", "nss", "rfc", "fnr", "nip"}
+)
 # AWS credentials by their usual names; their values carry the aws_secret label.
 AWS_SECRET_KEYS: Final = ("aws_secret_access_key", "secret_access_key", "aws_session_token")
 # Session cookies by the names frameworks give them; their values carry the session label. Only in

@@ -13,7 +13,7 @@ from urllib.parse import quote_plus
 from tests.support.redaction_corpus.templates import Fields, TemplateSet
 
 PROSE = ("plain", "pylogging", "syslog")
-STRUCTURED = ("logfmt", "jsonl", "access")
+STRUCTURED = ("logfmt", "jsonl", "access", "csv", "sql")
 
 _LEVELS = ("INFO", "DEBUG", "WARNING", "ERROR")
 _LOGGERS = ("api.handlers", "billing.worker", "auth", "sync.jobs", "gateway")
@@ -40,6 +40,10 @@ def escape(fmt: str, tset: TemplateSet, value: str) -> str:
         return quote_plus(value, safe="@:/")
     if fmt == "logfmt":
         return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    if fmt == "csv":  # a field is quoted when it must be, with its quotes doubled
+        return value.replace('"', '""').replace("\n", "\\n")
+    if fmt == "sql":
+        return value.replace("'", "''").replace("\n", "\\n")
     return value.replace("\n", "\\n")  # a prose line is one line: a line break shows as \n
 
 
@@ -79,6 +83,15 @@ def structured_line(fmt: str, tset: TemplateSet, rng: random.Random, message: st
     if fmt == "jsonl":
         record = {"ts": _iso(rng), "level": level.lower(), "msg": message, **_nest(tset.json_path, fields)}
         return json.dumps(record, ensure_ascii=tset.json_ascii)
+    if fmt == "csv":  # an export row: the header, with the keys, is another line
+        cells = [_iso(rng), level, message, *(escape(fmt, tset, value) for value in fields.values())]
+        return ",".join(f'"{cell}"' if set(cell) & set(',"\n') else cell for cell in cells)
+    if fmt == "sql":  # a statement log: the columns come first, the values after
+        columns = ", ".join(fields)
+        values = ", ".join(f"'{escape(fmt, tset, value)}'" for value in fields.values())
+        if tset.name == "A":
+            return f"{_iso(rng)} LOG:  statement: INSERT INTO audit_events (ts, {columns}) VALUES (now(), {values})"
+        return f"[{_iso(rng)}] Query\tINSERT INTO `events` ({columns}) VALUES ({values})"
     month, day, hour, minute, second, _ = _clock(rng)
     query = "&".join(f"{key}={escape(fmt, tset, value)}" for key, value in fields.items() if key != tset.client_key)
     client = fields.get(tset.client_key, "127.0.0.1")  # behind a local proxy unless the client is the value

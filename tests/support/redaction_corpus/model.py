@@ -17,7 +17,7 @@ FAMILIES: Final = PERSONAL + SECRETS
 BENIGN: Final = (
     "commit", "digest", "uuid", "trace_id", "order_number", "version", "metric", "masked", "port_list",
 )
-FORMATS: Final = ("plain", "logfmt", "jsonl", "access", "pylogging", "syslog")
+FORMATS: Final = ("plain", "logfmt", "jsonl", "access", "csv", "sql", "pylogging", "syslog")
 
 
 class Label(NamedTuple):
