@@ -48,10 +48,9 @@ CUES: Final[dict[str, tuple[str, ...]]] = {
         "gsm", "fax", "sms", "callback", "dial", "dialing", "whatsapp", "puhelin", "電話", "電話番号",
     ),
 }
-# Between a cue and its number: separators, and perhaps a word for "number" (`no.`, `Nr.:`).
-_GAP: Final = (
-    r"[^\w\r\n]{0,4}(?:(?:number|num|no|nr|nummer|número|numéro|numero|n°|nº|#)\.?[^\w\r\n]{0,4})?"
-)
+# Between a cue and its number: separators, and up to three words (`passport number`, `Nr.:`,
+# `sms verification sent to`, `callback requested at`).
+_GAP: Final = r"(?:[^\w\r\n]{0,4}[^\W\d_]{1,14}(?!\w)\.?){0,3}[^\w\r\n]{0,4}"
 # Letters and digits in up to four groups joined by `.`, `-`, `/` or a space, each group after the
 # first holding a digit, so the word after the number is not taken with it.
 _ID_VALUE: Final = r"(?P<value>[A-Za-z]{0,3}[0-9][0-9A-Za-z]*(?:[.\-/ ][A-Za-z]*[0-9][0-9A-Za-z]*){0,3})"

@@ -248,6 +248,22 @@ def _reversed_names(keys: Iterable[str]) -> str:
     return emit(trie)
 
 
+# Words too common in other names to tell a key (`trace_id`, `"key":`, `order_number`).
+_COMMON_WORDS: Final = frozenset({"id", "no", "number", "key", "code", "value", "line", "date", "1", "2"})
+
+
+def _trigger_words(keys: Iterable[str]) -> tuple[str, ...]:
+    """The least common word of each key (its longest not in _COMMON_WORDS), in lowercase,
+    capitalized (camelCase, `Bearer`) and uppercase (`DB_PASSWORD`)."""
+    words: set[str] = set()
+    for key in keys:
+        parts = key_words(key)
+        rare = [part for part in parts if part not in _COMMON_WORDS] or parts
+        word = max(rare, key=len)
+        words.update((word, word.capitalize(), word.upper()))
+    return tuple(sorted(words))
+
+
 def _value_span(value: re.Match[str], replacement: str) -> Span:
     start, end = value.span("value")
     text = value["value"]
@@ -271,6 +287,7 @@ class KeyFinder:
         "_suffix_labels",
         "extra_keys",
         "keys",
+        "trigger_words",
     )
 
     def __init__(self, extra_keys: Iterable[str] = ()) -> None:
@@ -308,6 +325,11 @@ class KeyFinder:
         cookies = f"|(?P<cookie_key>{_reversed_names(SESSION_COOKIE_KEYS)}){_WHOLE_WORD_START}"
         self._after_equals = re.compile(f"={_BEFORE_SEPARATOR}(?:{names}{cookies})", re.ASCII)
         # Not `::` or `://` (in the reversed line, the character before the colon).
+        self.trigger_words: tuple[str, ...] = _trigger_words(
+            (*self.keys, *AWS_SECRET_KEYS, *SESSION_COOKIE_KEYS)
+        )
+        """A word of each key, in the spellings a key name holds it (`token`, `Token`, `TOKEN`): a
+        text without any holds no key to find (the redactor's one pass over a line looks)."""
         self._after_colon = re.compile(rf":(?<![:/]:){_BEFORE_SEPARATOR}(?:{names})", re.ASCII)
 
     def label_for(self, key: str) -> str | None:

@@ -130,13 +130,11 @@ def _iban_checked(valid: _Check) -> _Handler:
     return iban
 
 
-_PHONE_NATIONAL: Final = _phone_through("phone_national")
-
-
 def _phone_national(match: re.Match[str]) -> Span | None:
-    start, end = match.start(), match.end("phone_national")
+    group = match.lastgroup or ""
+    start, end = match.start(), match.end(group)
     digits = sum(char.isdigit() for char in match.string[start:end])
-    return _PHONE_NATIONAL(match) if 9 <= digits <= 15 else None
+    return _phone_through(group)(match) if 9 <= digits <= 15 else None
 
 
 def _iban_lower(match: re.Match[str]) -> Span | None:
@@ -216,6 +214,7 @@ def _cli_password(match: re.Match[str]) -> Span | None:
 _UNCHECKED_NUMBERS: Final[dict[str, _Handler]] = {
     "phone_intl": _phone_through("phone_intl"),
     "phone_us_paren": _phone_through("phone_us_paren"),
+    "phone_paren_national": _phone_national,
     "ssn": _number_through("ssn", "ssn"),
     "phone_us": _phone_through("phone_us"),
     "phone_national": _phone_national,
@@ -283,7 +282,6 @@ def _email(match: re.Match[str]) -> Span | None:
     return start, match.end(), _EMAIL_LABEL
 
 
-_TRIGGERS: Final = Triggers(patterns.LITERALS, context.CUES)
 # The literals of numbers' shapes (patterns.shape_of), found in one pass over the shape.
 _SHAPE_TRIGGERS: Final = Triggers(
     {"numbers": patterns.NUMBER_SHAPES, "national_id": national_ids.SHAPES, "iban_lower": ("aa99",)}, {}
@@ -308,10 +306,13 @@ class Redactor:
     `.`, or a change of case between their words.
     """
 
-    __slots__ = ("_keys", "extra_keys", "keys")
+    __slots__ = ("_keys", "_triggers", "extra_keys", "keys")
 
     def __init__(self, extra_keys: Iterable[str] = ()) -> None:
         self._keys = KeyFinder(extra_keys)
+        # The detectors' literals, the cue words, and a word of each key name (so a line without
+        # one skips the key finder).
+        self._triggers = Triggers({**patterns.LITERALS, "keys": self._keys.trigger_words}, context.CUES)
         self.keys: frozenset[str] = self._keys.keys
         """Every key whose value is redacted, default and extra."""
         self.extra_keys: frozenset[str] = self._keys.extra_keys
@@ -358,18 +359,20 @@ class Redactor:
         self, text: str, shape: str, number: _Handler, spans: list[Span], cued: list[Span] | None
     ) -> None:
         # Each regex runs only on text that holds something it cannot match without (see
-        # patterns.py and triggers.py). The order is the priority: of two spans that start together, the one
-        # found first names the replacement (`"ssn": "..."` is labelled by its key); spans of
-        # the text come before those of its views.
-        found = _TRIGGERS.found(text)
+        # patterns.py and triggers.py). The order is the priority: of two spans that start
+        # together, the one found first names the replacement (`"ssn": "..."` is labelled by its
+        # key); spans of the text come before those of its views.
+        found = self._triggers.found(text)
         if "private_key" in found:
             _collect(patterns.PRIVATE_KEY, _PRIVATE_KEY, text, spans)
         if "url" in found and "email" in found:
             _collect(patterns.URL_PASSWORD, _URL_PASSWORD, text, spans)
-        self._keys.find(text, spans)
-        for name, pattern, handle in _LITERAL_DETECTORS:
-            if name in found:
-                _collect(pattern, handle, text, spans)
+        if "keys" in found:
+            self._keys.find(text, spans)
+        if found:
+            for name, pattern, handle in _LITERAL_DETECTORS:
+                if name in found:
+                    _collect(pattern, handle, text, spans)
         if patterns.VAULT_HINT.search(text):
             _collect(patterns.VAULT_TOKEN, _VAULT_TOKEN, text, spans)
         if "email" in found:

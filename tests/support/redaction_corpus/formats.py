@@ -89,8 +89,9 @@ def structured_line(fmt: str, tset: TemplateSet, rng: random.Random, message: st
     if fmt == "sql":  # a statement log: the columns come first, the values after
         columns = ", ".join(fields)
         values = ", ".join(f"'{escape(fmt, tset, value)}'" for value in fields.values())
+        statement = f"INSERT INTO audit_events (ts, {columns}) VALUES (now(), {values})"  # noqa: S608 - a log line, not a query
         if tset.name == "A":
-            return f"{_iso(rng)} LOG:  statement: INSERT INTO audit_events (ts, {columns}) VALUES (now(), {values})"
+            return f"{_iso(rng)} LOG:  statement: {statement}"
         return f"[{_iso(rng)}] Query\tINSERT INTO `events` ({columns}) VALUES ({values})"
     month, day, hour, minute, second, _ = _clock(rng)
     query = "&".join(f"{key}={escape(fmt, tset, value)}" for key, value in fields.items() if key != tset.client_key)
