@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable
 from typing import Final
 
 from secure_mlops.errors import InputError
-from secure_mlops.redaction import context, damage, encoded, national_ids, patterns
+from secure_mlops.redaction import addresses, context, damage, encoded, national_ids, patterns
 from secure_mlops.redaction.checksums import iban_valid, luhn_valid
 from secure_mlops.redaction.keys import KeyFinder
 from secure_mlops.redaction.masks import is_masked
@@ -286,6 +286,7 @@ def _email(match: re.Match[str]) -> Span | None:
 _SHAPE_TRIGGERS: Final = Triggers(
     {"numbers": patterns.NUMBER_SHAPES, "national_id": national_ids.SHAPES, "iban_lower": ("aa99",)}, {}
 )
+_ADDRESS_TRIGGERS: Final = frozenset((*addresses.TRIGGER_WORDS, *addresses.TRIGGER_ENDINGS))
 # Detectors after the keys, in priority order, each run when its literals are found.
 _LITERAL_DETECTORS: Final[tuple[tuple[str, re.Pattern[str], _Handler], ...]] = (
     ("bearer", patterns.BEARER, _BEARER),
@@ -296,6 +297,17 @@ _LITERAL_DETECTORS: Final[tuple[tuple[str, re.Pattern[str], _Handler], ...]] = (
     ("jwt", patterns.JWT, _JWT),
     ("aws_key", patterns.AWS_KEY_ID, _AWS_KEY_ID),
 )
+
+
+@functools.lru_cache(maxsize=16)
+def _triggers(key_words: tuple[str, ...]) -> Triggers:
+    """The one-pass search for the detectors' literals, cue words, street words and `key_words`
+    (built once per set of keys: an automaton takes milliseconds to build)."""
+    return Triggers(
+        {**patterns.LITERALS, "keys": key_words},
+        {**context.CUES, **addresses.TRIGGER_WORDS},
+        addresses.TRIGGER_ENDINGS,
+    )
 
 
 class Redactor:
@@ -312,7 +324,7 @@ class Redactor:
         self._keys = KeyFinder(extra_keys)
         # The detectors' literals, the cue words, and a word of each key name (so a line without
         # one skips the key finder).
-        self._triggers = Triggers({**patterns.LITERALS, "keys": self._keys.trigger_words}, context.CUES)
+        self._triggers = _triggers(self._keys.trigger_words)
         self.keys: frozenset[str] = self._keys.keys
         """Every key whose value is redacted, default and extra."""
         self.extra_keys: frozenset[str] = self._keys.extra_keys
@@ -388,6 +400,8 @@ class Redactor:
             _collect(patterns.IPV6, _ipv6, text, spans)
         if patterns.mac_hinted(text):
             _collect(patterns.MAC, _mac, text, spans)
+        if not found.isdisjoint(_ADDRESS_TRIGGERS):
+            addresses.find(text, found, spans)
         # Cued numbers are looked for in the text itself: in a view, the damage dropped beside a
         # number would be taken into its span.
         if cued is not None and not found.isdisjoint(context.CUES):

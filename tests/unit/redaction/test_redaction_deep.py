@@ -108,10 +108,10 @@ def test_an_entity_inside_a_marker_changes_nothing() -> None:
 
 
 def test_a_name_grows_over_capitalised_neighbours_and_a_place_over_its_house_number() -> None:
-    deep = _deep({"García": "PERSON", "Baker Street": "LOCATION"})
+    deep = _deep({"García": "PERSON", "Baker Mansions": "LOCATION"})
     assert deep.redact("for Ana García tomorrow") == "for [REDACTED:name] tomorrow"
     assert deep.redact("INFO García done") == "INFO [REDACTED:name] done"  # `INFO` is no name
-    assert deep.redact("to 42 Baker Street, London") == "to [REDACTED:location], London"
+    assert deep.redact("to 42 Baker Mansions, London") == "to [REDACTED:location], London"
 
 
 def test_a_line_without_capitals_is_not_analysed() -> None:

@@ -1,0 +1,133 @@
+"""Street addresses in free text, by the street-type words of many languages and a house number.
+
+An address is a street name with a house number: `742 Evergreen Terrace`, `Salzachstraße 27`,
+`Calle de Alcalá 71`, `7, chemin des Vignes`, `Çağatay Caddesi 12`, `ul. Czeremchowa 5`. What
+marks it is the street type, a word of its own (`Street`, `Calle`, `chemin`, `Caddesi`, `ul.`) or
+the end of one (`-straße`, `-gatan`, `-vej`, `-katu`, `-straat`), written before or after the
+name, with the number on either side. The number is required: `Wall Street` or `via the proxy`
+name no home. After the street may come a unit (`Apt. 4`, `Puerta 5`) and, after a comma, a
+postcode and a city (`, 10115 Berlin`, `, Springfield, IL 62704`); they go with it.
+
+A street without a type word (`Zahrádkářů 276`) is found after a cue word (`address`, `Adresse`,
+`dirección`, `osoite`, `ship to`...), as is any address a cue announces.
+
+The redactor's one pass over the line finds the type words, endings and cues (triggers.py); these
+regexes run only on a line that holds one.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from secure_mlops.redaction.spans import Span, label
+
+# Street types written as a word of their own, in lowercase (matched in any case): after the name
+# and the number in English (`12 Main Street`); before the name in the Romance languages and
+# Polish (`Calle Mayor`, `rue de Rivoli`, `ul. Długa`).
+TYPES_AFTER: Final = (
+    "street", "st", "road", "rd", "avenue", "ave", "boulevard", "blvd", "drive", "dr", "lane", "ln",
+    "way", "court", "ct", "place", "pl", "square", "sq", "terrace", "ter", "crescent", "cres", "close",
+    "parade", "pde", "highway", "hwy", "parkway", "pkwy", "circle", "cir", "trail", "trl", "row",
+    "alley", "bypass", "byp", "expressway", "expy", "freeway", "fwy", "turnpike", "tpke",
+    "underpass", "overpass", "causeway", "grove", "gardens", "gdns", "heights", "hts", "mews",
+    "esplanade", "promenade", "quay", "wharf", "plaza", "isle", "hill", "ridge",
+)
+# Turkish types, after the name and before the number: `Çağatay Caddesi 12`.
+TYPES_BETWEEN: Final = (
+    "caddesi", "cad", "cd", "sokak", "sokağı", "sk", "bulvarı", "blv", "mahallesi", "mah",  # noqa: RUF001 - Turkish, with its dotless i
+)
+TYPES_BEFORE: Final = (
+    "calle", "c/", "avenida", "avda", "camino", "paseo", "plaza", "carrera", "calzada", "privada",
+    "cerrada", "circuito", "andador", "prolongación", "carretera", "ronda", "travesía", "rua", "r.",
+    "travessa", "largo", "praça", "praca", "estrada", "alameda", "beco", "via", "viale", "piazza",
+    "piazzale", "corso", "vicolo", "strada", "rue", "avenue", "boulevard", "bd", "chemin", "allée",
+    "impasse", "quai", "route", "place", "cours", "ul", "ulica", "al", "aleja", "pl", "plac", "os",
+    "osiedle", "náměstí", "nám", "třída",
+)
+# Street types written as the end of the name (compounds), in lowercase (matched in any case).
+ENDINGS: Final = (
+    "straße", "strasse", "str", "gasse", "weg", "allee", "platz", "damm", "ufer", "chaussee",
+    "steig", "pfad", "markt", "straat", "laan", "gracht", "plein", "kade", "singel", "dijk", "steeg",
+    "gatan", "gata", "vägen", "väg", "gränd", "torget", "stigen", "allén", "backen", "gate", "gaten",
+    "veien", "vegen", "vei", "veg", "plassen", "vej", "gade", "stræde", "plads", "torv", "vænge",
+    "katu", "tie", "kuja", "polku", "puisto", "väylä", "tori", "rinne", "kaari",
+)
+# Words that announce an address, in lowercase (matched whole, in any case).
+CUES: Final = (
+    "address", "addr", "adresse", "anschrift", "lieferadresse", "wohnhaft", "dirección",
+    "direccion", "domicilio", "endereço", "endereco", "morada", "indirizzo", "adres", "adresu",
+    "adress", "adresa", "osoite", "ship", "shipping", "deliver", "delivery", "lives",
+    "resides", "moved", "dispatched", "courier", "livraison", "entrega", "consegna", "levering",
+    "leverans", "toimitus", "dostawa", "teslimat",
+)
+
+_UPPER: Final = "".join(char for char in map(chr, range(0x41, 0x250)) if char.isupper())
+_TITLE: Final = rf"[{_UPPER}][^\W\d_]*(?:['\u2019\-][^\W\d_]+)*"  # Main, O'Neil, Oscar-Reichmann
+_PARTICLE: Final = r"(?:de|del|de la|da|das|do|dos|di|van|von|der|den|la|le|du|des|el|y|i)"
+_NAME: Final = rf"{_TITLE}(?: (?:{_PARTICLE} )?{_TITLE}){{0,3}}"
+_NUMBER: Final = r"[0-9]{1,5}[A-Za-z]?(?: ?[/\-] ?[0-9]{1,5}[A-Za-z]?)?"
+_UNIT: Final = (
+    r"(?:,? (?i:apt|apartment|suite|ste|unit|flat|floor|fl|puerta|piso|apto|depto|dpto|int|bloco|"
+    r"esc|escalera|lok|m|lgh|leil|as|th|tv|st)\.? ?#?[0-9][0-9A-Za-z\-]{0,5})*"
+)
+_POSTCODE: Final = (
+    r"(?:[A-Z]{1,2}-)?(?:[0-9]{5}-[0-9]{3}|[0-9]{2}-[0-9]{3}|[0-9]{3} [0-9]{2}|[0-9]{4} ?[A-Z]{2}"
+    r"|[A-Z][0-9][A-Z] ?[0-9][A-Z][0-9]|[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}|[0-9]{4,5})"
+)
+# `, 10115 Berlin`, `, Springfield, IL 62704`, `, London SW1A 1AA`.
+_TAIL: Final = rf"(?:,? {_POSTCODE} {_TITLE}(?: {_TITLE})?|, {_TITLE}(?: {_TITLE})?,? (?:[A-Z]{{2}} )?{_POSTCODE})?"
+
+
+def _alternation(words: tuple[str, ...]) -> str:
+    return "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
+
+
+_END: Final = r"(?![\w@])"
+# 742 Evergreen Terrace, 9350 Nicole Expressway Apt. 369; Çağatay Caddesi 12; with the tail after.
+_STREET_TYPE_AFTER: Final = re.compile(
+    rf"(?<![\w/.,-])(?:{_NUMBER},? {_NAME} (?i:{_alternation(TYPES_AFTER)})\.?(?!\w)"
+    rf"|{_NAME} (?i:{_alternation(TYPES_BETWEEN)})\.?,? {_NUMBER}{_END}){_UNIT}{_TAIL}"
+)
+# Calle de Alcalá 71; 7, chemin des Vignes; ul. Długa 5 m. 3.
+_STREET_TYPE_BEFORE: Final = re.compile(
+    rf"(?<![\w/.,-])(?:{_NUMBER},? )?(?i:{_alternation(TYPES_BEFORE)})\.? (?:{_PARTICLE} )?{_NAME}"
+    rf"(?:,? {_NUMBER}{_END})?{_UNIT}{_TAIL}"
+)
+# Salzachstraße 27; 276 Vigerslevvej; Rohlederstr. 46; Oscar-Reichmann-Gasse 2.
+_STREET_COMPOUND: Final = re.compile(
+    rf"(?<![\w/.,-])(?:{_NUMBER} )?(?:{_TITLE} )?[{_UPPER}](?:[^\W\d_]|['\-](?=[^\W\d_]))*?"
+    rf"(?i:{_alternation(ENDINGS)})\.?(?![^\W\d_])(?:,? {_NUMBER}{_END})?{_UNIT}{_TAIL}"
+)
+# After a cue: a name and a number in either order (Zahrádkářů 276; 12 Long Acre: a number first
+# needs two words, or `moved 3 Items` would be an address).
+_CUED: Final = re.compile(
+    rf"(?<!\w)(?i:{_alternation(CUES)})(?!\w)(?:[^\w\r\n]{{0,4}}[^\W\d_]{{1,12}}(?!\w)){{0,2}}[^\w\r\n]{{0,4}}"
+    rf"(?P<value>(?:{_NUMBER},? {_TITLE} {_NAME}|{_NAME},? {_NUMBER}{_END}){_UNIT}{_TAIL})"
+)
+_LABEL: Final = label("address")
+_DIGIT: Final = re.compile(r"[0-9]")
+
+
+def find(text: str, found: set[str], out: list[Span]) -> None:
+    """Append a span for each address in `text`; `found` names what the redactor's pass found
+    (`street_type`, `street_ending`, `address_cue`)."""
+    if "street_type" in found:
+        for pattern in (_STREET_TYPE_AFTER, _STREET_TYPE_BEFORE):
+            _collect(pattern, text, out, 0)
+    if "street_ending" in found:
+        _collect(_STREET_COMPOUND, text, out, 0)
+    if "address_cue" in found:
+        _collect(_CUED, text, out, "value")
+
+
+def _collect(pattern: re.Pattern[str], text: str, out: list[Span], group: int | str) -> None:
+    for match in pattern.finditer(text):
+        start, end = match.span(group)
+        # A house number is what makes a street an address (`Wall Street` alone is not one).
+        if _DIGIT.search(text, start, end):
+            out.append((start, end, _LABEL))
+
+
+TRIGGER_WORDS: Final = {"street_type": (*TYPES_AFTER, *TYPES_BETWEEN, *TYPES_BEFORE), "address_cue": CUES}
+TRIGGER_ENDINGS: Final = {"street_ending": ENDINGS}
