@@ -39,6 +39,9 @@ TYPES_BETWEEN: Final = (
 )
 TYPES_BEFORE: Final = (
     "calle", "c/", "avenida", "avda", "camino", "paseo", "plaza", "carrera", "calzada", "privada",
+    "vial", "urbanización", "urbanizacion", "pasaje", "pasadizo", "glorieta", "callejón", "cuesta",
+    "rambla", "rodovia", "vila", "viela", "vereda", "chácara", "colônia", "contrada", "borgo",
+    "rotonda", "incrocio",
     "cerrada", "circuito", "andador", "prolongación", "carretera", "ronda", "travesía", "rua", "r.",
     "travessa", "largo", "praça", "praca", "estrada", "alameda", "beco", "via", "viale", "piazza",
     "piazzale", "corso", "vicolo", "strada", "rue", "avenue", "boulevard", "bd", "chemin", "allée",
@@ -47,7 +50,7 @@ TYPES_BEFORE: Final = (
 )
 # Street types written as the end of the name (compounds), in lowercase (matched in any case).
 ENDINGS: Final = (
-    "straße", "strasse", "str", "gasse", "weg", "allee", "platz", "damm", "ufer", "chaussee",
+    "straße", "strasse", "str", "gasse", "weg", "allee", "platz", "ring", "damm", "ufer", "chaussee",
     "steig", "pfad", "markt", "straat", "laan", "gracht", "plein", "kade", "singel", "dijk", "steeg",
     "gatan", "gata", "vägen", "väg", "gränd", "torget", "stigen", "allén", "backen", "gate", "gaten",
     "veien", "vegen", "vei", "veg", "plassen", "vej", "gade", "stræde", "plads", "torv", "vænge",
@@ -63,41 +66,51 @@ CUES: Final = (
 )
 
 _UPPER: Final = "".join(char for char in map(chr, range(0x41, 0x250)) if char.isupper())
-_TITLE: Final = rf"[{_UPPER}][^\W\d_]*(?:['\u2019\-][^\W\d_]+)*"  # Main, O'Neil, Oscar-Reichmann
+_UNIT_WORDS: Final = (
+    r"(?i:apt|apartment|suite|ste|unit|flat|floor|fl|puerta|piso|apto|depto|dpto|int|interno|bloco|esc|"
+    r"escalera|appartamento|scala|piano|lok|m|lgh|leil|as|th|tv|st)"
+)
+# A word of a name: Main, O'Neil, Oscar-Reichmann, or CJK (中島); not a unit (`Suite 306`) and not
+# a protocol's name (`HTTP/1.1`).
+_TITLE: Final = (
+    rf"(?:(?!{_UNIT_WORDS}\.? ?#?[0-9])[{_UPPER}][^\W\d_]*(?:['\u2019\-][^\W\d_]+)*(?![\w/])"
+    r"|[\u3040-\u30ff\u3400-\u9fff]+)"
+)
 _PARTICLE: Final = r"(?:de|del|de la|da|das|do|dos|di|van|von|der|den|la|le|du|des|el|y|i)"
 _NAME: Final = rf"{_TITLE}(?: (?:{_PARTICLE} )?{_TITLE}){{0,3}}"
 _NUMBER: Final = r"[0-9]{1,5}[A-Za-z]?(?: ?[/\-] ?[0-9]{1,5}[A-Za-z]?)?"
-_UNIT: Final = (
-    r"(?:,? (?i:apt|apartment|suite|ste|unit|flat|floor|fl|puerta|piso|apto|depto|dpto|int|bloco|"
-    r"esc|escalera|lok|m|lgh|leil|as|th|tv|st)\.? ?#?[0-9][0-9A-Za-z\-]{0,5})*"
-)
+_END: Final = r"(?![\w@])"
+_UNIT: Final = rf"(?:,? {_UNIT_WORDS}\.? ?#?[0-9][0-9A-Za-z\-]{{0,5}})*"
 _POSTCODE: Final = (
-    r"(?:[A-Z]{1,2}-)?(?:[0-9]{5}-[0-9]{3}|[0-9]{2}-[0-9]{3}|[0-9]{3} [0-9]{2}|[0-9]{4} ?[A-Z]{2}"
-    r"|[A-Z][0-9][A-Z] ?[0-9][A-Z][0-9]|[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}|[0-9]{4,5})"
+    r"(?:[A-Z]{1,2}-)?(?:[0-9]{5}-?[0-9]{3}|[0-9]{3}-[0-9]{4}|[0-9]{2}-[0-9]{3}|[0-9]{3} [0-9]{2}"
+    r"|[0-9]{4} ?[A-Z]{2}|[A-Z][0-9][A-Z] ?[0-9][A-Z][0-9]|[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}|[0-9]{4,5})"
 )
-# `, 10115 Berlin`, `, Springfield, IL 62704`, `, London SW1A 1AA`.
-_TAIL: Final = rf"(?:,? {_POSTCODE} {_TITLE}(?: {_TITLE})?|, {_TITLE}(?: {_TITLE})?,? (?:[A-Z]{{2}} )?{_POSTCODE})?"
+_CITY: Final = rf"(?:{_PARTICLE} )?{_NAME}"
+# `, 10115 Berlin`, `, 24080-681 Ferreira do Galho`, `, Springfield, IL 62704`, `, London SW1A 1AA`.
+_POSTCODE_CITY: Final = rf"(?: ?,)? {_POSTCODE} {_CITY}|, {_CITY},? (?:[A-Z]{{2}} )?{_POSTCODE}"
+_TAIL: Final = rf"(?:{_POSTCODE_CITY})?"
+# After a street's name: the postcode and city at once (`rue de Cordier, 59428 Gillet`: 59428 is
+# no house number), or the house number, a unit and perhaps them.
+_AFTER_NAME: Final = rf"(?:{_POSTCODE_CITY}|,? {_NUMBER}{_END}{_UNIT}{_TAIL})?"
 
 
 def _alternation(words: tuple[str, ...]) -> str:
     return "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
 
 
-_END: Final = r"(?![\w@])"
 # 742 Evergreen Terrace, 9350 Nicole Expressway Apt. 369; Çağatay Caddesi 12; with the tail after.
 _STREET_TYPE_AFTER: Final = re.compile(
-    rf"(?<![\w/.,-])(?:{_NUMBER},? {_NAME} (?i:{_alternation(TYPES_AFTER)})\.?(?!\w)"
+    rf"(?<![\w/.-])(?:{_NUMBER},? {_NAME} (?i:{_alternation(TYPES_AFTER)})\.?(?!\w)"
     rf"|{_NAME} (?i:{_alternation(TYPES_BETWEEN)})\.?,? {_NUMBER}{_END}){_UNIT}{_TAIL}"
 )
 # Calle de Alcalá 71; 7, chemin des Vignes; ul. Długa 5 m. 3.
 _STREET_TYPE_BEFORE: Final = re.compile(
-    rf"(?<![\w/.,-])(?:{_NUMBER},? )?(?i:{_alternation(TYPES_BEFORE)})\.? (?:{_PARTICLE} )?{_NAME}"
-    rf"(?:,? {_NUMBER}{_END})?{_UNIT}{_TAIL}"
+    rf"(?<![\w/.-])(?:{_NUMBER},? )?(?i:{_alternation(TYPES_BEFORE)})\.? (?:{_PARTICLE} )?{_NAME}{_AFTER_NAME}"
 )
 # Salzachstraße 27; 276 Vigerslevvej; Rohlederstr. 46; Oscar-Reichmann-Gasse 2.
 _STREET_COMPOUND: Final = re.compile(
-    rf"(?<![\w/.,-])(?:{_NUMBER} )?(?:{_TITLE} )?[{_UPPER}](?:[^\W\d_]|['\-](?=[^\W\d_]))*?"
-    rf"(?i:{_alternation(ENDINGS)})\.?(?![^\W\d_])(?:,? {_NUMBER}{_END})?{_UNIT}{_TAIL}"
+    rf"(?<![\w/.-])(?:{_NUMBER} )?(?:{_TITLE} )?[{_UPPER}](?:[^\W\d_]|['\-](?=[^\W\d_]))*?"
+    rf"(?i:{_alternation(ENDINGS)})\.?(?![^\W\d_]){_AFTER_NAME}"
 )
 # After a cue: a name and a number in either order (Zahrádkářů 276; 12 Long Acre: a number first
 # needs two words, or `moved 3 Items` would be an address).
