@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
+from secure_mlops.redaction.letters import CJK, PARTICLE, UPPER
 from secure_mlops.redaction.spans import Span, label
 
 # Street types written as a word of their own, in lowercase (matched in any case): after the name
@@ -65,7 +66,6 @@ CUES: Final = (
     "leverans", "toimitus", "dostawa", "teslimat",
 )
 
-_UPPER: Final = "".join(char for char in map(chr, range(0x41, 0x250)) if char.isupper())
 _UNIT_WORDS: Final = (
     r"(?i:apt|apartment|suite|ste|unit|flat|floor|fl|puerta|piso|apto|depto|dpto|int|interno|bloco|esc|"
     r"escalera|appartamento|scala|piano|lok|m|lgh|leil|as|th|tv|st)"
@@ -73,11 +73,10 @@ _UNIT_WORDS: Final = (
 # A word of a name: Main, O'Neil, Oscar-Reichmann, or CJK (中島); not a unit (`Suite 306`) and not
 # a protocol's name (`HTTP/1.1`).
 _TITLE: Final = (
-    rf"(?:(?!{_UNIT_WORDS}\.? ?#?[0-9])[{_UPPER}][^\W\d_]*(?:['\u2019\-][^\W\d_]+)*(?![\w/])"
-    r"|[\u3040-\u30ff\u3400-\u9fff]+)"
+    rf"(?:(?!{_UNIT_WORDS}\.? ?#?[0-9])[{UPPER}][^\W\d_]*(?:['\u2019\-][^\W\d_]+)*(?![\w/])"
+    rf"|[{CJK}]+)"
 )
-_PARTICLE: Final = r"(?:de|del|de la|da|das|do|dos|di|van|von|der|den|la|le|du|des|el|y|i)"
-_NAME: Final = rf"{_TITLE}(?: (?:{_PARTICLE} )?{_TITLE}){{0,3}}"
+_NAME: Final = rf"{_TITLE}(?: (?:{PARTICLE} )?{_TITLE}){{0,3}}"
 _NUMBER: Final = r"[0-9]{1,5}[A-Za-z]?(?: ?[/\-] ?[0-9]{1,5}[A-Za-z]?)?"
 _END: Final = r"(?![\w@])"
 _UNIT: Final = rf"(?:,? {_UNIT_WORDS}\.? ?#?[0-9][0-9A-Za-z\-]{{0,5}})*"
@@ -85,7 +84,7 @@ _POSTCODE: Final = (
     r"(?:[A-Z]{1,2}-)?(?:[0-9]{5}-?[0-9]{3}|[0-9]{3}-[0-9]{4}|[0-9]{2}-[0-9]{3}|[0-9]{3} [0-9]{2}"
     r"|[0-9]{4} ?[A-Z]{2}|[A-Z][0-9][A-Z] ?[0-9][A-Z][0-9]|[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}|[0-9]{4,5})"
 )
-_CITY: Final = rf"(?:{_PARTICLE} )?{_NAME}"
+_CITY: Final = rf"(?:{PARTICLE} )?{_NAME}"
 # `, 10115 Berlin`, `, 24080-681 Ferreira do Galho`, `, Springfield, IL 62704`, `, London SW1A 1AA`.
 _POSTCODE_CITY: Final = rf"(?: ?,)? {_POSTCODE} {_CITY}|, {_CITY},? (?:[A-Z]{{2}} )?{_POSTCODE}"
 _TAIL: Final = rf"(?:{_POSTCODE_CITY})?"
@@ -105,11 +104,11 @@ _STREET_TYPE_AFTER: Final = re.compile(
 )
 # Calle de Alcalá 71; 7, chemin des Vignes; ul. Długa 5 m. 3.
 _STREET_TYPE_BEFORE: Final = re.compile(
-    rf"(?<![\w/.-])(?:{_NUMBER},? )?(?i:{_alternation(TYPES_BEFORE)})\.? (?:{_PARTICLE} )?{_NAME}{_AFTER_NAME}"
+    rf"(?<![\w/.-])(?:{_NUMBER},? )?(?i:{_alternation(TYPES_BEFORE)})\.? (?:{PARTICLE} )?{_NAME}{_AFTER_NAME}"
 )
 # Salzachstraße 27; 276 Vigerslevvej; Rohlederstr. 46; Oscar-Reichmann-Gasse 2.
 _STREET_COMPOUND: Final = re.compile(
-    rf"(?<![\w/.-])(?:{_NUMBER} )?(?:{_TITLE} )?[{_UPPER}](?:[^\W\d_]|['\-](?=[^\W\d_]))*?"
+    rf"(?<![\w/.-])(?:{_NUMBER} )?(?:{_TITLE} )?[{UPPER}](?:[^\W\d_]|['\-](?=[^\W\d_]))*?"
     rf"(?i:{_alternation(ENDINGS)})\.?(?![^\W\d_]){_AFTER_NAME}"
 )
 # After a cue: a name and a number in either order (Zahrádkářů 276; 12 Long Acre: a number first

@@ -253,14 +253,12 @@ _COMMON_WORDS: Final = frozenset({"id", "no", "number", "key", "code", "value", 
 
 
 def _trigger_words(keys: Iterable[str]) -> tuple[str, ...]:
-    """The least common word of each key (its longest not in _COMMON_WORDS), in lowercase,
-    capitalized (camelCase, `Bearer`) and uppercase (`DB_PASSWORD`)."""
+    """The least common word of each key (its longest not in _COMMON_WORDS), lowercase."""
     words: set[str] = set()
     for key in keys:
         parts = key_words(key)
         rare = [part for part in parts if part not in _COMMON_WORDS] or parts
-        word = max(rare, key=len)
-        words.update((word, word.capitalize(), word.upper()))
+        words.add(max(rare, key=len))
     return tuple(sorted(words))
 
 
@@ -328,8 +326,9 @@ class KeyFinder:
         self.trigger_words: tuple[str, ...] = _trigger_words(
             (*self.keys, *AWS_SECRET_KEYS, *SESSION_COOKIE_KEYS)
         )
-        """A word of each key, in the spellings a key name holds it (`token`, `Token`, `TOKEN`): a
-        text without any holds no key to find (the redactor's one pass over a line looks)."""
+        """A word of each key, lowercase: a text that holds none (in lowercase, capitalized or
+        uppercase: `token`, `githubToken`, `DB_TOKEN`) holds no key to find (the redactor's one
+        pass over a line looks)."""
         self._after_colon = re.compile(rf":(?<![:/]:){_BEFORE_SEPARATOR}(?:{names})", re.ASCII)
 
     def label_for(self, key: str) -> str | None:

@@ -95,6 +95,7 @@ LITERALS: Final[dict[str, tuple[str, ...]]] = {
     ),
     "jwt": ("eyJ",),
     "aws_key": ("AKIA", "ASIA"),
+    "sql_insert": ("INSERT", "insert", "Insert"),
 }
 
 # --- detectors -------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable
 from typing import Final
 
 from secure_mlops.errors import InputError
-from secure_mlops.redaction import addresses, context, damage, encoded, national_ids, patterns
+from secure_mlops.redaction import addresses, context, damage, encoded, names, national_ids, patterns, sql
 from secure_mlops.redaction.checksums import iban_valid, luhn_valid
 from secure_mlops.redaction.keys import KeyFinder
 from secure_mlops.redaction.masks import is_masked
@@ -301,13 +301,24 @@ _LITERAL_DETECTORS: Final[tuple[tuple[str, re.Pattern[str], _Handler], ...]] = (
 
 @functools.lru_cache(maxsize=16)
 def _triggers(key_words: tuple[str, ...]) -> Triggers:
-    """The one-pass search for the detectors' literals, cue words, street words and `key_words`
+    """The one-pass search for the detectors' literals, cue words, street words, titles and `key_words`
     (built once per set of keys: an automaton takes milliseconds to build)."""
+    # A short key word (`pan`, `tin`) hides in longer words (`span_id`, `string`): it counts whole.
+    long_words = [spelling for word in key_words if len(word) > _SHORT_KEY_WORD for spelling in _spellings(word)]
+    short_words = [word for word in key_words if len(word) <= _SHORT_KEY_WORD]
     return Triggers(
-        {**patterns.LITERALS, "keys": key_words},
-        {**context.CUES, **addresses.TRIGGER_WORDS},
+        {**patterns.LITERALS, "keys": long_words},
+        {**context.CUES, **addresses.TRIGGER_WORDS, "keys": short_words},
         addresses.TRIGGER_ENDINGS,
+        names.TRIGGER_WORDS,
     )
+
+
+_SHORT_KEY_WORD: Final = 3
+
+
+def _spellings(word: str) -> tuple[str, str, str]:
+    return word, word.capitalize(), word.upper()
 
 
 class Redactor:
@@ -381,6 +392,8 @@ class Redactor:
             _collect(patterns.URL_PASSWORD, _URL_PASSWORD, text, spans)
         if "keys" in found:
             self._keys.find(text, spans)
+        if "sql_insert" in found:
+            sql.find(text, self._keys.label_for, spans)
         if found:
             for name, pattern, handle in _LITERAL_DETECTORS:
                 if name in found:
@@ -402,6 +415,8 @@ class Redactor:
             _collect(patterns.MAC, _mac, text, spans)
         if not found.isdisjoint(_ADDRESS_TRIGGERS):
             addresses.find(text, found, spans)
+        if found.ends:
+            names.find(text, found.ends, spans)
         # Cued numbers are looked for in the text itself: in a view, the damage dropped beside a
         # number would be taken into its span.
         if cued is not None and not found.isdisjoint(context.CUES):

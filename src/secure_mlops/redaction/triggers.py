@@ -23,6 +23,17 @@ import ahocorasick_rs
 _SURROGATE: Final = re.compile("[\ud800-\udfff]")
 
 
+class Found(set[str]):
+    """The names found, and where the words of the `located` names end (text positions)."""
+
+    __slots__ = ("ends",)
+
+
+# What `found` returns for a text without any literal: shared, so never to be changed.
+_NOTHING: Final = Found()
+_NOTHING.ends = {}
+
+
 class Triggers:
     """Which detectors a text may hold, from the literals each needs; immutable once built."""
 
@@ -33,41 +44,56 @@ class Triggers:
         literals: Mapping[str, Iterable[str]],
         words: Mapping[str, Iterable[str]],
         endings: Mapping[str, Iterable[str]] | None = None,
+        located: Mapping[str, Iterable[str]] | None = None,
     ) -> None:
         """`literals`: detector name -> substrings it needs; `words`: name -> cue words (whole);
-        `endings`: name -> endings of a word (`straße` in `Salzachstraße`). Words and endings
-        count in lowercase, capitalized and uppercase."""
-        entries: dict[str, tuple[set[str], set[str], set[str]]] = {}
+        `endings`: name -> endings of a word (`straße` in `Salzachstraße`); `located`: name ->
+        words after a space, whose ends `found` reports too. Words and endings count in
+        lowercase, capitalized and uppercase.
 
-        def entry(literal: str) -> tuple[set[str], set[str], set[str]]:
-            return entries.setdefault(literal, (set(), set(), set()))
+        A located word is searched with the space before it: short common words (`for`, `by`)
+        hide in many longer ones (`format`, `bytes`), and each hit costs time.
+        """
+        entries: dict[str, tuple[set[str], set[str], set[str], set[str]]] = {}
+
+        def entry(literal: str) -> tuple[set[str], set[str], set[str], set[str]]:
+            return entries.setdefault(literal, (set(), set(), set(), set()))
 
         for name, needed in literals.items():
             for literal in needed:
                 entry(literal)[0].add(name)
-        for kind, table in ((1, words), (2, endings or {})):
+        for kind, table, before in ((1, words, ""), (2, endings or {}, ""), (3, located or {}, " ")):
             for name, cues in table.items():
                 for cue in cues:
                     for spelling in {cue, cue.capitalize(), cue.upper()}:
-                        entry(spelling)[kind].add(name)
+                        entry(before + spelling)[kind].add(name)
         self._entries: Final = tuple(tuple(map(frozenset, sets)) for sets in entries.values())
         # Overlapping matches: `sk-` inside a longer literal's match must still be reported.
         self._automaton: Final = ahocorasick_rs.AhoCorasick(
             list(entries), matchkind=ahocorasick_rs.MatchKind.Standard
         )
 
-    def found(self, text: str) -> set[str]:
-        """The names of the detectors whose literals `text` holds."""
-        names: set[str] = set()
+    def found(self, text: str) -> Found:
+        """The names of the detectors whose literals `text` holds (not to be changed)."""
+        # A space in front, so a located word that starts the text has one before it too; the
+        # positions below are those of `spaced`, one more than the text's.
+        spaced = f" {text}"
         try:
-            matches = self._automaton.find_matches_as_indexes(text, overlapping=True)
+            matches = self._automaton.find_matches_as_indexes(spaced, overlapping=True)
         except UnicodeEncodeError:  # a lone surrogate (an undecodable byte, surrogateescape'd)
-            matches = self._automaton.find_matches_as_indexes(_SURROGATE.sub("\ufffd", text), overlapping=True)
+            matches = self._automaton.find_matches_as_indexes(_SURROGATE.sub("\ufffd", spaced), overlapping=True)
+        if not matches:
+            return _NOTHING
+        names = Found()
+        names.ends = {}
         for index, start, end in matches:
-            anywhere, whole, ending = self._entries[index]
+            anywhere, whole, ending, located = self._entries[index]
             names.update(anywhere)
-            if (whole or ending) and (end == len(text) or not text[end].isalnum()):
+            if (whole or ending or located) and (end == len(spaced) or not spaced[end].isalnum()):
                 names.update(ending)
-                if whole and (start == 0 or not text[start - 1].isalnum()):
+                if whole and not spaced[start - 1].isalnum():
                     names.update(whole)
+                for name in located:
+                    names.add(name)
+                    names.ends.setdefault(name, []).append(end - 1)
         return names

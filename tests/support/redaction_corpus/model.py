@@ -16,6 +16,7 @@ FAMILIES: Final = PERSONAL + SECRETS
 # Near misses: values a detector may take for a secret or an identifier, on lines with nothing to redact.
 BENIGN: Final = (
     "commit", "digest", "uuid", "trace_id", "order_number", "version", "metric", "masked", "port_list",
+    "title_case",
 )
 FORMATS: Final = ("plain", "logfmt", "jsonl", "access", "csv", "sql", "pylogging", "syslog")
 

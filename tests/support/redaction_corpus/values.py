@@ -222,4 +222,11 @@ def near_miss(kind: str, rng: random.Random) -> str:
             ", ".join(f"{port}/{rng.choice(('tcp', 'udp'))}" for port in ports), f"0.0.0.0:{ports[0]}->{ports[1]}/tcp",
             f"[::]:{ports[0]}", f"{ports[0]}:{ports[1]}", "30000-32767", " ".join(f":{port}" for port in ports),
         ))
+    if kind == "title_case":  # products, services and teams: capitalized words that name no one
+        return rng.choice((
+            "Great Expectations", "Feature Store", "Model Registry", "Kubeflow Pipelines", "Prometheus Operator",
+            "Cert Manager", "Argo Workflows", "Apache Spark", "Google Cloud Storage", "Azure Blob Storage",
+            "Secret Manager", "Key Vault", "Data Catalog", "Vertex Pipelines", "Power Automate", "New Relic",
+            "Grafana Loki", "Open Policy Agent", "Platform Team", "Customer Success", "Payments Service",
+        ))
     return f"{rng.randint(0, 10**9)}"  # metric: a bare counter value

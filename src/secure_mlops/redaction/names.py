@@ -1,0 +1,101 @@
+"""People's names in free text, after a title or a word that announces a person.
+
+A name has no shape of its own: `Ana García` is two capitalized words, as `Feature Store` is. What
+tells them apart on the fast path is the word before: a title (`Mr.`, `Frau`, `Sra.`, `Pani`), a
+word that announces a person (`customer`, `patient`, `Dear`, `Kunde`, `cliente`), or a preposition
+a log puts before who did or got something (`opened by`, `confirmed for`, `für`, `con`, `voor`).
+After a title or a cue word, one capitalized word or more is a name (`Herr Müller`); after a
+preposition, two to four are (`for Ana García`, `by Jan van der Berg`, particles between), none of
+them a word that names a thing (`with Feature Store`). A word in capitals (`INFO`) is no name word.
+
+This catches the names a log line introduces; a name standing alone is for
+`secure-mlops redact --deep` (a named-entity model).
+
+The redactor's one pass over the line finds the titles, cue words and prepositions and where each
+ends (triggers.py); these regexes run only there, anchored.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from secure_mlops.redaction.letters import CJK, LOWER, PARTICLE, UPPER
+from secure_mlops.redaction.spans import Span, label
+
+# Titles, lowercase, without their dot (matched whole, in any case).
+TITLES: Final = (
+    "mr", "mrs", "ms", "miss", "mx", "dr", "prof", "herr", "frau", "mme", "mlle", "monsieur", "madame",
+    "sr", "sra", "srta", "señor", "señora", "sig", "sig.ra", "dott", "signor", "signora", "dhr", "mevr",
+    "hr", "fru", "pan", "pani", "bay", "bayan", "sayın", "senhor", "senhora",  # noqa: RUF001 - Turkish, with its dotless i
+)
+# Words that announce a person, lowercase (matched whole, in any case): roles and greetings.
+CUES: Final = (
+    "customer", "client", "patient", "user", "member", "employee", "contact", "recipient", "sender",
+    "cardholder", "holder", "applicant", "guest", "passenger", "tenant", "subscriber", "buyer",
+    "dear", "hello", "hi", "hallo", "hola", "olá", "bonjour", "ciao", "hej", "hei", "moi", "cześć",
+    "ahoj", "merhaba", "attn", "named", "called", "kunde", "kundin", "benutzer", "utilisateur",
+    "usuario", "usuário", "cliente", "paciente", "utente", "klant", "klient", "kund", "asiakas",
+    "käyttäjä", "müşteri", "hasta", "zákazník", "pacjent", "potilas", "patiënt",
+)
+# Prepositions a log puts before who did or got something (`opened by`, `confirmed for`), in many
+# languages. They come before things as often (`validated with Great Expectations`), so a name
+# after one needs two words, and none that names a thing (NOT_NAME_WORDS).
+PREPOSITIONS: Final = (
+    "by", "for", "with", "from", "für", "von", "mit", "bei", "pour", "par", "avec", "chez", "con",
+    "para", "por", "per", "voor", "door", "met", "dla", "przez", "för", "av", "med", "hos", "til",
+    "fra", "için", "ile", "pro", "od",
+)
+# Capitalized words that name things in logs (services, teams, tools), not people.
+NOT_NAME_WORDS: Final = frozenset({
+    "agent", "analytics", "api", "app", "apps", "automate", "backend", "bot", "bucket", "cache",
+    "catalog", "cloud", "cluster", "console", "controller", "dashboard", "data", "database",
+    "engine", "expectations", "feature", "function", "functions", "gateway", "group", "hub",
+    "insights", "job", "lab", "manager", "monitor", "network", "node", "operator", "pipeline",
+    "pipelines", "platform", "policy", "portal", "proxy", "queue", "registry", "scheduler",
+    "server", "service", "services", "storage", "store", "studio", "success", "suite", "support",
+    "system", "task", "team", "vault", "worker", "workflow", "workflows",
+})
+
+_WORD: Final = rf"[{UPPER}](?:[{LOWER}]|['\u2019][{UPPER}])[^\W\d_]*(?:-[{UPPER}][^\W\d_]+)*(?![\w/@]|\.\w)"
+_NEXT: Final = rf" (?:{PARTICLE} )*{_WORD}"
+_CJK_NAME: Final = rf"[{CJK}]{{1,4}}(?: [{CJK}]{{1,4}})?"
+# Each runs where a title or cue word ends (triggers.py says where).
+_AFTER_TITLE: Final = re.compile(rf"\.? (?P<name>{_WORD}(?:{_NEXT}){{0,3}})")
+_AFTER_CUE: Final = re.compile(rf"[:,]? (?P<name>{_WORD}(?:{_NEXT}){{0,3}}|{_CJK_NAME})")
+_AFTER_PREPOSITION: Final = re.compile(rf" (?P<name>{_WORD}(?:{_NEXT}){{1,3}}|{_CJK_NAME})")
+_WORDS: Final = re.compile(r"[^\W\d_]+")
+_LABEL: Final = label("name")
+
+
+def find(text: str, ends: dict[str, list[int]], out: list[Span]) -> None:
+    """Append a span for each name right after a title, cue word or preposition that ends at
+    one of `ends` (by trigger: `name_title`, `name_cue`, `name_preposition`)."""
+    for trigger, pattern in (
+        ("name_title", _AFTER_TITLE),
+        ("name_cue", _AFTER_CUE),
+        ("name_preposition", _AFTER_PREPOSITION),
+    ):
+        for end in ends.get(trigger, ()):
+            match = pattern.match(text, end)
+            if match is None:
+                continue
+            name = match["name"]
+            if trigger == "name_preposition" and any(
+                word.lower() in NOT_NAME_WORDS for word in _WORDS.findall(name)
+            ):
+                continue
+            # After a title, the title goes too: `Mrs.` or `Herr` says who as much as the name.
+            start = end - _title_length(text, end) if trigger == "name_title" else match.start("name")
+            out.append((start, match.end("name"), _LABEL))
+
+
+def _title_length(text: str, end: int) -> int:
+    """The length of the title word that ends at `end`."""
+    start = end
+    while start > 0 and (text[start - 1].isalpha() or text[start - 1] == "."):
+        start -= 1
+    return end - start
+
+
+TRIGGER_WORDS: Final = {"name_title": TITLES, "name_cue": CUES, "name_preposition": PREPOSITIONS}
