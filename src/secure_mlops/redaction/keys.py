@@ -262,6 +262,39 @@ def _trigger_words(keys: Iterable[str]) -> tuple[str, ...]:
     return tuple(sorted(words))
 
 
+# A `name` or `address` inside a JSON object that belongs to a thing (`{"service": {"name":
+# "checkout"}}`, `{"host": {"name": ...}}`, as Elastic Common Schema logs nest them) names no one.
+_THING_NAMED_KEYS: Final = frozenset({"name", "address"})
+_THING_OBJECTS: Final = frozenset({
+    "agent", "app", "application", "bucket", "cloud", "cluster", "column", "component", "container",
+    "database", "dataset", "db", "deployment", "device", "event", "feature", "file", "framework",
+    "function", "host", "image", "index", "interface", "job", "label", "labels", "library", "log",
+    "logger", "metric", "model", "module", "namespace", "network", "node", "observer", "orchestrator",
+    "os", "package", "pipeline", "pod", "policy", "process", "project", "queue", "region", "resource",
+    "rule", "schema", "server", "service", "span", "step", "table", "task", "thread", "topic", "zone",
+})
+_PARENT_KEY: Final = re.compile(r"[\"']?(?P<parent>[A-Za-z0-9_.\-]+)[\"']?[ \t]*:[ \t]*\Z")
+_PARENT_REACH: Final = 512
+
+
+def _names_a_thing(text: str, key_start: int) -> bool:
+    """Whether the key at `key_start` sits in a JSON object whose own key names a thing: the
+    nearest unclosed `{` before it, within _PARENT_REACH characters, follows `"<thing>":`."""
+    depth = 0
+    for index in range(key_start - 1, max(-1, key_start - 1 - _PARENT_REACH), -1):
+        char = text[index]
+        if char == "}":
+            depth += 1
+        elif char == "{":
+            if depth:
+                depth -= 1
+                continue
+            parent = _PARENT_KEY.search(text, max(0, index - 64), index)
+            words = key_words(parent["parent"]) if parent is not None else []
+            return bool(words) and words[-1] in _THING_OBJECTS
+    return False
+
+
 def _value_span(value: re.Match[str], replacement: str) -> Span:
     start, end = value.span("value")
     text = value["value"]
@@ -354,7 +387,12 @@ class KeyFinder:
                 key_start, key_end = found.span(found.lastgroup or "")
                 key = text[last - key_end + 1 : last - key_start + 1]
                 value = values.match(text, last - found.start() + 1)
-                if value is not None:
-                    span = _value_span(value, self._labels[_normalize(key)])
-                    if not is_masked(text[span[0] : span[1]]):
-                        out.append(span)
+                if value is None or (
+                    found.lastgroup == "whole_key"
+                    and _normalize(key) in _THING_NAMED_KEYS
+                    and _names_a_thing(text, last - key_end + 1)
+                ):
+                    continue
+                span = _value_span(value, self._labels[_normalize(key)])
+                if not is_masked(text[span[0] : span[1]]):
+                    out.append(span)
