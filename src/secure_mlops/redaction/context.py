@@ -35,7 +35,7 @@ CUES: Final[dict[str, tuple[str, ...]]] = {
     ),
     # national identity, social security and tax numbers
     "tax_id": (
-        "ssn", "tin", "itin", "taxpayer", "steuer", "steuernummer", "steueridentifikationsnummer",
+        "ssn", "tin", "itin", "tax", "taxpayer", "steuer", "steuernummer", "steueridentifikationsnummer",
         "nir", "insee", "codice", "fiscale", "svnr", "sozialversicherungsnummer", "nhs", "medicare",
         "nino", "dni", "nie", "nif", "nic", "cni", "bsn", "burgerservicenummer", "sofinummer",
         "pesel", "nip", "personnummer", "personnr", "pnr", "samordningsnummer", "cpr", "hetu",

@@ -88,7 +88,7 @@ LITERALS: Final[dict[str, tuple[str, ...]]] = {
     "bearer": ("earer", "EARER"),
     "basic": ("asic", "ASIC"),
     "cli_password": ("-password",),
-    "client_password": ("mysql", "mariadb", "sshpass", "redis-cli"),
+    "client_password": ("mysql", "mariadb", "mongo", "sshpass", "redis-cli", "ldap", "sqlcmd", "curl"),
     "service_key": (
         "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "sk_live_", "rk_live_", "sk_test_",
         "rk_test_", "xoxa-", "xoxb-", "xoxe-", "xoxo-", "xoxp-", "xoxr-", "xoxs-", "xapp-", "AIza", "sk-",
@@ -267,14 +267,20 @@ SERVICE_KEY: Final = re.compile(
 )
 
 
-# Clients that take a password in a short flag: mysql's `-pSECRET` (attached: `-p secret` prompts
-# and names a database), `sshpass -p SECRET` and `redis-cli -a SECRET`. Only after the client's
-# name: elsewhere `-p` is a port (`ssh -p 2222`), parents (`mkdir -p`) or a compiler flag.
+# Clients that take a password in a short flag, only after the client's name: elsewhere `-p` is a
+# port (`ssh -p 2222`), parents (`mkdir -p`) or a compiler flag. mysql's `-pSECRET` (`-p SECRET`
+# asks for the password and names a database, but is written by mistake often enough to redact;
+# a number after it is a port), mongo's `-p`, `sshpass -p`, `redis-cli -a`, the LDAP tools' `-w`,
+# sqlcmd's `-P`, and the password of curl's `-u user:password`.
 CLIENT_PASSWORD: Final = re.compile(
     r"(?<![A-Za-z0-9_\-])(?:"
     r"(?:mysql(?:dump|admin|import|check)?|mariadb(?:-dump|-admin)?)(?=[ \t])[^|;&\r\n]*?[ \t]-p(?P<attached>[^\s'\"\-][^\s'\"]*)"
-    r"|(?:sshpass[ \t]+-p|redis-cli(?=[ \t])[^|;&\r\n]*?[ \t]-a)[ \t]+"
-    r"(?:'(?P<single>[^'\r\n]+)'|\"(?P<double>[^\"\r\n]+)\"|(?P<word>[^\s\"'\\\-][^\s\"'\\]*))"
+    r"|(?:(?:mysql(?:dump|admin|import|check)?|mariadb(?:-dump|-admin)?|mongo(?:sh|dump|restore|import|export)?)"
+    r"(?=[ \t])[^|;&\r\n]*?[ \t]-p|sshpass[ \t]+-p|redis-cli(?=[ \t])[^|;&\r\n]*?[ \t]-a"
+    r"|ldap(?:search|modify|add|delete|passwd|compare)(?=[ \t])[^|;&\r\n]*?[ \t]-w"
+    r"|sqlcmd(?=[ \t])[^|;&\r\n]*?[ \t]-P)[ \t]+"
+    r"(?:'(?P<single>[^'\r\n]+)'|\"(?P<double>[^\"\r\n]+)\"|(?![0-9]+(?![^\s\"'\\]))(?P<word>[^\s\"'\\\-][^\s\"'\\]*))"
+    r"|curl(?=[ \t])[^|;&\r\n]*?[ \t](?:-u|--user)[ \t]+['\"]?[^\s:'\"]+:(?P<userinfo>[^\s'\"]+)"
     r")",
     re.ASCII,
 )
