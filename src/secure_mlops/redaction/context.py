@@ -35,12 +35,13 @@ CUES: Final[dict[str, tuple[str, ...]]] = {
     ),
     # national identity, social security and tax numbers
     "tax_id": (
-        "ssn", "tin", "itin", "tax", "taxpayer", "steuer", "steuernummer", "steueridentifikationsnummer",
-        "nir", "insee", "codice", "fiscale", "svnr", "sozialversicherungsnummer", "nhs", "medicare",
-        "nino", "dni", "nie", "nif", "nic", "cni", "bsn", "burgerservicenummer", "sofinummer",
-        "pesel", "nip", "personnummer", "personnr", "pnr", "samordningsnummer", "cpr", "hetu",
-        "henkilötunnus", "veronumero", "fødselsnummer", "fodselsnummer", "fnr", "rodné", "rč",
-        "dič", "tckn", "vergi", "contribuinte", "niss", "nss", "curp", "rfc", "cpf", "sin", "tfn",
+        "tax_id", "ssn", "tin", "itin", "tax", "taxpayer", "social", "sociale", "sécurité", "seguridad",
+        "steuer", "steuernummer", "steueridentifikationsnummer", "nir", "insee", "codice", "fiscale",
+        "svnr", "sozialversicherungsnummer", "nhs", "medicare", "nino", "dni", "nie", "nif", "nic",
+        "cni", "bsn", "burgerservicenummer", "sofinummer", "pesel", "nip", "personnummer", "personnr",
+        "pnr", "samordningsnummer", "cpr", "hetu", "henkilötunnus", "veronumero", "fødselsnummer",
+        "fodselsnummer", "fnr", "rodné", "rč", "dič", "tckn", "vergi", "contribuinte", "niss", "nss",
+        "curp", "rfc", "cpf", "sin", "tfn",
     ),
     "phone": (
         "tel", "tlf", "phone", "telephone", "telefon", "telefoon", "telefono", "teléfono",
@@ -48,9 +49,9 @@ CUES: Final[dict[str, tuple[str, ...]]] = {
         "gsm", "fax", "sms", "callback", "dial", "dialing", "whatsapp", "puhelin", "電話", "電話番号",
     ),
 }
-# Between a cue and its number: separators, and up to three words (`passport number`, `Nr.:`,
-# `sms verification sent to`, `callback requested at`).
-_GAP: Final = r"(?:[^\w\r\n]{0,4}[^\W\d_]{1,14}(?!\w)\.?){0,3}[^\w\r\n]{0,4}"
+# Between a cue and its number: separators, and up to four words (`passport number`, `Nr.:`,
+# `sms verification sent to`, `social security number on form:`).
+_GAP: Final = r"(?:[^\w\r\n]{0,4}[^\W\d_]{1,14}(?!\w)\.?){0,4}[^\w\r\n]{0,4}"
 # Letters and digits in up to four groups joined by `.`, `-`, `/` or a space, each group after the
 # first holding a digit, so the word after the number is not taken with it.
 _ID_VALUE: Final = r"(?P<value>[A-Za-z]{0,3}[0-9][0-9A-Za-z]*(?:[.\-/ ][A-Za-z]*[0-9][0-9A-Za-z]*){0,3})"

@@ -4,7 +4,8 @@ Some national numbers are written in a form no other number takes, and carry a c
 date: a Finnish henkilötunnus `131052-308T`, a Swedish personnummer `811218-9876`, a Czech rodné
 číslo `736028/5163`, a Polish NIP `123-456-32-18`, a Brazilian CPF `390.533.447-05`, a Mexican RFC
 or CURP, an Italian codice fiscale, a Spanish DNI `54362315K` or NIE `X2482300W`, a Dutch BSN
-written `1112.22.333`, a French NIR written in groups. Those are redacted wherever they stand,
+written `1112.22.333`, a French NIR written in groups, an EU VAT number (`CZ12345679`: a sole
+trader's is their own), a Norwegian fødselsnummer written `151086 95088`. Those are redacted wherever they stand,
 once python-stdnum's validator (the issuers' published rules) accepts them.
 
 Numbers written as plain digits (a Polish PESEL, a Turkish TC kimlik, a Norwegian
@@ -25,11 +26,13 @@ from stdnum.br import cpf
 from stdnum.cz import rc
 from stdnum.dk import cpr
 from stdnum.es import dni, nie
+from stdnum.eu import vat
 from stdnum.fi import hetu
 from stdnum.fr import nir
 from stdnum.it import codicefiscale
 from stdnum.mx import curp, rfc
 from stdnum.nl import bsn
+from stdnum.no import fodselsnummer, mva
 from stdnum.pl import nip
 from stdnum.se import personnummer
 
@@ -51,6 +54,9 @@ SHAPES: Final = (
     "A-9999999-A",
     "9999.99.999",  # BSN with dots
     "99 999 999 99",  # NIR in groups
+    "AA99999999",  # an EU VAT number: a sole trader's is personal (CZ12345679, NL004495445B01)
+    "AA 99999999",
+    "999999 99999",  # fødselsnummer
 )
 
 _FORMS: Final[tuple[tuple[str, tuple[Callable[[str], bool], ...]], ...]] = (
@@ -66,6 +72,10 @@ _FORMS: Final[tuple[tuple[str, tuple[Callable[[str], bool], ...]], ...]] = (
     (r"[XYZ]-?[0-9]{7}-?[A-Z]", (nie.is_valid,)),
     (r"[0-9]{4}\.[0-9]{2}\.[0-9]{3}", (bsn.is_valid,)),
     (r"[12] [0-9]{2} [0-9]{2} (?:[0-9]{2}|2[AB]) [0-9]{3} [0-9]{3} [0-9]{2}", (nir.is_valid,)),
+    (r"(?:AT|BE|BG|CY|CZ|DE|DK|EE|EL|ES|FI|FR|HR|HU|IE|IT|LT|LU|LV|MT|NL|PL|PT|RO|SE|SI|SK|XI) ?"
+     r"[0-9A-Z]{8,12}", (vat.is_valid,)),
+    (r"NO ?[0-9]{3} ?[0-9]{3} ?[0-9]{3} ?MVA", (mva.is_valid,)),
+    (r"[0-9]{6} [0-9]{5}", (fodselsnummer.is_valid,)),
 )
 # One regex, a group per form; not inside a longer word or number.
 _NATIONAL_ID: Final = re.compile(
