@@ -35,7 +35,7 @@ CUES: Final[dict[str, tuple[str, ...]]] = {
     ),
     # national identity, social security and tax numbers
     "tax_id": (
-        "tax_id", "ssn", "tin", "itin", "tax", "taxpayer", "social", "sociale", "sécurité", "seguridad",
+        "ssn", "tin", "itin", "tax", "taxpayer", "social", "sociale", "sécurité", "seguridad",
         "steuer", "steuernummer", "steueridentifikationsnummer", "nir", "insee", "codice", "fiscale",
         "svnr", "sozialversicherungsnummer", "nhs", "medicare", "nino", "dni", "nie", "nif", "nic",
         "cni", "bsn", "burgerservicenummer", "sofinummer", "pesel", "nip", "personnummer", "personnr",
