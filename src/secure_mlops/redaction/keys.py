@@ -162,6 +162,11 @@ AWS_SECRET_KEYS: Final = ("aws_secret_access_key", "secret_access_key", "aws_ses
 # `key=value` form (a `Cookie:` or `Set-Cookie:` header, a query string) and as whole names: `session`
 # and `sid` are common words, and `session: started` or `user_sid: S-1-5-...` are no cookies.
 SESSION_COOKIE_KEYS: Final = ("sessionid", "session", "sid", "jsessionid", "phpsessid", "connect.sid")
+# Frameworks name their session cookies `<app>_session` (Rails, Laravel, CodeIgniter), `SESSION`
+# (Spring), `ASP.NET_SessionId`, `AUTH_SESSION_ID` (Keycloak): in `key=value` form, a name that
+# ends in one of these is a session cookie too.
+SESSION_COOKIE_SUFFIXES: Final = ("session", "session_id", "sessid")
+_MIN_SESSION_TOKEN: Final = 8
 
 _VALID_KEY: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\- ]*")
 # Words of a key: snake, kebab, dotted and camelCase (`DB_PASSWORD`, `githubToken`, `s3a.key`).
@@ -347,13 +352,16 @@ class KeyFinder:
         self._labels: dict[str, str] = dict(self._suffix_labels)
         for key in (*DEFAULT_SENSITIVE_KEYS, *extras):
             self._labels.setdefault(_normalize(key), label(key))
-        for key in SESSION_COOKIE_KEYS:
+        for key in (*SESSION_COOKIE_KEYS, *SESSION_COOKIE_SUFFIXES):
             self._labels.setdefault(_normalize(key), label("session"))
         names = (
             f"(?P<key>{_reversed_names(suffix)}){_SUFFIX_START}"
             f"|(?P<whole_key>{_reversed_names(whole)}){_WHOLE_WORD_START}"
         )
-        cookies = f"|(?P<cookie_key>{_reversed_names(SESSION_COOKIE_KEYS)}){_WHOLE_WORD_START}"
+        cookies = (
+            f"|(?P<cookie_key>{_reversed_names(SESSION_COOKIE_KEYS)}){_WHOLE_WORD_START}"
+            f"|(?P<cookie_suffix>{_reversed_names(SESSION_COOKIE_SUFFIXES)}){_SUFFIX_START}"
+        )
         self._after_equals = re.compile(f"={_BEFORE_SEPARATOR}(?:{names}{cookies})", re.ASCII)
         # Not `::` or `://` (in the reversed line, the character before the colon).
         self.trigger_words: tuple[str, ...] = _trigger_words(
@@ -394,5 +402,10 @@ class KeyFinder:
                 ):
                     continue
                 span = _value_span(value, self._labels[_normalize(key)])
-                if not is_masked(text[span[0] : span[1]]):
+                held = text[span[0] : span[1]]
+                # A name that only ends like a session cookie's holds one only if it is token-long
+                # (`user_session=3` counts sessions).
+                if found.lastgroup == "cookie_suffix" and len(held) < _MIN_SESSION_TOKEN:
+                    continue
+                if not is_masked(held):
                     out.append(span)
