@@ -54,7 +54,7 @@ CUES: Final[dict[str, tuple[str, ...]]] = {
 _GAP: Final = r"(?:[^\w\r\n]{0,4}[^\W\d_]{1,14}(?!\w)\.?){0,4}[^\w\r\n]{0,4}"
 # Letters and digits in up to four groups joined by `.`, `-`, `/` or a space, each group after the
 # first holding a digit, so the word after the number is not taken with it.
-_ID_VALUE: Final = r"(?P<value>[A-Za-z]{0,3}[0-9][0-9A-Za-z]*(?:[.\-/ ][A-Za-z]*[0-9][0-9A-Za-z]*){0,3})"
+_ID_VALUE: Final = r"(?P<value>[A-Za-z]{0,5}[0-9][0-9A-Za-z]*(?:[.\-/ ][A-Za-z]*[0-9][0-9A-Za-z]*){0,3})"
 _PHONE_VALUE: Final = r"(?P<value>\+?[0-9(][0-9 .\-()/]{4,22}[0-9])"
 _MIN_DIGITS: Final = {"id_number": 5, "tax_id": 8, "phone": 7}
 _MAX_DIGITS: Final = {"id_number": 20, "tax_id": 15, "phone": 15}

@@ -1,7 +1,7 @@
 """Percent-encoded text (query strings, form bodies, URLs in access logs) seen decoded.
 
 `?q=jan%40example.nl&who=Jan+de+Vries` holds an e-mail address that no detector reads while its
-`@` is `%40`. A text with percent-escapes is also searched in a view where each run of escapes is
+`@` is `%40`. A text with percent-escapes (or a `+` in a query string) is also searched in a view where each run of escapes is
 decoded (as UTF-8) and `+` reads as a space, the way a server decodes a form; what the view finds
 is mapped back to the text, the escapes inside it included. A view position inside a decoded run
 maps to the whole run, so a value that starts or ends within one takes all of it.
@@ -62,7 +62,13 @@ class Decoded:
         return 0
 
 
+# A `+` inside a query string (`?iban=NL91+ABNA+0417`) is a space there, escapes or not.
+_PLUS_IN_QUERY: Final = re.compile(r"\?[^\s?]*=[^\s&]*\+")
+
+
 def views(text: str) -> list[Decoded]:
-    """The decoded view of `text`, or none if it holds no percent-escape."""
-    runs = [found.span() for found in _ESCAPES.finditer(text)]
-    return [Decoded(text, runs)] if runs else []
+    """The decoded view of `text`, or none if it holds no percent-escape and no `+` in a query."""
+    runs = [found.span() for found in _ESCAPES.finditer(text)] if "%" in text else []
+    if runs or ("+" in text and "?" in text and _PLUS_IN_QUERY.search(text)):
+        return [Decoded(text, runs)]
+    return []

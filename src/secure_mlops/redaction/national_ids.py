@@ -5,8 +5,9 @@ date: a Finnish henkilötunnus `131052-308T`, a Swedish personnummer `811218-987
 číslo `736028/5163`, a Polish NIP `123-456-32-18`, a Brazilian CPF `390.533.447-05`, a Mexican RFC
 or CURP, an Italian codice fiscale, a Spanish DNI `54362315K` or NIE `X2482300W`, a Dutch BSN
 written `1112.22.333`, a French NIR written in groups, an EU VAT number (`CZ12345679`: a sole
-trader's is their own), a Norwegian fødselsnummer written `151086 95088`. Those are redacted wherever they stand,
-once python-stdnum's validator (the issuers' published rules) accepts them.
+trader's is their own), a Norwegian fødselsnummer written `151086 95088`, a Portuguese cartão de
+cidadão number. Those are redacted wherever they stand, once python-stdnum's validator (the
+issuers' published rules) accepts them.
 
 Numbers written as plain digits (a Polish PESEL, a Turkish TC kimlik, a Norwegian
 fødselsnummer, a German Steuer-ID, a Dutch BSN without dots) pass some check by chance too often
@@ -34,6 +35,7 @@ from stdnum.mx import curp, rfc
 from stdnum.nl import bsn
 from stdnum.no import fodselsnummer, mva
 from stdnum.pl import nip
+from stdnum.pt import cc
 from stdnum.se import personnummer
 
 from secure_mlops.redaction.spans import Span, label
@@ -57,6 +59,7 @@ SHAPES: Final = (
     "AA99999999",  # an EU VAT number: a sole trader's is personal (CZ12345679, NL004495445B01)
     "AA 99999999",
     "999999 99999",  # fødselsnummer
+    "99999999 9 AA9",  # cartão de cidadão
 )
 
 _FORMS: Final[tuple[tuple[str, tuple[Callable[[str], bool], ...]], ...]] = (
@@ -76,6 +79,7 @@ _FORMS: Final[tuple[tuple[str, tuple[Callable[[str], bool], ...]], ...]] = (
      r"[0-9A-Z]{8,12}", (vat.is_valid,)),
     (r"NO ?[0-9]{3} ?[0-9]{3} ?[0-9]{3} ?MVA", (mva.is_valid,)),
     (r"[0-9]{6} [0-9]{5}", (fodselsnummer.is_valid,)),
+    (r"[0-9]{8} [0-9] [A-Z]{2}[0-9]", (cc.is_valid,)),
 )
 # One regex, a group per form; not inside a longer word or number.
 _NATIONAL_ID: Final = re.compile(

@@ -225,7 +225,8 @@ IPV6: Final = re.compile(
 # inside a longer run of groups (an IPv6 address has eight, or `::`), and a dotted form needs a
 # letter: `2026.1205.0001` is a version or an id far more often than a MAC address.
 MAC: Final = re.compile(
-    r"(?<![0-9A-Za-z_:.\-])"
+    # Not inside a run of hex groups; after a field's name and a colon (`Mac:00:1a:...`), yes.
+    r"(?:(?<![0-9A-Za-z_:.\-])|(?<=[A-Za-z]{3}:))"
     r"(?:[0-9A-Fa-f]{2}([:\-])[0-9A-Fa-f]{2}(?:\1[0-9A-Fa-f]{2}){4}"
     r"|(?=[0-9.]{0,13}[A-Fa-f])[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})"
     r"(?![0-9A-Za-z_:]|[.\-][0-9A-Za-z])",

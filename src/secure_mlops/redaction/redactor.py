@@ -369,7 +369,7 @@ class Redactor:
         views: list[damage.View] = []
         if damage.CONTROL_MARK in shape or not text.isascii():
             views += damage.views(text)
-        if "%" in text:
+        if "%" in text or "+" in text:
             views += encoded.views(text)
         for view in views:
             found: list[Span] = []
