@@ -182,7 +182,7 @@ IBAN_LOWER: Final = re.compile(
     r"(?<![A-Za-z0-9_])[a-z]{2}[0-9]{2}(?:[ ]?[a-z0-9]{4}){2,7}(?:[ ]?[a-z0-9]{1,3})?(?![A-Za-z0-9])",
     re.ASCII,
 )
-# A phone number's extension: `x1234`, `ext. 12`, `ext 12`, `#12`, `;ext=12`, `Durchwahl 12`.
+# A phone number's extension: `x1234`, `ext. 12`, `ext 12`, `#12`, `;ext=12`.
 PHONE_EXTENSION: Final = re.compile(
     r"[ ]?(?:[xX]|[eE]xt\.?|EXT\.?|[eE]xtension|#|;ext=)[ ]?[0-9]{1,6}(?![A-Za-z0-9_])", re.ASCII
 )
