@@ -190,11 +190,13 @@ _NOT_ALNUM: Final = re.compile(r"[^A-Za-z0-9]+")
 # key may also follow `_`, `-`, `.` or start a capital after a lowercase letter (`githubToken`).
 _WHOLE_WORD_START: Final = r"(?![A-Za-z0-9_.])(?!-[A-Za-z0-9])"
 _SUFFIX_START: Final = r"(?:(?![A-Za-z0-9])|(?<=[A-Z])(?=[a-z0-9]))"
-# Reversed: the separator, spaces, an optional closing quote (`"email":`, `\"email\":`).
-_BEFORE_SEPARATOR: Final = r"[ \t]*[\"']?\\?"
+# Reversed: the separator, spaces, an optional closing quote (`"email":`, `\"email\":`, or doubled
+# in a CSV cell: `""email"":`).
+_BEFORE_SEPARATOR: Final = r"[ \t]*(?:\"\"|[\"']?\\?)"
 
 _QUOTED: Final = (
-    r'"(?:[^"\\\n]|\\.)*"'  # "json or logfmt"
+    r'""(?:[^"\n]|"(?!"))+""'  # ""json in a CSV cell"", its quotes doubled
+    r'|"(?:[^"\\\n]|\\.)*"'  # "json or logfmt"
     r"|'(?:[^'\\\n]|\\.)*'"  # 'python repr'
     r'|\\"(?:[^\\\n]|\\[^"\n])*\\"'  # \"json inside a json string\"
     r"|\[[^\[\]{}\n]*\]"  # [a, list, of, scalars]
@@ -314,7 +316,7 @@ def _names_a_thing(text: str, key_start: int) -> bool:
 def _value_span(value: re.Match[str], replacement: str) -> Span:
     start, end = value.span("value")
     text = value["value"]
-    if text.startswith('\\"'):
+    if text.startswith('\\"') or (text.startswith('""') and len(text) > 4):
         return start + 2, end - 2, replacement
     if text[0] in "\"'":
         closed = len(text) > 1 and text[-1] == text[0]
