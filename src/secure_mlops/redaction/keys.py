@@ -24,6 +24,7 @@ from typing import Final
 
 from secure_mlops.errors import InputError
 from secure_mlops.redaction.masks import is_masked
+from secure_mlops.redaction.names import looks_like_name
 from secure_mlops.redaction.spans import Span, label
 
 DEFAULT_SENSITIVE_KEYS: Final = (
@@ -178,6 +179,16 @@ SESSION_COOKIE_KEYS: Final = ("sessionid", "session", "sid", "jsessionid", "phps
 # ends in one of these is a session cookie too.
 SESSION_COOKIE_SUFFIXES: Final = ("session", "session_id", "sessid")
 _MIN_SESSION_TOKEN: Final = 8
+# Keys that name a person's role (or end so: `user.name`, `createdBy`, `ticket_assignee`): their
+# value goes when it reads as a person's name (`Ana García`), and stays when it is a login, an
+# id or a thing (`ci-bot`, `42`, `Payments Team`).
+PERSON_KEYS: Final = (
+    "name", "user", "owner", "assignee", "author", "reporter", "approver", "requester", "creator",
+    "created_by", "updated_by", "modified_by", "submitted_by", "approved_by", "signed_by", "actor",
+    "patient", "customer", "client", "member", "employee", "contact", "recipient", "sender", "holder",
+    "signer", "reviewer", "doctor", "physician", "nurse", "driver", "passenger", "guest", "tenant",
+    "buyer", "seller", "person",
+)
 
 _VALID_KEY: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\- ]*")
 # Words of a key: snake, kebab, dotted and camelCase (`DB_PASSWORD`, `githubToken`, `s3a.key`).
@@ -365,24 +376,27 @@ class KeyFinder:
         self._labels: dict[str, str] = dict(self._suffix_labels)
         for key in (*DEFAULT_SENSITIVE_KEYS, *extras):
             self._labels.setdefault(_normalize(key), label(key))
+        for key in PERSON_KEYS:
+            self._labels.setdefault(_normalize(key), label("name"))
         for key in (*SESSION_COOKIE_KEYS, *SESSION_COOKIE_SUFFIXES):
             self._labels.setdefault(_normalize(key), label("session"))
         names = (
             f"(?P<key>{_reversed_names(suffix)}){_SUFFIX_START}"
             f"|(?P<whole_key>{_reversed_names(whole)}){_WHOLE_WORD_START}"
+            f"|(?P<person_key>{_reversed_names(PERSON_KEYS)}){_SUFFIX_START}"
         )
         cookies = (
             f"|(?P<cookie_key>{_reversed_names(SESSION_COOKIE_KEYS)}){_WHOLE_WORD_START}"
             f"|(?P<cookie_suffix>{_reversed_names(SESSION_COOKIE_SUFFIXES)}){_SUFFIX_START}"
         )
         self._after_equals = re.compile(f"={_BEFORE_SEPARATOR}(?:{names}{cookies})", re.ASCII)
-        # Not `::` or `://` (in the reversed line, the character before the colon).
         self.trigger_words: tuple[str, ...] = _trigger_words(
-            (*self.keys, *AWS_SECRET_KEYS, *SESSION_COOKIE_KEYS)
+            (*self.keys, *AWS_SECRET_KEYS, *SESSION_COOKIE_KEYS, *PERSON_KEYS)
         )
         """A word of each key, lowercase: a text that holds none (in lowercase, capitalized or
         uppercase: `token`, `githubToken`, `DB_TOKEN`) holds no key to find (the redactor's one
         pass over a line looks)."""
+        # Not `::` or `://` (in the reversed line, the character before the colon).
         self._after_colon = re.compile(rf":(?<![:/]:){_BEFORE_SEPARATOR}(?:{names})", re.ASCII)
 
     def label_for(self, key: str) -> str | None:
@@ -419,6 +433,9 @@ class KeyFinder:
                 # A name that only ends like a session cookie's holds one only if it is token-long
                 # (`user_session=3` counts sessions).
                 if found.lastgroup == "cookie_suffix" and len(held) < _MIN_SESSION_TOKEN:
+                    continue
+                # A person's role as a key holds a person's name, or an id, a login, a team.
+                if found.lastgroup == "person_key" and not looks_like_name(held):
                     continue
                 if not is_masked(held):
                     out.append(span)

@@ -54,7 +54,8 @@ NOT_NAME_WORDS: Final = frozenset({
     "insights", "job", "lab", "manager", "monitor", "network", "node", "operator", "pipeline",
     "pipelines", "platform", "policy", "portal", "proxy", "queue", "registry", "scheduler",
     "server", "service", "services", "storage", "store", "studio", "success", "suite", "support",
-    "system", "task", "team", "vault", "worker", "workflow", "workflows",
+    "system", "task", "team", "vault", "worker", "workflow", "workflows", "model", "account",
+    "bank", "company", "inc", "ltd", "gmbh", "corp", "university", "hospital", "clinic", "office",
 })
 
 _WORD: Final = rf"[{UPPER}](?:[{LOWER}]|['\u2019][{UPPER}])[^\W\d_]*(?:-[{UPPER}][^\W\d_]+)*(?![\w/@]|\.\w)"
@@ -83,13 +84,22 @@ def find(text: str, ends: dict[str, list[int]], out: list[Span]) -> None:
             if match is None:
                 continue
             name = match["name"]
-            if trigger == "name_preposition" and any(
-                word.lower() in NOT_NAME_WORDS for word in _WORDS.findall(name)
-            ):
+            if trigger == "name_preposition" and not looks_like_name(name):
                 continue
             # After a title, the title goes too: `Mrs.` or `Herr` says who as much as the name.
             start = end - _title_length(text, end) if trigger == "name_title" else match.start("name")
             out.append((start, match.end("name"), _LABEL))
+
+
+_NAME_ALONE: Final = re.compile(rf"{_WORD}(?:{_NEXT}){{1,3}}|{_CJK_NAME}")
+
+
+def looks_like_name(text: str) -> bool:
+    """Whether `text` reads as a person's name: two to four capitalized words (particles between),
+    none that names a thing, or a CJK name."""
+    return _NAME_ALONE.fullmatch(text) is not None and not any(
+        word.lower() in NOT_NAME_WORDS for word in _WORDS.findall(text)
+    )
 
 
 def _title_length(text: str, end: int) -> int:
