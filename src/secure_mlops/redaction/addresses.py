@@ -53,6 +53,7 @@ TYPES_BEFORE: Final = (
 ENDINGS: Final = (
     "straße", "strasse", "str", "gasse", "weg", "allee", "platz", "ring", "damm", "ufer", "chaussee",
     "steig", "pfad", "markt", "straat", "laan", "gracht", "plein", "kade", "singel", "dijk", "steeg",
+    "dreef", "baan", "hof", "wal", "haven", "veld", "erf", "tuin", "hoven", "pad",
     "gatan", "gata", "vägen", "väg", "gränd", "torget", "stigen", "allén", "backen", "gate", "gaten",
     "veien", "vegen", "vei", "veg", "plassen", "vej", "gade", "stræde", "plads", "torv", "vænge",
     "katu", "tie", "kuja", "polku", "puisto", "väylä", "tori", "rinne", "kaari",
@@ -62,7 +63,8 @@ CUES: Final = (
     "address", "addr", "adresse", "anschrift", "lieferadresse", "wohnhaft", "dirección",
     "direccion", "domicilio", "endereço", "endereco", "morada", "indirizzo", "adres", "adresu",
     "adress", "adresa", "osoite", "ship", "shipping", "deliver", "delivery", "lives",
-    "resides", "moved", "dispatched", "courier", "livraison", "entrega", "consegna", "levering",
+    "resides", "residence", "domicile", "street", "postal", "mailing", "billing", "moved",
+    "dispatched", "courier", "livraison", "entrega", "consegna", "levering",
     "leverans", "toimitus", "dostawa", "teslimat",
 )
 

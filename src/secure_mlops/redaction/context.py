@@ -40,7 +40,7 @@ CUES: Final[dict[str, tuple[str, ...]]] = {
         "svnr", "sozialversicherungsnummer", "nhs", "medicare", "nino", "dni", "nie", "nif", "nic",
         "cni", "bsn", "burgerservicenummer", "sofinummer", "pesel", "nip", "personnummer", "personnr",
         "pnr", "samordningsnummer", "cpr", "hetu", "henkilötunnus", "veronumero", "fødselsnummer",
-        "fodselsnummer", "fnr", "rodné", "rč", "dič", "tckn", "vergi", "contribuinte", "niss", "nss",
+        "fodselsnummer", "fnr", "rodné", "rč", "dič", "tckn", "vkn", "vergi", "contribuinte", "niss", "nss",
         "curp", "rfc", "cpf", "sin", "tfn",
     ),
     "phone": (
