@@ -42,7 +42,8 @@ TYPES_BEFORE: Final = (
     "calle", "c/", "avenida", "avda", "camino", "paseo", "plaza", "carrera", "calzada", "privada",
     "vial", "urbanización", "urbanizacion", "pasaje", "pasadizo", "glorieta", "callejón", "cuesta",
     "rambla", "rodovia", "vila", "viela", "vereda", "chácara", "colônia", "contrada", "borgo",
-    "rotonda", "incrocio",
+    "rotonda", "incrocio", "esplanada", "pátio", "parque", "loteamento", "stretto", "piazzetta",
+    "lungomare", "traversa",
     "cerrada", "circuito", "andador", "prolongación", "carretera", "ronda", "travesía", "rua", "r.",
     "travessa", "largo", "praça", "praca", "estrada", "alameda", "beco", "via", "viale", "piazza",
     "piazzale", "corso", "vicolo", "strada", "rue", "avenue", "boulevard", "bd", "chemin", "allée",
@@ -81,6 +82,9 @@ _TITLE: Final = (
 _NAME: Final = rf"{_TITLE}(?: (?:{PARTICLE} )?{_TITLE}){{0,3}}"
 _NUMBER: Final = r"[0-9]{1,5}[A-Za-z]?(?: ?[/\-] ?[0-9]{1,5}[A-Za-z]?)?"
 _END: Final = r"(?![\w@])"
+# A flat before its street, in place of a house number (`Flat 52, Diana Way`; a line break in a
+# one-line log shows as `\n`).
+_FLAT: Final = r"(?i:flat|apartment|apt|studio|unit|suite)\.? [0-9]{1,4}[A-Za-z]?(?:,? |\\n|\r?\n)"
 _UNIT: Final = rf"(?:,? {_UNIT_WORDS}\.? ?#?[0-9][0-9A-Za-z\-]{{0,5}})*"
 _POSTCODE: Final = (
     r"(?:[A-Z]{1,2}-)?(?:[0-9]{5}-?[0-9]{3}|[0-9]{3}-[0-9]{4}|[0-9]{2}-[0-9]{3}|[0-9]{3} [0-9]{2}"
@@ -101,7 +105,7 @@ def _alternation(words: tuple[str, ...]) -> str:
 
 # 742 Evergreen Terrace, 9350 Nicole Expressway Apt. 369; Çağatay Caddesi 12; with the tail after.
 _STREET_TYPE_AFTER: Final = re.compile(
-    rf"(?<![\w/.-])(?:{_NUMBER},? {_NAME} (?i:{_alternation(TYPES_AFTER)})\.?(?!\w)"
+    rf"(?<![\w/.-])(?:(?:{_NUMBER},? |{_FLAT}){_NAME} (?i:{_alternation(TYPES_AFTER)})\.?(?!\w)"
     rf"|{_NAME} (?i:{_alternation(TYPES_BETWEEN)})\.?,? {_NUMBER}{_END}){_UNIT}{_TAIL}"
 )
 # Calle de Alcalá 71; 7, chemin des Vignes; ul. Długa 5 m. 3.
