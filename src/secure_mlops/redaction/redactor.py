@@ -284,7 +284,7 @@ def _email(match: re.Match[str]) -> Span | None:
 
 # The literals of numbers' shapes (patterns.shape_of), found in one pass over the shape.
 _SHAPE_TRIGGERS: Final = Triggers(
-    {"numbers": patterns.NUMBER_SHAPES, "national_id": national_ids.SHAPES, "iban_lower": ("aa99",)}, {}
+    {"numbers": patterns.NUMBER_SHAPES, "national_id": national_ids.SHAPES, "iban_lower": ("aa99",)}
 )
 _ADDRESS_TRIGGERS: Final = frozenset((*addresses.TRIGGER_WORDS, *addresses.TRIGGER_ENDINGS))
 # Detectors after the keys, in priority order, each run when its literals are found.
@@ -304,21 +304,16 @@ def _triggers(key_words: tuple[str, ...]) -> Triggers:
     """The one-pass search for the detectors' literals, cue words, street words, titles and `key_words`
     (built once per set of keys: an automaton takes milliseconds to build)."""
     # A short key word (`pan`, `tin`) hides in longer words (`span_id`, `string`): it counts whole.
-    long_words = [spelling for word in key_words if len(word) > _SHORT_KEY_WORD for spelling in _spellings(word)]
-    short_words = [word for word in key_words if len(word) <= _SHORT_KEY_WORD]
     return Triggers(
-        {**patterns.LITERALS, "keys": long_words},
-        {**context.CUES, **addresses.TRIGGER_WORDS, "keys": short_words},
-        addresses.TRIGGER_ENDINGS,
-        names.TRIGGER_WORDS,
+        patterns.LITERALS,
+        parts={"keys": [word for word in key_words if len(word) > _SHORT_KEY_WORD]},
+        words={**context.CUES, **addresses.TRIGGER_WORDS, "keys": [word for word in key_words if len(word) <= _SHORT_KEY_WORD]},
+        endings=addresses.TRIGGER_ENDINGS,
+        located=names.TRIGGER_WORDS,
     )
 
 
 _SHORT_KEY_WORD: Final = 3
-
-
-def _spellings(word: str) -> tuple[str, str, str]:
-    return word, word.capitalize(), word.upper()
 
 
 class Redactor:

@@ -42,14 +42,16 @@ class Triggers:
     def __init__(
         self,
         literals: Mapping[str, Iterable[str]],
-        words: Mapping[str, Iterable[str]],
+        *,
+        parts: Mapping[str, Iterable[str]] | None = None,
+        words: Mapping[str, Iterable[str]] | None = None,
         endings: Mapping[str, Iterable[str]] | None = None,
         located: Mapping[str, Iterable[str]] | None = None,
     ) -> None:
-        """`literals`: detector name -> substrings it needs; `words`: name -> cue words (whole);
-        `endings`: name -> endings of a word (`straße` in `Salzachstraße`); `located`: name ->
-        words after a space, whose ends `found` reports too. Words and endings count in
-        lowercase, capitalized and uppercase.
+        """What each detector name needs: `literals`, substrings as written; `parts`, substrings
+        of a word (`token` in `githubToken`); `words`, whole words; `endings`, endings of a word
+        (`straße` in `Salzachstraße`); `located`, words after a space, whose ends `found` reports
+        too. Parts, words and endings count in lowercase, capitalized and uppercase.
 
         A located word is searched with the space before it: short common words (`for`, `by`)
         hide in many longer ones (`format`, `bytes`), and each hit costs time.
@@ -62,8 +64,8 @@ class Triggers:
         for name, needed in literals.items():
             for literal in needed:
                 entry(literal)[0].add(name)
-        for kind, table, before in ((1, words, ""), (2, endings or {}, ""), (3, located or {}, " ")):
-            for name, cues in table.items():
+        for kind, table, before in ((0, parts, ""), (1, words, ""), (2, endings, ""), (3, located, " ")):
+            for name, cues in (table or {}).items():
                 for cue in cues:
                     for spelling in {cue, cue.capitalize(), cue.upper()}:
                         entry(before + spelling)[kind].add(name)
