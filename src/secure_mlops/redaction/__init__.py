@@ -5,8 +5,9 @@
     install_log_redaction(contract.identifier_columns())  # every log record of the process
     print(redact(text))  # anything else that leaves the process
 
-Pattern- and key-based, on the standard library alone; it never drops a log record and never
-raises into a logging call (a record it cannot render becomes a placeholder).
+By pattern, check digit, cue word and key (docs/redaction.md lists what and how well); it never
+drops a log record and never raises into a logging call (a record it cannot render becomes a
+placeholder). `secure-mlops redact --deep` adds a named-entity model (redaction.deep).
 """
 
 from __future__ import annotations
