@@ -61,9 +61,9 @@ NOT_NAME_WORDS: Final = frozenset({
 _WORD: Final = rf"[{UPPER}](?:[{LOWER}]|['\u2019][{UPPER}])[^\W\d_]*(?:-[{UPPER}][^\W\d_]+)*(?![\w/@]|\.\w)"
 _NEXT: Final = rf" (?:{PARTICLE} )*{_WORD}"
 _CJK_NAME: Final = rf"[{CJK}]{{1,4}}(?: [{CJK}]{{1,4}})?"
-# Each runs where a title or cue word ends (triggers.py says where).
 # A name may be quoted (`customer 'Ana García' not found`).
 _QUOTE: Final = "['\"\u00ab\u201c\u201e]?"
+# Each runs where a title, cue word or preposition ends (triggers.py says where).
 _AFTER_TITLE: Final = re.compile(rf"\.? (?P<name>{_WORD}(?:{_NEXT}){{0,3}})")
 _AFTER_CUE: Final = re.compile(rf"[:,=]? ?{_QUOTE}(?P<name>{_WORD}(?:{_NEXT}){{0,3}}|{_CJK_NAME})")
 _AFTER_PREPOSITION: Final = re.compile(rf" {_QUOTE}(?P<name>{_WORD}(?:{_NEXT}){{1,3}}|{_CJK_NAME})")
