@@ -192,6 +192,7 @@ PERSON_KEYS: Final = (
     "signer", "reviewer", "doctor", "physician", "nurse", "driver", "passenger", "guest", "tenant",
     "buyer", "seller", "person",
 )
+_PERSON_LABEL: Final = label("name")
 
 _VALID_KEY: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\- ]*")
 # Words of a key: snake, kebab, dotted and camelCase (`DB_PASSWORD`, `githubToken`, `s3a.key`).
@@ -379,8 +380,6 @@ class KeyFinder:
         self._labels: dict[str, str] = dict(self._suffix_labels)
         for key in (*DEFAULT_SENSITIVE_KEYS, *extras):
             self._labels.setdefault(_normalize(key), label(key))
-        for key in PERSON_KEYS:
-            self._labels.setdefault(_normalize(key), label("name"))
         for key in (*SESSION_COOKIE_KEYS, *SESSION_COOKIE_SUFFIXES):
             self._labels.setdefault(_normalize(key), label("session"))
         names = (
@@ -422,23 +421,23 @@ class KeyFinder:
             (self._after_colon, _COLON_VALUE),
         ):
             for found in finder.finditer(backwards):
-                key_start, key_end = found.span(found.lastgroup or "")
-                key = text[last - key_end + 1 : last - key_start + 1]
+                group = found.lastgroup or ""
+                key_start, key_end = found.span(group)
+                key = _normalize(text[last - key_end + 1 : last - key_start + 1])
                 value = values.match(text, last - found.start() + 1)
                 if value is None or (
-                    found.lastgroup == "whole_key"
-                    and _normalize(key) in _THING_NAMED_KEYS
-                    and _names_a_thing(text, last - key_end + 1)
+                    group == "whole_key" and key in _THING_NAMED_KEYS and _names_a_thing(text, last - key_end + 1)
                 ):
                     continue
-                span = _value_span(value, self._labels[_normalize(key)])
+                replacement = _PERSON_LABEL if group == "person_key" else self._labels[key]
+                span = _value_span(value, replacement)
                 held = text[span[0] : span[1]]
                 # A name that only ends like a session cookie's holds one only if it is token-long
                 # (`user_session=3` counts sessions).
-                if found.lastgroup == "cookie_suffix" and len(held) < _MIN_SESSION_TOKEN:
+                if group == "cookie_suffix" and len(held) < _MIN_SESSION_TOKEN:
                     continue
                 # A person's role as a key holds a person's name, or an id, a login, a team.
-                if found.lastgroup == "person_key" and not looks_like_name(held):
+                if group == "person_key" and not looks_like_name(held):
                     continue
                 if not is_masked(held):
                     out.append(span)

@@ -46,3 +46,12 @@ def test_extra_keys_given_as_one_string_are_refused() -> None:
 def test_malformed_extra_key_is_refused(bad: object) -> None:
     with pytest.raises(InputError):
         Redactor(extra_keys=[bad])  # type: ignore[list-item]
+
+
+def test_a_role_key_is_no_sensitive_key_name_for_structured_fields() -> None:
+    # Log `extra=` fields and span attributes lose a whole value by its key's name; a role key
+    # (`user`, `client`) holds a login or a protocol as often as a name, so it is judged by value.
+    redactor = Redactor()
+    assert redactor.label_for("user") is None
+    assert redactor.label_for("client") is None
+    assert redactor.redact('user="Ana García" client=grpc') == 'user="[REDACTED:name]" client=grpc'
