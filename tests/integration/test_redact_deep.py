@@ -63,7 +63,8 @@ def test_names_and_places_go_markers_and_benign_lines_stay(offline_env: dict[str
     for name in ("Ana", "García", "Baker", "London", "jane@example.com", "10.1.2.3"):
         assert name not in result.stdout.decode()
     assert out[0] == "appointment confirmed for [REDACTED:name] tomorrow"
-    assert out[1].startswith("courier dispatched to [REDACTED:location]")
+    # The street goes by the fast path (a house number and a street type), the city by the model.
+    assert out[1] == "courier dispatched to [REDACTED:address], [REDACTED:location]"
     assert out[2] == "login user=[REDACTED:email] from [REDACTED:ip] by [REDACTED:name]"
     assert out[3:] == lines[3:]
 
