@@ -207,6 +207,13 @@ JWT: Final = re.compile(
 AWS_KEY_ID: Final = re.compile(
     r"(?<![A-Za-z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Za-z0-9])", re.ASCII
 )
+# An AWS secret access key: 40 characters of base64 with upper and lower case letters and a
+# digit. It has no prefix, so it counts only on a line that holds an access key id.
+AWS_SECRET: Final = re.compile(
+    r"(?<![A-Za-z0-9+/])(?=[A-Za-z0-9+/]{0,39}[0-9])(?=[A-Za-z0-9+/]{0,39}[a-z])(?=[A-Za-z0-9+/]{0,39}[A-Z])"
+    r"[A-Za-z0-9+/]{40}(?![A-Za-z0-9+/=])",
+    re.ASCII,
+)
 # Vault service/batch/recovery tokens (hvs./hvb./hvr.); Vault's legacy and OpenBao's s./b. ones.
 VAULT_TOKEN: Final = re.compile(
     r"(?<![A-Za-z0-9_.\-])(?:hv[sbr]\.[A-Za-z0-9_\-]{24,}|[sb]\.[A-Za-z0-9]{24,})"
@@ -233,9 +240,10 @@ MAC: Final = re.compile(
     re.ASCII,
 )
 # HTTP Basic credentials: base64 of `user:password` (RFC 7617); the handler decodes to confirm.
+# Also a few words on, after `=` or `:` (`basic auth header=dXNlcjpwYXNz`).
 BASIC: Final = re.compile(
-    r"(?<![A-Za-z0-9])[Bb](?:asic|ASIC)[ \t]+(?P<credentials>[A-Za-z0-9+/]{4,}={0,2})"
-    r"(?![A-Za-z0-9+/=])",
+    r"(?<![A-Za-z0-9])[Bb](?:asic|ASIC)(?:(?:[ \t]+[A-Za-z\-]{1,20}){1,3}[ \t]*[=:][ \t]*|[ \t]+)"
+    r"(?P<credentials>[A-Za-z0-9+/]{4,}={0,2})(?![A-Za-z0-9+/=])",
     re.ASCII,
 )
 # `--password VALUE` (also `--db-password`), quoted or one shell word, or `+`/`%20`-joined in a

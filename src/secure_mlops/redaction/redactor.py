@@ -296,6 +296,7 @@ _LITERAL_DETECTORS: Final[tuple[tuple[str, re.Pattern[str], _Handler], ...]] = (
     ("service_key", patterns.SERVICE_KEY, _service_key),
     ("jwt", patterns.JWT, _JWT),
     ("aws_key", patterns.AWS_KEY_ID, _AWS_KEY_ID),
+    ("aws_key", patterns.AWS_SECRET, _whole("aws_secret")),
 )
 
 
