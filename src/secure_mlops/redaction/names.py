@@ -91,6 +91,29 @@ def find(text: str, ends: dict[str, list[int]], out: list[Span]) -> None:
             out.append((start, match.end("name"), _LABEL))
 
 
+# A cell of a CSV row (quoted or not).
+_CELL: Final = re.compile(r'(?:^|(?<=,))[ ]?(?:"(?P<quoted>[^"\r\n]*)"|(?P<bare>[^,"\r\n]*))(?=,|\r?$)')
+_MIN_CELLS: Final = 4
+
+
+def find_in_csv_cells(text: str, shape: str, out: list[Span]) -> None:
+    """Append a span for each cell of a CSV row that reads as a person's name (an export or an
+    audit row, whose header with the column names is another line).
+
+    A row is a line of four cells or more, not JSON or `key=value`; `shape` (patterns.shape_of)
+    says first whether a cell starts with a capital at all (outside ASCII it cannot tell).
+    """
+    if text.count(",") < _MIN_CELLS - 1 or "{" in text or "=" in text:
+        return
+    if ",Aa" not in shape and '"Aa' not in shape and ", Aa" not in shape and text.isascii():
+        return
+    for cell in _CELL.finditer(text):
+        group = "quoted" if cell.start("quoted") >= 0 else "bare"
+        value = cell[group]
+        if value and looks_like_name(value):
+            out.append((cell.start(group), cell.end(group), _LABEL))
+
+
 _NAME_ALONE: Final = re.compile(rf"{_WORD}(?:{_NEXT}){{1,3}}|{_CJK_NAME}")
 
 

@@ -413,6 +413,8 @@ class Redactor:
             addresses.find(text, found, spans)
         if found.ends:
             names.find(text, found.ends, spans)
+        if "," in text:
+            names.find_in_csv_cells(text, shape, spans)
         # Cued numbers are looked for in the text itself: in a view, the damage dropped beside a
         # number would be taken into its span.
         if cued is not None and not found.isdisjoint(context.CUES):

@@ -23,6 +23,10 @@ import ahocorasick_rs
 _SURROGATE: Final = re.compile("[\ud800-\udfff]")
 
 
+_SHORT: Final = 3
+_BEFORE_WORD: Final = " \t\r\n\"'`_.,;:=&?!{([/\\-|<>*#@+~$%"
+
+
 class Found(set[str]):
     """The names found, and where the words of the `located` names end (text positions)."""
 
@@ -68,7 +72,14 @@ class Triggers:
             for name, cues in (table or {}).items():
                 for cue in cues:
                     for spelling in {cue, cue.capitalize(), cue.upper()}:
-                        entry(before + spelling)[kind].add(name)
+                        if kind == 1 and len(cue) <= _SHORT:
+                            # A short word (`st`, `cc`) hides in countless longer ones; searched with
+                            # each character that may come before a word, it is found only where it
+                            # starts one, and checked at its end as an ending is.
+                            for boundary in _BEFORE_WORD:
+                                entry(boundary + spelling)[2].add(name)
+                        else:
+                            entry(before + spelling)[kind].add(name)
         self._entries: Final = tuple(tuple(map(frozenset, sets)) for sets in entries.values())
         # Overlapping matches: `sk-` inside a longer literal's match must still be reported.
         self._automaton: Final = ahocorasick_rs.AhoCorasick(
