@@ -2,16 +2,17 @@
 
 A name has no shape of its own: `Ana García` is two capitalized words, as `Feature Store` is. What
 tells them apart on the fast path is the word before: a title (`Mr.`, `Frau`, `Sra.`, `Pani`), a
-word that announces a person (`customer`, `patient`, `Dear`, `Kunde`, `cliente`), or a preposition
-a log puts before who did or got something (`opened by`, `confirmed for`, `für`, `con`, `voor`).
+word that announces a person (`customer`, `patient`, `Dear`, `Kunde`, `cliente`), or a weaker cue:
+a preposition a log puts before who did or got something (`opened by`, `confirmed for`, `für`,
+`con`, `voor`) or a greeting (`Hello`, `Hola`).
 After a title or a cue word, one capitalized word or more is a name (`Herr Müller`); after a
-preposition, two to four are (`for Ana García`, `by Jan van der Berg`, particles between), none of
+weaker cue, two to four are (`for Ana García`, `by Jan van der Berg`, particles between), none of
 them a word that names a thing (`with Feature Store`). A word in capitals (`INFO`) is no name word.
 
 This catches the names a log line introduces; a name standing alone is for
 `secure-mlops redact --deep` (a named-entity model).
 
-The redactor's one pass over the line finds the titles, cue words and prepositions and where each
+The redactor's one pass over the line finds the titles and cue words and where each
 ends (triggers.py); these regexes run only there, anchored.
 """
 
@@ -33,16 +34,17 @@ TITLES: Final = (
 CUES: Final = (
     "customer", "client", "patient", "user", "member", "employee", "contact", "recipient", "sender",
     "cardholder", "holder", "applicant", "guest", "passenger", "tenant", "subscriber", "buyer",
-    "dear", "hello", "hi", "hallo", "hola", "olá", "bonjour", "ciao", "hej", "hei", "moi", "cześć",
-    "ahoj", "merhaba", "attn", "named", "called", "kunde", "kundin", "benutzer", "utilisateur",
+    "dear", "attn", "named", "called", "kunde", "kundin", "benutzer", "utilisateur",
     "usuario", "usuário", "cliente", "paciente", "utente", "klant", "klient", "kund", "asiakas",
     "käyttäjä", "müşteri", "hasta", "zákazník", "pacjent", "potilas", "patiënt",
 )
-# Prepositions a log puts before who did or got something (`opened by`, `confirmed for`), in many
-# languages. They come before things as often (`validated with Great Expectations`), so a name
-# after one needs two words, and none that names a thing (NOT_NAME_WORDS).
-PREPOSITIONS: Final = (
-    "by", "for", "with", "from", "für", "von", "mit", "bei", "pour", "par", "avec", "chez", "con",
+# Prepositions a log puts before who did or got something (`opened by`, `confirmed for`), and
+# greetings, in many languages. They come before things as often (`validated with Great
+# Expectations`, `Hello World`), so a name after one needs two words, and none that names a thing
+# (NOT_NAME_WORDS).
+WEAK_CUES: Final = (
+    "hello", "hi", "hallo", "hola", "olá", "bonjour", "ciao", "hej", "hei", "moi", "cześć", "ahoj",
+    "merhaba", "by", "for", "with", "from", "für", "von", "mit", "bei", "pour", "par", "avec", "chez", "con",
     "para", "por", "per", "voor", "door", "met", "dla", "przez", "för", "av", "med", "hos", "til",
     "fra", "için", "ile", "pro", "od",
 )
@@ -63,28 +65,28 @@ _NEXT: Final = rf" (?:{PARTICLE} )*{_WORD}"
 _CJK_NAME: Final = rf"[{CJK}]{{1,4}}(?: [{CJK}]{{1,4}})?"
 # A name may be quoted (`customer 'Ana García' not found`).
 _QUOTE: Final = "['\"\u00ab\u201c\u201e]?"
-# Each runs where a title, cue word or preposition ends (triggers.py says where).
+# Each runs where a title or a cue word ends (triggers.py says where).
 _AFTER_TITLE: Final = re.compile(rf"\.? (?P<name>{_WORD}(?:{_NEXT}){{0,3}})")
 _AFTER_CUE: Final = re.compile(rf"[:,=]? ?{_QUOTE}(?P<name>{_WORD}(?:{_NEXT}){{0,3}}|{_CJK_NAME})")
-_AFTER_PREPOSITION: Final = re.compile(rf" {_QUOTE}(?P<name>{_WORD}(?:{_NEXT}){{1,3}}|{_CJK_NAME})")
+_AFTER_WEAK_CUE: Final = re.compile(rf" {_QUOTE}(?P<name>{_WORD}(?:{_NEXT}){{1,3}}|{_CJK_NAME})")
 _WORDS: Final = re.compile(r"[^\W\d_]+")
 _LABEL: Final = label("name")
 
 
 def find(text: str, ends: dict[str, list[int]], out: list[Span]) -> None:
-    """Append a span for each name right after a title, cue word or preposition that ends at
-    one of `ends` (by trigger: `name_title`, `name_cue`, `name_preposition`)."""
+    """Append a span for each name right after a title or cue word that ends at one of `ends`
+    (by trigger: `name_title`, `name_cue`, `name_weak_cue`)."""
     for trigger, pattern in (
         ("name_title", _AFTER_TITLE),
         ("name_cue", _AFTER_CUE),
-        ("name_preposition", _AFTER_PREPOSITION),
+        ("name_weak_cue", _AFTER_WEAK_CUE),
     ):
         for end in ends.get(trigger, ()):
             match = pattern.match(text, end)
             if match is None:
                 continue
             name = match["name"]
-            if trigger == "name_preposition" and not looks_like_name(name):
+            if trigger == "name_weak_cue" and not looks_like_name(name):
                 continue
             # After a title, the title goes too: `Mrs.` or `Herr` says who as much as the name.
             start = end - _title_length(text, end) if trigger == "name_title" else match.start("name")
@@ -133,4 +135,4 @@ def _title_length(text: str, end: int) -> int:
     return end - start
 
 
-TRIGGER_WORDS: Final = {"name_title": TITLES, "name_cue": CUES, "name_preposition": PREPOSITIONS}
+TRIGGER_WORDS: Final = {"name_title": TITLES, "name_cue": CUES, "name_weak_cue": WEAK_CUES}
