@@ -9,7 +9,10 @@ After a title or a cue word, one capitalized word or more is a name (`Herr Müll
 weaker cue, two to four are (`for Ana García`, `by Jan van der Berg`, particles between), none of
 them a word that names a thing (`with Feature Store`). A word in capitals (`INFO`) is no name word.
 
-This catches the names a log line introduces; a name standing alone is for
+A cell of a CSV row that reads as a name (two to four such words) is one too: an export's header,
+which would say so, is another line.
+
+This catches the names a log line introduces or tabulates; a name standing alone in prose is for
 `secure-mlops redact --deep` (a named-entity model).
 
 The redactor's one pass over the line finds the titles and cue words and where each
