@@ -65,7 +65,12 @@ def redact(
 ) -> None:
     """Redact personal data and secrets from logs: reads stdin, writes stdout, line by line.
 
-    Example: kubectl logs deploy/inference | secure-mlops redact --contract policies/data/patients.contract.yaml
+    What it finds (keys of services, national and card numbers, addresses, names a cue announces,
+    sensitive keys in any log format) and how well: docs/redaction.md.
+
+    Examples: kubectl logs deploy/inference | secure-mlops redact --contract policies/data/patients.contract.yaml
+
+    secure-mlops redact --deep < tickets.txt > tickets.scrubbed.txt
     """
     from secure_mlops.redaction import Redactor, redact_stream
     from secure_mlops.redaction.stream import LineRedactor
