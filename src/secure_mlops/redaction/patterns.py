@@ -284,11 +284,15 @@ SERVICE_KEY: Final = re.compile(
 CLIENT_PASSWORD: Final = re.compile(
     r"(?<![A-Za-z0-9_\-])(?:"
     r"(?:mysql(?:dump|admin|import|check)?|mariadb(?:-dump|-admin)?)(?=[ \t])[^|;&\r\n]*?[ \t]-p(?P<attached>[^\s'\"\-][^\s'\"]*)"
-    r"|(?:(?:mysql(?:dump|admin|import|check)?|mariadb(?:-dump|-admin)?|mongo(?:sh|dump|restore|import|export)?)"
-    r"(?=[ \t])[^|;&\r\n]*?[ \t]-p|sshpass[ \t]+-p|redis-cli(?=[ \t])[^|;&\r\n]*?[ \t]-a"
+    # `-p` of mysql and mongo may stand alone (then it asks): a next word that is a flag is none.
+    r"|(?:mysql(?:dump|admin|import|check)?|mariadb(?:-dump|-admin)?|mongo(?:sh|dump|restore|import|export)?)"
+    r"(?=[ \t])[^|;&\r\n]*?[ \t]-p[ \t]+"
+    r"(?:'(?P<single>[^'\r\n]+)'|\"(?P<double>[^\"\r\n]+)\"|(?![0-9]+(?![^\s\"'\\]))(?P<word>[^\s\"'\\\-][^\s\"'\\]*))"
+    # These flags always take the next word, even one that starts with `-`.
+    r"|(?:sshpass[ \t]+-p|redis-cli(?=[ \t])[^|;&\r\n]*?[ \t]-a"
     r"|ldap(?:search|modify|add|delete|passwd|compare)(?=[ \t])[^|;&\r\n]*?[ \t]-w"
     r"|sqlcmd(?=[ \t])[^|;&\r\n]*?[ \t]-P)[ \t]+"
-    r"(?:'(?P<single>[^'\r\n]+)'|\"(?P<double>[^\"\r\n]+)\"|(?![0-9]+(?![^\s\"'\\]))(?P<word>[^\s\"'\\\-][^\s\"'\\]*))"
+    r"(?:'(?P<single_arg>[^'\r\n]+)'|\"(?P<double_arg>[^\"\r\n]+)\"|(?P<word_arg>[^\s\"'\\][^\s\"'\\]*))"
     r"|curl(?=[ \t])[^|;&\r\n]*?[ \t](?:-u|--user)[ \t]+['\"]?[^\s:'\"]+:(?P<userinfo>[^\s'\"]+)"
     r")",
     re.ASCII,
