@@ -191,11 +191,14 @@ PHONE_EXTENSION: Final = re.compile(
 EMAIL: Final = re.compile(
     r"(?<![\w.%+\-])[\w%+\-][\w.%+\-]*@[\w\-]+(?:\.[\w\-]+)*\.[^\W\d_]{2,}(?![\w\-])"
 )
-# `scheme://user:` right before an e-mail-shaped candidate: it is a URL password and a host.
-URL_USERINFO_END: Final = re.compile(r"://[^\s:/?#@]*:\Z")
-# scheme://user:password@host: only the password goes. Userinfo cannot hold a raw `/?#@`.
+# `scheme://user:` and perhaps part of a password right before an e-mail-shaped candidate: it is
+# (the rest of) a URL password and a host.
+URL_USERINFO_END: Final = re.compile(r"://[^\s:/?#@]*:(?![0-9]{1,5}(?:[/?#]|\Z))[^\s@]*\Z")
+# scheme://user:password@host: only the password goes. A user cannot hold a raw `:/?#@`; a
+# password written unescaped may hold `/?#:` (but not start as a port does: `host:8080/x?a=b@c`).
 URL_PASSWORD: Final = re.compile(
-    r"(?<![A-Za-z0-9+.\-])[A-Za-z][A-Za-z0-9+.\-]*://[^\s:/?#@]*:(?P<password>[^\s@/?#]+)@",
+    r"(?<![A-Za-z0-9+.\-])[A-Za-z][A-Za-z0-9+.\-]*://[^\s:/?#@]*:"
+    r"(?P<password>(?![0-9]{1,5}(?:[/?#]|@?\s|\Z))[^\s@]+)@",
     re.ASCII,
 )
 BEARER: Final = re.compile(

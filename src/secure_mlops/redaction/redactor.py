@@ -276,8 +276,7 @@ def _email(match: re.Match[str]) -> Span | None:
     start = match.start()
     # `https://user:pw@host.example.com` is not the address `pw@host.example.com`: the URL
     # detector takes the password and the host stays.
-    if (start and match.string[start - 1] == ":"
-            and patterns.URL_USERINFO_END.search(match.string, max(0, start - 512), start)):
+    if start and "://" in match.string and patterns.URL_USERINFO_END.search(match.string, max(0, start - 512), start):
         return None
     return start, match.end(), _EMAIL_LABEL
 
