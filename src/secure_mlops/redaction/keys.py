@@ -165,6 +165,14 @@ DEFAULT_SENSITIVE_KEYS: Final = (
     # pydantic's ValidationError echoes the rejected input as `input_value=...`.
     "input_value",
 )
+# National numbers known by a short name, which a key often follows with a word for "number"
+# (`cprNumber`, `bsn_nr`, `tckn_no`, `pesel_id`): those spellings are keys too.
+NUMBERED_KEYS: Final = (
+    "ssn", "tin", "bsn", "pesel", "dni", "nie", "nif", "cpf", "sin", "tfn", "nip", "tckn", "vkn",
+    "fnr", "cpr", "hetu", "curp", "rfc", "nss", "personnummer", "fodselsnummer", "sofinummer",
+    "henkilotunnus", "passport", "tax",
+)
+_NUMBER_WORDS: Final = ("number", "no", "nr", "num", "code", "id")
 # Whole names only: as the last word of a longer name they mostly name no person (`file_name`,
 # `ip_address`, `is_mobile`, `time_pan`), and the short ones (`tin`, `sin`, `nip`, ...) end other
 # words' names.
@@ -282,7 +290,7 @@ def _reversed_names(keys: Iterable[str]) -> str:
 
 
 # Words too common in other names to tell a key (`trace_id`, `"key":`, `order_number`).
-_COMMON_WORDS: Final = frozenset({"id", "no", "number", "key", "code", "value", "line", "date", "1", "2"})
+_COMMON_WORDS: Final = frozenset({"id", "no", "nr", "num", "number", "key", "code", "value", "line", "date", "1", "2"})
 
 
 def _trigger_words(keys: Iterable[str]) -> tuple[str, ...]:
@@ -367,8 +375,9 @@ class KeyFinder:
         self.keys: frozenset[str] = frozenset(DEFAULT_SENSITIVE_KEYS) | self.extra_keys
         """Every key whose value is redacted (besides the AWS credential and session cookie names)."""
 
+        numbered = {f"{key}_{word}": key for key in NUMBERED_KEYS for word in _NUMBER_WORDS}
         suffix = (frozenset(DEFAULT_SENSITIVE_KEYS) - WHOLE_WORD_ONLY_KEYS) | frozenset(
-            AWS_SECRET_KEYS
+            (*AWS_SECRET_KEYS, *numbered)
         )
         whole = WHOLE_WORD_ONLY_KEYS | self.extra_keys
         # First spelling wins the label: `api_key`, not `apikey`.
@@ -377,6 +386,8 @@ class KeyFinder:
             if key in suffix:
                 replacement = label("aws_secret" if key in AWS_SECRET_KEYS else key)
                 self._suffix_labels.setdefault(_normalize(key), replacement)
+        for key, base in numbered.items():
+            self._suffix_labels.setdefault(_normalize(key), label(base))
         self._labels: dict[str, str] = dict(self._suffix_labels)
         for key in (*DEFAULT_SENSITIVE_KEYS, *extras):
             self._labels.setdefault(_normalize(key), label(key))
