@@ -73,7 +73,7 @@ def redact(
     secure-mlops redact --deep < tickets.txt > tickets.scrubbed.txt
     """
     from secure_mlops.redaction import Redactor, redact_stream
-    from secure_mlops.redaction.stream import LineRedactor
+    from secure_mlops.redaction.spans import LineRedactor
 
     redactor: LineRedactor = Redactor(extra_keys=_identifier_columns(contract or []))
     if deep:

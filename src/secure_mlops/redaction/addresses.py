@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from secure_mlops.redaction.letters import CJK, PARTICLE, UPPER
+from secure_mlops.redaction.regex_parts import CJK, PARTICLE, UPPER, alternation
 from secure_mlops.redaction.spans import Span, label
 
 # Street types written as a word of their own, in lowercase (matched in any case): after the name
@@ -99,28 +99,24 @@ _TAIL: Final = rf"(?:{_POSTCODE_CITY})?"
 _AFTER_NAME: Final = rf"(?:{_POSTCODE_CITY}|,? {_NUMBER}{_END}{_UNIT}{_TAIL})?"
 
 
-def _alternation(words: tuple[str, ...]) -> str:
-    return "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
-
-
 # 742 Evergreen Terrace, 9350 Nicole Expressway Apt. 369; Çağatay Caddesi 12; with the tail after.
 _STREET_TYPE_AFTER: Final = re.compile(
-    rf"(?<![\w/.-])(?:(?:{_NUMBER},? |{_FLAT}){_NAME} (?i:{_alternation(TYPES_AFTER)})\.?(?!\w)"
-    rf"|{_NAME} (?i:{_alternation(TYPES_BETWEEN)})\.?,? {_NUMBER}{_END}){_UNIT}{_TAIL}"
+    rf"(?<![\w/.-])(?:(?:{_NUMBER},? |{_FLAT}){_NAME} (?i:{alternation(TYPES_AFTER)})\.?(?!\w)"
+    rf"|{_NAME} (?i:{alternation(TYPES_BETWEEN)})\.?,? {_NUMBER}{_END}){_UNIT}{_TAIL}"
 )
 # Calle de Alcalá 71; 7, chemin des Vignes; ul. Długa 5 m. 3.
 _STREET_TYPE_BEFORE: Final = re.compile(
-    rf"(?<![\w/.-])(?:{_NUMBER},? )?(?i:{_alternation(TYPES_BEFORE)})\.? (?:{PARTICLE} )?{_NAME}{_AFTER_NAME}"
+    rf"(?<![\w/.-])(?:{_NUMBER},? )?(?i:{alternation(TYPES_BEFORE)})\.? (?:{PARTICLE} )?{_NAME}{_AFTER_NAME}"
 )
 # Salzachstraße 27; 276 Vigerslevvej; Rohlederstr. 46; Oscar-Reichmann-Gasse 2.
 _STREET_COMPOUND: Final = re.compile(
     rf"(?<![\w/.-])(?:{_NUMBER} )?(?:{_TITLE} )?[{UPPER}](?:[^\W\d_]|['\-](?=[^\W\d_]))*?"
-    rf"(?i:{_alternation(ENDINGS)})\.?(?![^\W\d_]){_AFTER_NAME}"
+    rf"(?i:{alternation(ENDINGS)})\.?(?![^\W\d_]){_AFTER_NAME}"
 )
 # After a cue: a name and a number in either order (Zahrádkářů 276; 12 Long Acre: a number first
 # needs two words, or `moved 3 Items` would be an address).
 _CUED: Final = re.compile(
-    rf"(?<!\w)(?i:{_alternation(CUES)})(?!\w)(?:[^\w\r\n]{{0,4}}[^\W\d_]{{1,12}}(?!\w)){{0,2}}[^\w\r\n]{{0,4}}"
+    rf"(?<!\w)(?i:{alternation(CUES)})(?!\w)(?:[^\w\r\n]{{0,4}}[^\W\d_]{{1,12}}(?!\w)){{0,2}}[^\w\r\n]{{0,4}}"
     rf"(?P<value>(?:{_NUMBER},? {_TITLE} {_NAME}|{_NAME},? {_NUMBER}{_END}){_UNIT}{_TAIL})"
 )
 _LABEL: Final = label("address")

@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterable
 from typing import Final
 
+from secure_mlops.redaction.regex_parts import alternation
 from secure_mlops.redaction.spans import Span, label
 
 # Words that announce each kind of number, lowercase (triggers.py also finds them capitalized and
@@ -61,8 +62,7 @@ _MAX_DIGITS: Final = {"id_number": 20, "tax_id": 15, "phone": 15}
 
 
 def _after_cues(kind: str, value: str) -> re.Pattern[str]:
-    cues = "|".join(re.escape(cue) for cue in sorted(CUES[kind], key=len, reverse=True))
-    return re.compile(rf"(?<!\w)(?:{cues})(?!\w){_GAP}{value}(?![\w@])", re.IGNORECASE)
+    return re.compile(rf"(?<!\w)(?:{alternation(CUES[kind])})(?!\w){_GAP}{value}(?![\w@])", re.IGNORECASE)
 
 
 _FINDERS: Final = {

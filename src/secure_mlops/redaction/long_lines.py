@@ -24,8 +24,7 @@ import bisect
 from operator import itemgetter
 from typing import Final
 
-from secure_mlops.redaction.redactor import Redactor
-from secure_mlops.redaction.spans import apply_spans
+from secure_mlops.redaction.spans import LineRedactor, apply_spans
 
 WINDOW: Final = 1 << 20
 """Characters of a line read at a time; a longer line is redacted in windows."""
@@ -44,7 +43,7 @@ class WindowedLine:
 
     __slots__ = ("_context", "_held", "_overlap", "_redactor", "_rest_redacted")
 
-    def __init__(self, redactor: Redactor, overlap: int = OVERLAP, context: int = CONTEXT) -> None:
+    def __init__(self, redactor: LineRedactor, overlap: int = OVERLAP, context: int = CONTEXT) -> None:
         self._redactor = redactor
         self._overlap = overlap
         self._context = context

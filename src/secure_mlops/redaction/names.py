@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from secure_mlops.redaction.letters import CJK, LOWER, PARTICLE, UPPER
+from secure_mlops.redaction.regex_parts import CJK, LOWER, PARTICLE, UPPER
 from secure_mlops.redaction.spans import Span, label
 
 # Titles, lowercase, without their dot (matched whole, in any case).

@@ -253,9 +253,22 @@ BASIC: Final = re.compile(
 # URL-encoded command line. Not `--no-password` (a switch: the word after it is no password), not
 # `-p` (a port as often as a password), and not a next flag (`--password --verbose`).
 # `--password=VALUE` is a `password` key (keys.py).
+_NOT_A_FLAG: Final = r"[^\s\"'\\\-]"
+_ANY_FIRST: Final = r"[^\s\"'\\]"
+
+
+def _shell_word(suffix: str = "", first: str = _NOT_A_FLAG) -> str:
+    """A shell word as a flag's value: quoted (the quotes stay) or bare, starting with `first`
+    (by default not a `-`: that is the next flag); its groups end in `suffix`."""
+    return (
+        rf"(?:'(?P<single{suffix}>[^'\r\n]+)'|\"(?P<double{suffix}>[^\"\r\n]+)\""
+        rf"|(?P<word{suffix}>{first}[^\s\"'\\]*))"
+    )
+
+
 CLI_PASSWORD: Final = re.compile(
     r"(?<![A-Za-z0-9_\-])--(?!no-)(?:[a-z0-9]+-)*password"
-    r"(?:[ \t]+(?:'(?P<single>[^'\r\n]+)'|\"(?P<double>[^\"\r\n]+)\"|(?P<word>[^\s\"'\\\-][^\s\"'\\]*))"
+    rf"(?:[ \t]+{_shell_word()}"
     r"|(?:\+|%20)(?P<encoded>[^\s&+\-][^\s&+\"]*))",
     re.ASCII,
 )
@@ -289,13 +302,11 @@ CLIENT_PASSWORD: Final = re.compile(
     r"(?:mysql(?:dump|admin|import|check)?|mariadb(?:-dump|-admin)?)(?=[ \t])[^|;&\r\n]*?[ \t]-p(?P<attached>[^\s'\"\-][^\s'\"]*)"
     # `-p` of mysql and mongo may stand alone (then it asks): a next word that is a flag is none.
     r"|(?:mysql(?:dump|admin|import|check)?|mariadb(?:-dump|-admin)?|mongo(?:sh|dump|restore|import|export)?)"
-    r"(?=[ \t])[^|;&\r\n]*?[ \t]-p[ \t]+"
-    r"(?:'(?P<single>[^'\r\n]+)'|\"(?P<double>[^\"\r\n]+)\"|(?![0-9]+(?![^\s\"'\\]))(?P<word>[^\s\"'\\\-][^\s\"'\\]*))"
+    rf"(?=[ \t])[^|;&\r\n]*?[ \t]-p[ \t]+(?![0-9]+(?![^\s\"'\\])){_shell_word()}"
     # These flags always take the next word, even one that starts with `-`.
     r"|(?:sshpass[ \t]+-p|redis-cli(?=[ \t])[^|;&\r\n]*?[ \t]-a"
     r"|ldap(?:search|modify|add|delete|passwd|compare)(?=[ \t])[^|;&\r\n]*?[ \t]-w"
-    r"|sqlcmd(?=[ \t])[^|;&\r\n]*?[ \t]-P)[ \t]+"
-    r"(?:'(?P<single_arg>[^'\r\n]+)'|\"(?P<double_arg>[^\"\r\n]+)\"|(?P<word_arg>[^\s\"'\\][^\s\"'\\]*))"
+    rf"|sqlcmd(?=[ \t])[^|;&\r\n]*?[ \t]-P)[ \t]+{_shell_word('_arg', first=_ANY_FIRST)}"
     r"|curl(?=[ \t])[^|;&\r\n]*?[ \t](?:-u|--user)[ \t]+['\"]?[^\s:'\"]+:(?P<userinfo>[^\s'\"]+)"
     r")",
     re.ASCII,

@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 from operator import itemgetter
-from typing import TypeAlias
+from typing import Protocol, TypeAlias
 
 Span: TypeAlias = tuple[int, int, str]
 """Characters [start, end) of the text are to be replaced by the string."""
+
+
+class LineRedactor(Protocol):
+    """What the stream and the long-line windows ask of a redactor: a `Redactor`, or one that adds
+    to it (`deep.DeepRedactor`). A long line is redacted window by window through `spans`."""
+
+    def redact(self, text: str) -> str: ...
+
+    def spans(self, text: str) -> list[Span]: ...
 
 _START = itemgetter(0)
 

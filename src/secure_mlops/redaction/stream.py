@@ -4,22 +4,12 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Iterator
-from typing import Final, Protocol
+from typing import Final
 
 from secure_mlops.redaction.long_lines import WINDOW, WindowedLine
 from secure_mlops.redaction.patterns import PEM_BEGIN, PEM_BODY_LINE, PEM_END
 from secure_mlops.redaction.redactor import default_redactor
-from secure_mlops.redaction.spans import Span
-
-
-class LineRedactor(Protocol):
-    """What `redact_stream` asks of a redactor: a `Redactor`, or one that adds to it
-    (`deep.DeepRedactor`). A long line is redacted window by window through `spans`."""
-
-    def redact(self, text: str) -> str: ...
-
-    def spans(self, text: str) -> list[Span]: ...
-
+from secure_mlops.redaction.spans import LineRedactor
 
 # What is kept of a long line's previous piece to find a PEM marker cut in two.
 _MARKER_TAIL: Final = 128

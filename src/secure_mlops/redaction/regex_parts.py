@@ -1,4 +1,4 @@
-"""Letter classes and name particles shared by the detectors of names and addresses.
+"""Regex pieces the detectors of names, addresses and cued numbers share.
 
 `re` has no class for "an uppercase letter" beyond ASCII, so the Latin letters of the first
 Unicode blocks (Basic Latin to Latin Extended-B: enough for the languages of Europe and the
@@ -7,6 +7,8 @@ Americas, Turkish included) are listed once, by case.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from typing import Final
 
 UPPER: Final = "".join(char for char in map(chr, range(0x41, 0x250)) if char.isupper())
@@ -17,3 +19,8 @@ CJK: Final = "\u3040-\u30ff\u3400-\u9fff"
 """Kana and CJK ideographs, for a character class (names and streets written in them)."""
 PARTICLE: Final = r"(?:de|del|de la|da|das|do|dos|di|van|von|der|den|ten|ter|la|le|du|des|el|y|i|bin|al)"
 """The lowercase words inside names (`Ana de la Cruz`, `Jan van der Berg`, `Rua da Cunha`)."""
+
+
+def alternation(words: Iterable[str]) -> str:
+    """A regex alternation of `words` as written, longest first (so `straße` wins over `str`)."""
+    return "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
