@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from secure_mlops.redaction.regex_parts import CJK, PARTICLE, UPPER, alternation
+from secure_mlops.redaction.regex_parts import CJK, PARTICLE, UPPER, alternation, compiled
 from secure_mlops.redaction.spans import Span, label
 
 # Street types written as a word of their own, in lowercase (matched in any case): after the name
@@ -100,22 +100,22 @@ _AFTER_NAME: Final = rf"(?:{_POSTCODE_CITY}|,? {_NUMBER}{_END}{_UNIT}{_TAIL})?"
 
 
 # 742 Evergreen Terrace, 9350 Nicole Expressway Apt. 369; Çağatay Caddesi 12; with the tail after.
-_STREET_TYPE_AFTER: Final = re.compile(
+_STREET_TYPE_AFTER: Final = (
     rf"(?<![\w/.-])(?:(?:{_NUMBER},? |{_FLAT}){_NAME} (?i:{alternation(TYPES_AFTER)})\.?(?!\w)"
     rf"|{_NAME} (?i:{alternation(TYPES_BETWEEN)})\.?,? {_NUMBER}{_END}){_UNIT}{_TAIL}"
 )
 # Calle de Alcalá 71; 7, chemin des Vignes; ul. Długa 5 m. 3.
-_STREET_TYPE_BEFORE: Final = re.compile(
+_STREET_TYPE_BEFORE: Final = (
     rf"(?<![\w/.-])(?:{_NUMBER},? )?(?i:{alternation(TYPES_BEFORE)})\.? (?:{PARTICLE} )?{_NAME}{_AFTER_NAME}"
 )
 # Salzachstraße 27; 276 Vigerslevvej; Rohlederstr. 46; Oscar-Reichmann-Gasse 2.
-_STREET_COMPOUND: Final = re.compile(
+_STREET_COMPOUND: Final = (
     rf"(?<![\w/.-])(?:{_NUMBER} )?(?:{_TITLE} )?[{UPPER}](?:[^\W\d_]|['\-](?=[^\W\d_]))*?"
     rf"(?i:{alternation(ENDINGS)})\.?(?![^\W\d_]){_AFTER_NAME}"
 )
 # After a cue: a name and a number in either order (Zahrádkářů 276; 12 Long Acre: a number first
 # needs two words, or `moved 3 Items` would be an address).
-_CUED: Final = re.compile(
+_CUED: Final = (
     rf"(?<!\w)(?i:{alternation(CUES)})(?!\w)(?:[^\w\r\n]{{0,4}}[^\W\d_]{{1,12}}(?!\w)){{0,2}}[^\w\r\n]{{0,4}}"
     rf"(?P<value>(?:{_NUMBER},? {_TITLE} {_NAME}|{_NAME},? {_NUMBER}{_END}){_UNIT}{_TAIL})"
 )
@@ -128,11 +128,11 @@ def find(text: str, found: set[str], out: list[Span]) -> None:
     (`street_type`, `street_ending`, `address_cue`)."""
     if "street_type" in found:
         for pattern in (_STREET_TYPE_AFTER, _STREET_TYPE_BEFORE):
-            _collect(pattern, text, out, 0)
+            _collect(compiled(pattern), text, out, 0)
     if "street_ending" in found:
-        _collect(_STREET_COMPOUND, text, out, 0)
+        _collect(compiled(_STREET_COMPOUND), text, out, 0)
     if "address_cue" in found:
-        _collect(_CUED, text, out, "value")
+        _collect(compiled(_CUED), text, out, "value")
 
 
 def _collect(pattern: re.Pattern[str], text: str, out: list[Span], group: int | str) -> None:

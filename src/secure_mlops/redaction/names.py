@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from secure_mlops.redaction.regex_parts import CJK, LOWER, PARTICLE, UPPER
+from secure_mlops.redaction.regex_parts import CJK, LOWER, PARTICLE, UPPER, compiled
 from secure_mlops.redaction.spans import Span, label
 
 # Titles, lowercase, without their dot (matched whole, in any case).
@@ -69,9 +69,9 @@ _CJK_NAME: Final = rf"[{CJK}]{{1,4}}(?: [{CJK}]{{1,4}})?"
 # A name may be quoted (`customer 'Ana García' not found`).
 _QUOTE: Final = "['\"\u00ab\u201c\u201e]?"
 # Each runs where a title or a cue word ends (triggers.py says where).
-_AFTER_TITLE: Final = re.compile(rf"\.? (?P<name>{_WORD}(?:{_NEXT}){{0,3}})")
-_AFTER_CUE: Final = re.compile(rf"[:,=]? ?{_QUOTE}(?P<name>{_WORD}(?:{_NEXT}){{0,3}}|{_CJK_NAME})")
-_AFTER_WEAK_CUE: Final = re.compile(rf" {_QUOTE}(?P<name>{_WORD}(?:{_NEXT}){{1,3}}|{_CJK_NAME})")
+_AFTER_TITLE: Final = rf"\.? (?P<name>{_WORD}(?:{_NEXT}){{0,3}})"
+_AFTER_CUE: Final = rf"[:,=]? ?{_QUOTE}(?P<name>{_WORD}(?:{_NEXT}){{0,3}}|{_CJK_NAME})"
+_AFTER_WEAK_CUE: Final = rf" {_QUOTE}(?P<name>{_WORD}(?:{_NEXT}){{1,3}}|{_CJK_NAME})"
 _WORDS: Final = re.compile(r"[^\W\d_]+")
 _LABEL: Final = label("name")
 
@@ -85,7 +85,7 @@ def find(text: str, ends: dict[str, list[int]], out: list[Span]) -> None:
         ("name_weak_cue", _AFTER_WEAK_CUE),
     ):
         for end in ends.get(trigger, ()):
-            match = pattern.match(text, end)
+            match = compiled(pattern).match(text, end)
             if match is None:
                 continue
             name = match["name"]
@@ -119,13 +119,13 @@ def find_in_csv_cells(text: str, shape: str, out: list[Span]) -> None:
             out.append((cell.start(group), cell.end(group), _LABEL))
 
 
-_NAME_ALONE: Final = re.compile(rf"{_WORD}(?:{_NEXT}){{1,3}}|{_CJK_NAME}")
+_NAME_ALONE: Final = rf"{_WORD}(?:{_NEXT}){{1,3}}|{_CJK_NAME}"
 
 
 def looks_like_name(text: str) -> bool:
     """Whether `text` reads as a person's name: two to four capitalized words (particles between),
     none that names a thing, or a CJK name."""
-    return _NAME_ALONE.fullmatch(text) is not None and not any(
+    return compiled(_NAME_ALONE).fullmatch(text) is not None and not any(
         word.lower() in NOT_NAME_WORDS for word in _WORDS.findall(text)
     )
 

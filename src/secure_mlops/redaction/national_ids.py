@@ -19,24 +19,11 @@ the shape finds; only then do these regexes run.
 
 from __future__ import annotations
 
+import functools
+import importlib
 import re
 from collections.abc import Callable
 from typing import Final
-
-from stdnum.br import cpf
-from stdnum.cz import rc
-from stdnum.dk import cpr
-from stdnum.es import dni, nie
-from stdnum.eu import vat
-from stdnum.fi import hetu
-from stdnum.fr import nir
-from stdnum.it import codicefiscale
-from stdnum.mx import curp, rfc
-from stdnum.nl import bsn
-from stdnum.no import fodselsnummer, mva
-from stdnum.pl import nip
-from stdnum.pt import cc
-from stdnum.se import personnummer
 
 from secure_mlops.redaction.spans import Span, label
 
@@ -62,24 +49,25 @@ SHAPES: Final = (
     "99999999 9 AA9",  # cartão de cidadão
 )
 
-_FORMS: Final[tuple[tuple[str, tuple[Callable[[str], bool], ...]], ...]] = (
-    (r"[0-9]{6}[-+A][0-9]{3}[0-9A-Y]", (hetu.is_valid,)),
-    (r"(?:[0-9]{2})?[0-9]{6}[-+][0-9]{4}", (personnummer.is_valid, cpr.is_valid)),
-    (r"[0-9]{6}/[0-9]{3,4}", (rc.is_valid,)),
-    (r"[0-9]{3}-(?:[0-9]{3}-[0-9]{2}-[0-9]{2}|[0-9]{2}-[0-9]{2}-[0-9]{3})", (nip.is_valid,)),
-    (r"[0-9]{3}\.[0-9]{3}\.[0-9]{3}-[0-9]{2}", (cpf.is_valid,)),
-    (r"[A-Z]{4}[0-9]{6}[HMX][A-Z]{5}[0-9A-Z][0-9]", (curp.is_valid,)),
-    (r"[A-Z&]{3,4}[0-9]{6}[A-Z0-9]{3}", (rfc.is_valid,)),
-    (r"[A-Z]{6}[0-9]{2}[A-Z][0-9]{2}[A-Z][0-9]{3}[A-Z]", (codicefiscale.is_valid,)),
-    (r"[0-9]{8}-?[A-Z]", (dni.is_valid,)),
-    (r"[XYZ]-?[0-9]{7}-?[A-Z]", (nie.is_valid,)),
-    (r"[0-9]{4}\.[0-9]{2}\.[0-9]{3}", (bsn.is_valid,)),
-    (r"[12] [0-9]{2} [0-9]{2} (?:[0-9]{2}|2[AB]) [0-9]{3} [0-9]{3} [0-9]{2}", (nir.is_valid,)),
+# Each form with the python-stdnum modules whose validator decides.
+_FORMS: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
+    (r"[0-9]{6}[-+A][0-9]{3}[0-9A-Y]", ("fi.hetu",)),
+    (r"(?:[0-9]{2})?[0-9]{6}[-+][0-9]{4}", ("se.personnummer", "dk.cpr")),
+    (r"[0-9]{6}/[0-9]{3,4}", ("cz.rc",)),
+    (r"[0-9]{3}-(?:[0-9]{3}-[0-9]{2}-[0-9]{2}|[0-9]{2}-[0-9]{2}-[0-9]{3})", ("pl.nip",)),
+    (r"[0-9]{3}\.[0-9]{3}\.[0-9]{3}-[0-9]{2}", ("br.cpf",)),
+    (r"[A-Z]{4}[0-9]{6}[HMX][A-Z]{5}[0-9A-Z][0-9]", ("mx.curp",)),
+    (r"[A-Z&]{3,4}[0-9]{6}[A-Z0-9]{3}", ("mx.rfc",)),
+    (r"[A-Z]{6}[0-9]{2}[A-Z][0-9]{2}[A-Z][0-9]{3}[A-Z]", ("it.codicefiscale",)),
+    (r"[0-9]{8}-?[A-Z]", ("es.dni",)),
+    (r"[XYZ]-?[0-9]{7}-?[A-Z]", ("es.nie",)),
+    (r"[0-9]{4}\.[0-9]{2}\.[0-9]{3}", ("nl.bsn",)),
+    (r"[12] [0-9]{2} [0-9]{2} (?:[0-9]{2}|2[AB]) [0-9]{3} [0-9]{3} [0-9]{2}", ("fr.nir",)),
     (r"(?:AT|BE|BG|CY|CZ|DE|DK|EE|EL|ES|FI|FR|HR|HU|IE|IT|LT|LU|LV|MT|NL|PL|PT|RO|SE|SI|SK|XI) ?"
-     r"[0-9A-Z]{8,12}", (vat.is_valid,)),
-    (r"NO ?[0-9]{3} ?[0-9]{3} ?[0-9]{3} ?MVA", (mva.is_valid,)),
-    (r"[0-9]{6} [0-9]{5}", (fodselsnummer.is_valid,)),
-    (r"[0-9]{8} [0-9] [A-Z]{2}[0-9]", (cc.is_valid,)),
+     r"[0-9A-Z]{8,12}", ("eu.vat",)),
+    (r"NO ?[0-9]{3} ?[0-9]{3} ?[0-9]{3} ?MVA", ("no.mva",)),
+    (r"[0-9]{6} [0-9]{5}", ("no.fodselsnummer",)),
+    (r"[0-9]{8} [0-9] [A-Z]{2}[0-9]", ("pt.cc",)),
 )
 # One regex, a group per form; not inside a longer word or number.
 _NATIONAL_ID: Final = re.compile(
@@ -93,6 +81,14 @@ _LABEL: Final = label("national_id")
 def find(text: str, out: list[Span]) -> None:
     """Append a span for each national number in `text` that its issuer's rules accept."""
     for match in _NATIONAL_ID.finditer(text):
-        validators = _FORMS[int((match.lastgroup or "form0")[4:])][1]
-        if any(valid(match.group()) for valid in validators):
+        modules = _FORMS[int((match.lastgroup or "form0")[4:])][1]
+        if any(_is_valid(module)(match.group()) for module in modules):
             out.append((match.start(), match.end(), _LABEL))
+
+
+@functools.cache
+def _is_valid(module: str) -> Callable[[str], bool]:
+    """The validator of python-stdnum's `module`, imported on first use: the package takes tens
+    of milliseconds to import, which a process that never meets such a number should not pay."""
+    validate: Callable[[str], bool] = importlib.import_module(f"stdnum.{module}").is_valid
+    return validate

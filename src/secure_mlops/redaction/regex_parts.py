@@ -7,6 +7,7 @@ Americas, Turkish included) are listed once, by case.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from typing import Final
@@ -24,3 +25,11 @@ PARTICLE: Final = r"(?:de|del|de la|da|das|do|dos|di|van|von|der|den|ten|ter|la|
 def alternation(words: Iterable[str]) -> str:
     """A regex alternation of `words` as written, longest first (so `straße` wins over `str`)."""
     return "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
+
+
+@functools.cache
+def compiled(source: str, flags: int = 0) -> re.Pattern[str]:
+    """`source` compiled on first use, once: the patterns of names and addresses, with their
+    letter classes, take tens of milliseconds to compile, which a process that never meets a
+    street should not pay when it starts."""
+    return re.compile(source, flags)

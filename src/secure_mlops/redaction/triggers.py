@@ -24,7 +24,8 @@ _SURROGATE: Final = re.compile("[\ud800-\udfff]")
 
 
 _SHORT: Final = 3
-_BEFORE_WORD: Final = " \t\r\n\"'`_.,;:=&?!{([/\\-|<>*#@+~$%"
+# What comes before a word in logs: spaces, quotes, key separators, brackets, query strings.
+_BEFORE_WORD: Final = " \t\n\"'_.,;:=&?{([/\\-"
 
 
 class Found(set[str]):
