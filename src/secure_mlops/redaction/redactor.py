@@ -276,7 +276,8 @@ def _email(match: re.Match[str]) -> Span | None:
     start = match.start()
     # `https://user:pw@host.example.com` is not the address `pw@host.example.com`: the URL
     # detector takes the password and the host stays.
-    if start and "://" in match.string and patterns.URL_USERINFO_END.search(match.string, max(0, start - 512), start):
+    before = max(0, start - 512)
+    if match.string.find("://", before, start) >= 0 and patterns.URL_USERINFO_END.search(match.string, before, start):
         return None
     return start, match.end(), _EMAIL_LABEL
 
