@@ -226,7 +226,10 @@ VAULT_TOKEN: Final = re.compile(
 # Candidates only; `ipaddress` decides. Clock times never have `::` or seven colons, and the hex
 # after a `%` is a percent-escape (`%5B::%5D` is `[::]`).
 IPV6: Final = re.compile(
-    r"(?<![A-Za-z0-9_:.%])(?=[0-9A-Fa-f:.]*::|(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f])"
+    # Not inside a run of hex groups; after a field's name and a colon (`IP:2a02::1`), yes: a
+    # name that ends in a letter past `f`, or in three letters not all hex.
+    r"(?:(?<![A-Za-z0-9_:.%])|(?<=[G-Zg-z]:)|(?<=[A-Za-z]{3}:)(?<![0-9A-Fa-f]{3}:))"
+    r"(?=[0-9A-Fa-f:.]*::|(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f])"
     r"[0-9A-Fa-f:.]{2,45}(?![A-Za-z0-9_:])",
     re.ASCII,
 )
