@@ -36,6 +36,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Final
 
 from secure_mlops.errors import ConfigError
+from secure_mlops.redaction.names import NOT_NAME_WORDS
 from secure_mlops.redaction.redactor import Redactor
 from secure_mlops.redaction.spans import Span, apply_spans, label, merge_spans
 
@@ -160,6 +161,10 @@ class DeepRedactor:
             for piece_start, piece_end in _outside_markers(scrubbed, start, end):
                 if entity != "DATE_TIME" and not _WORDS.fullmatch(scrubbed, piece_start, piece_end):
                     continue
+                # The model takes products, services and teams for people (`Feature Store`); a
+                # word that names a thing is no part of a name (the fast path's rule too).
+                if entity == "PERSON" and _names_a_thing(scrubbed[piece_start:piece_end]):
+                    continue
                 if entity == "PERSON":
                     piece_start, piece_end = _grow_name(scrubbed, piece_start, piece_end)
                 elif entity == "LOCATION":
@@ -174,6 +179,10 @@ class DeepRedactor:
             for result in self._analyzer.analyze(chunk, language="en", entities=self._entities):
                 found.append((offset + result.start, offset + result.end, result.entity_type))
         return found
+
+
+def _names_a_thing(text: str) -> bool:
+    return any(word.lower() in NOT_NAME_WORDS for word in _NAME_WORD.findall(text))
 
 
 def _may_name(text: str) -> bool:

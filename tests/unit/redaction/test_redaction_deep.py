@@ -139,3 +139,8 @@ def test_machine_tokens_the_model_takes_for_names_are_kept() -> None:
     deep = _deep({"order_id": "PERSON", "Linux x86_64": "PERSON", "e3afba5edf9b": "NRP", "Jun/2026:15": "LOCATION"})
     text = 'order_id=1 "Mozilla/5.0 (X11; Linux x86_64)" trace e3afba5edf9b [05/Jun/2026:15:58:03 +0000]'
     assert deep.redact(text) == text
+
+
+def test_a_person_that_holds_a_word_naming_a_thing_is_kept() -> None:
+    deep = _deep({"Feature Store": "PERSON", "Ana Silva": "PERSON"})
+    assert deep.redact("synced with Feature Store by Ana Silva") == "synced with Feature Store by [REDACTED:name]"
