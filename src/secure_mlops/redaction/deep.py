@@ -36,7 +36,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Final
 
 from secure_mlops.errors import ConfigError
-from secure_mlops.redaction.names import NOT_NAME_WORDS
+from secure_mlops.redaction.names import names_a_thing
 from secure_mlops.redaction.redactor import Redactor
 from secure_mlops.redaction.spans import Span, apply_spans, label, merge_spans
 
@@ -163,7 +163,7 @@ class DeepRedactor:
                     continue
                 # The model takes products, services and teams for people (`Feature Store`); a
                 # word that names a thing is no part of a name (the fast path's rule too).
-                if entity == "PERSON" and _names_a_thing(scrubbed[piece_start:piece_end]):
+                if entity == "PERSON" and names_a_thing(scrubbed[piece_start:piece_end]):
                     continue
                 if entity == "PERSON":
                     piece_start, piece_end = _grow_name(scrubbed, piece_start, piece_end)
@@ -179,10 +179,6 @@ class DeepRedactor:
             for result in self._analyzer.analyze(chunk, language="en", entities=self._entities):
                 found.append((offset + result.start, offset + result.end, result.entity_type))
         return found
-
-
-def _names_a_thing(text: str) -> bool:
-    return any(word.lower() in NOT_NAME_WORDS for word in _NAME_WORD.findall(text))
 
 
 def _may_name(text: str) -> bool:

@@ -318,7 +318,7 @@ _PARENT_KEY: Final = re.compile(r"[\"']?(?P<parent>[A-Za-z0-9_.\-]+)[\"']?[ \t]*
 _PARENT_REACH: Final = 512
 
 
-def _names_a_thing(text: str, key_start: int) -> bool:
+def _in_object_of_a_thing(text: str, key_start: int) -> bool:
     """Whether the key at `key_start` sits in a JSON object whose own key names a thing: the
     nearest unclosed `{` before it, within _PARENT_REACH characters, follows `"<thing>":`."""
     depth = 0
@@ -437,7 +437,7 @@ class KeyFinder:
                 key = _normalize(text[last - key_end + 1 : last - key_start + 1])
                 value = values.match(text, last - found.start() + 1)
                 if value is None or (
-                    group == "whole_key" and key in _THING_NAMED_KEYS and _names_a_thing(text, last - key_end + 1)
+                    group == "whole_key" and key in _THING_NAMED_KEYS and _in_object_of_a_thing(text, last - key_end + 1)
                 ):
                     continue
                 replacement = _PERSON_LABEL if group == "person_key" else self._labels[key]

@@ -125,9 +125,12 @@ _NAME_ALONE: Final = rf"{_WORD}(?:{_NEXT}){{1,3}}|{_CJK_NAME}"
 def looks_like_name(text: str) -> bool:
     """Whether `text` reads as a person's name: two to four capitalized words (particles between),
     none that names a thing, or a CJK name."""
-    return compiled(_NAME_ALONE).fullmatch(text) is not None and not any(
-        word.lower() in NOT_NAME_WORDS for word in _WORDS.findall(text)
-    )
+    return compiled(_NAME_ALONE).fullmatch(text) is not None and not names_a_thing(text)
+
+
+def names_a_thing(text: str) -> bool:
+    """Whether `text` holds a word that names a thing (NOT_NAME_WORDS): `Feature Store`."""
+    return any(word.lower() in NOT_NAME_WORDS for word in _WORDS.findall(text))
 
 
 def _title_length(text: str, end: int) -> int:

@@ -1,10 +1,9 @@
 """The Redactor: gated detectors report spans, one pass replaces them.
 
-Replacements name what was there: `[REDACTED:<kind>]` for a detected value (`email`, `ssn`,
-`card`, `iban`, `ip`, `mac`, `phone`, `aws_key`, `aws_secret`, `vault_token`, `jwt`, `bearer`,
-`basic`, `session`, `password`, `private_key`, `github_token`, `slack_token`, `stripe_key`,
-`google_api_key`, `openai_key`), and `[REDACTED:<key>]` for the value of a sensitive key, <key> being
-the configured key it matched (`"firstName": "Jane"` gives `"firstName": "[REDACTED:first_name]"`).
+Replacements name what was there: `[REDACTED:<kind>]` for a detected value (`email`, `card`,
+`national_id`, `address`, `name`, `github_token`, ...: docs/redaction.md lists them), and
+`[REDACTED:<key>]` for the value of a sensitive key, <key> being the configured key it matched
+(`"firstName": "Jane"` gives `"firstName": "[REDACTED:first_name]"`).
 Quotes, key names, URL schemes, users, hosts and ports stay, so a redacted line still reads, and
 redacting twice changes nothing more.
 
@@ -33,7 +32,7 @@ from secure_mlops.redaction.checksums import iban_valid, luhn_valid
 from secure_mlops.redaction.keys import KeyFinder
 from secure_mlops.redaction.masks import is_masked
 from secure_mlops.redaction.spans import Span, apply_spans, label, merge_spans
-from secure_mlops.redaction.triggers import Triggers
+from secure_mlops.redaction.triggers import SHORT_WORD, Triggers
 
 _Handler = Callable[[re.Match[str]], Span | None]
 
@@ -100,15 +99,15 @@ def _number_through(group: str, kind: str) -> _Handler:
 _PHONE_LABEL: Final = label("phone")
 
 
-def _phone_through(group: str) -> _Handler:
+def _phone(match: re.Match[str], group: str) -> Span:
     """A phone number runs on to its group's end, and over its extension if one follows."""
+    end = match.end(group)
+    extension = patterns.PHONE_EXTENSION.match(match.string, end)
+    return match.start(), extension.end() if extension else end, _PHONE_LABEL
 
-    def phone(match: re.Match[str]) -> Span:
-        end = match.end(group)
-        extension = patterns.PHONE_EXTENSION.match(match.string, end)
-        return match.start(), extension.end() if extension else end, _PHONE_LABEL
 
-    return phone
+def _phone_through(group: str) -> _Handler:
+    return functools.partial(_phone, group=group)
 
 
 def _card_checked(valid: _Check) -> _Handler:
@@ -134,7 +133,7 @@ def _phone_national(match: re.Match[str]) -> Span | None:
     group = match.lastgroup or ""
     start, end = match.start(), match.end(group)
     digits = sum(char.isdigit() for char in match.string[start:end])
-    return _phone_through(group)(match) if 9 <= digits <= 15 else None
+    return _phone(match, group) if 9 <= digits <= 15 else None
 
 
 def _iban_lower(match: re.Match[str]) -> Span | None:
@@ -307,14 +306,11 @@ def _triggers(key_words: tuple[str, ...]) -> Triggers:
     # A short key word (`pan`, `tin`) hides in longer words (`span_id`, `string`): it counts whole.
     return Triggers(
         patterns.LITERALS,
-        parts={"keys": [word for word in key_words if len(word) > _SHORT_KEY_WORD]},
-        words={**context.CUES, **addresses.TRIGGER_WORDS, "keys": [word for word in key_words if len(word) <= _SHORT_KEY_WORD]},
+        parts={"keys": [word for word in key_words if len(word) > SHORT_WORD]},
+        words={**context.CUES, **addresses.TRIGGER_WORDS, "keys": [word for word in key_words if len(word) <= SHORT_WORD]},
         endings=addresses.TRIGGER_ENDINGS,
         located=names.TRIGGER_WORDS,
     )
-
-
-_SHORT_KEY_WORD: Final = 3
 
 
 class Redactor:

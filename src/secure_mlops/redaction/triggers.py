@@ -23,7 +23,8 @@ import ahocorasick_rs
 _SURROGATE: Final = re.compile("[\ud800-\udfff]")
 
 
-_SHORT: Final = 3
+SHORT_WORD: Final = 3
+"""A word this short or shorter hides in countless longer ones (see Triggers)."""
 # What comes before a word in logs: spaces, quotes, key separators, brackets, query strings.
 _BEFORE_WORD: Final = " \t\n\"'_.,;:=&?{([/\\-"
 
@@ -73,7 +74,7 @@ class Triggers:
             for name, cues in (table or {}).items():
                 for cue in cues:
                     for spelling in {cue, cue.capitalize(), cue.upper()}:
-                        if kind == 1 and len(cue) <= _SHORT:
+                        if kind == 1 and len(cue) <= SHORT_WORD:
                             # A short word (`st`, `cc`) hides in countless longer ones; searched with
                             # each character that may come before a word, it is found only where it
                             # starts one, and checked at its end as an ending is.
