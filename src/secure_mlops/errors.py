@@ -99,9 +99,17 @@ class ClusterError(SecureMlopsError):
     exit_code = 11
 
 
+class ControlsFailed(SecureMlopsError):
+    """The audit found a control whose evidence failed, or a deployed setting that differs from
+    the repository's; the report says which."""
+
+    exit_code = 12
+
+
 __all__ = [
     "ClusterError",
     "ConfigError",
+    "ControlsFailed",
     "InputError",
     "IntegrityError",
     "KAnonymityError",

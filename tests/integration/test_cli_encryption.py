@@ -36,6 +36,7 @@ def plaintext(tmp_path: Path) -> Path:
     return path
 
 
+@pytest.mark.control("envelope-encryption")
 def test_encrypt_decrypt_round_trip(cli_env: dict[str, str], plaintext: Path, tmp_path: Path) -> None:
     enc, out = tmp_path / "data.enc", tmp_path / "out.parquet"
     assert run(cli_env, "encrypt", "-i", plaintext, "-o", enc).returncode == 0
@@ -53,6 +54,7 @@ def test_wrong_context_fails_and_writes_nothing(cli_env: dict[str, str], plainte
     assert not out.exists() and list(tmp_path.glob(".out*")) == []
 
 
+@pytest.mark.control("key-lifecycle")
 def test_rotation_rewrap_and_min_decryption_version(
     cli_env: dict[str, str], vault_root: hvac.Client, vault_settings: Settings, plaintext: Path, tmp_path: Path
 ) -> None:
@@ -94,6 +96,7 @@ def test_pipeline_policy_can_encrypt_and_decrypt(
     assert run(env, "decrypt", "-i", tmp_path / "d.enc", "-o", tmp_path / "d").returncode == 0
 
 
+@pytest.mark.control("least-privilege-vault")
 def test_operator_policy_cannot_read_data(
     cli_env: dict[str, str], vault_root: hvac.Client, plaintext: Path, tmp_path: Path
 ) -> None:

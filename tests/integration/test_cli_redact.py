@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import subprocess
 
+import pytest
+
 from tests.support.cli import run_cli
 from tests.support.paths import PATIENTS
 
@@ -19,6 +21,7 @@ def redacted(text: bytes, *args: str) -> str:
     return result.stdout.decode()
 
 
+@pytest.mark.control("redaction")
 def test_redact_filters_a_log_stream_line_by_line() -> None:
     log = (
         b"2026-11-22T10:00:00Z INFO login user=jane@example.com from 10.1.2.3\n"

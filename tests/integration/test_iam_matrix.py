@@ -98,6 +98,7 @@ def _matrix() -> list[Any]:
 
 
 @pytest.mark.parametrize(("policy", "action", "arn", "expected"), _matrix())
+@pytest.mark.control("least-privilege-iam")
 def test_s3_enforces_the_workload_policy(
     moto_with_iam: dict[str, Any], policy: str, action: str, arn: str, expected: bool
 ) -> None:

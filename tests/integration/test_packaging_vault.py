@@ -166,6 +166,7 @@ def test_bento_and_model_are_readable_by_the_image_user_and_hold_no_pickle(bento
     assert not [n for n in names if n.endswith(PICKLE_SUFFIXES)]
 
 
+@pytest.mark.control("signed-provenance")
 def test_signed_release_deploys_and_a_swapped_model_does_not(manifest, transit_signer, model_file,
                                                              bento, packaged, tmp_path):
     signed_path = write_signed_manifest(sign_manifest(manifest, transit_signer),

@@ -35,6 +35,7 @@ def test_pipeline_runs_green_and_reports_every_step(good_run) -> None:
     assert "held-out metrics: accuracy" in result.stdout and "membership_advantage" in result.stdout
 
 
+@pytest.mark.control("minimization")
 def test_no_raw_identifier_appears_anywhere_under_the_pipeline_root(good_run, state: Path) -> None:
     _, data, result = good_run
     secrets: set[str] = set()
@@ -58,6 +59,7 @@ def _contents(path: Path) -> list[bytes]:
     return blobs
 
 
+@pytest.mark.control("envelope-encryption")
 def test_every_artifact_is_classified_and_ciphertext_where_the_classification_says(good_run) -> None:
     from pipelines.artifacts import ARTIFACTS, Holds
     from secure_mlops.crypto.format import MAGIC
@@ -151,6 +153,7 @@ def test_out_of_range_values_fail_at_validate(good_run, tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.control("validation-gate")
 def test_shifted_distribution_fails_at_validate_against_the_last_accepted_dataset(good_run, tmp_path: Path) -> None:
     env, _, _ = good_run
     table = generate_patients(569, seed=32)
@@ -163,6 +166,7 @@ def test_shifted_distribution_fails_at_validate_against_the_last_accepted_datase
     assert "[validate-shard]" in result.stderr and "mean_radius" in result.stderr and "PSI" in result.stderr
 
 
+@pytest.mark.control("k-anonymity")
 def test_dataset_below_k_fails_at_minimize(good_run, tmp_path: Path) -> None:
     env, _, _ = good_run
     data = shards(tmp_path / "raw", seeds=(41,), rows=60)
@@ -171,6 +175,7 @@ def test_dataset_below_k_fails_at_minimize(good_run, tmp_path: Path) -> None:
     assert "[minimize-shard]" in result.stderr and "k-anonymity" in result.stderr
 
 
+@pytest.mark.control("membership-audit")
 def test_overfit_model_fails_at_the_privacy_audit(good_run, tmp_path: Path) -> None:
     env, _, _ = good_run
     # Labels shuffled across rows: nothing to learn, so a fully grown forest can only memorize.

@@ -31,6 +31,7 @@ def token(serving_release) -> str:
     return run_cli("token", "create", "--name", "fuzzer", env=serving_release[0]).stdout.strip()
 
 
+@pytest.mark.control("api-guard")
 def test_generated_requests_never_get_a_5xx_or_a_response_outside_the_schema(service, token):
     auth = {"Authorization": f"Bearer {token}"}
     document = requests.get(service.url + "/docs.json", headers=auth, timeout=10)
@@ -67,6 +68,7 @@ payloads = st.one_of(
 )
 
 
+@pytest.mark.control("redaction")
 def test_personal_data_in_requests_never_reaches_logs_spans_or_metrics(service, token, traces):
     sent: list[str] = []
 
@@ -125,6 +127,7 @@ def _hammer(url: str, token: str, seconds: float, clients: int = 6) -> tuple[Cou
     return statuses, time.monotonic() - started, retry_after
 
 
+@pytest.mark.control("api-guard")
 def test_load_above_the_rate_is_held_to_it_with_429_and_no_5xx(strict_service, serving_release):
     token = run_cli("token", "create", "--name", "load", env=serving_release[0]).stdout.strip()
 
@@ -137,6 +140,7 @@ def test_load_above_the_rate_is_held_to_it_with_429_and_no_5xx(strict_service, s
     assert retry_after and all(value.isdigit() and int(value) >= 1 for value in retry_after)
 
 
+@pytest.mark.control("api-guard")
 def test_a_spent_daily_budget_refuses_until_midnight_utc(strict_service, serving_release):
     token = run_cli("token", "create", "--name", "budget", env=serving_release[0]).stdout.strip()
     record = dict.fromkeys(FEATURES, 0.1)

@@ -39,6 +39,7 @@ def _post(service: Service, token: str | None, path: str = "/predict", **kwargs)
     return requests.post(service.url + path, headers=headers, timeout=10, **kwargs)
 
 
+@pytest.mark.control("api-guard")
 def test_prediction_needs_a_bearer_token_and_answers_coarsely(service, token):
     refused = _post(service, None, json=RECORD)
     answer = _post(service, token, json=RECORD)
@@ -57,6 +58,7 @@ def test_probes_are_open_and_the_openapi_document_and_metrics_are_not(service, t
         assert requests.get(service.url + path, timeout=5, headers={"Authorization": f"Bearer {token}"}).status_code == 200
 
 
+@pytest.mark.control("api-guard")
 def test_a_revoked_token_is_refused_without_a_restart(service, serving_release):
     env = serving_release[0]
     temporary = _token(env, "contractor")
@@ -67,6 +69,7 @@ def test_a_revoked_token_is_refused_without_a_restart(service, serving_release):
     assert _post(service, temporary, json=RECORD).status_code == 401
 
 
+@pytest.mark.control("api-guard")
 def test_oversize_bodies_are_413_whether_declared_or_chunked(service, token):
     big = json.dumps({**RECORD, "pad": "x" * 100_000}).encode()
 
@@ -77,6 +80,7 @@ def test_oversize_bodies_are_413_whether_declared_or_chunked(service, token):
     assert declared.status_code == 413 and chunked.status_code == 413
 
 
+@pytest.mark.control("api-guard")
 def test_non_json_is_415_and_a_bad_record_is_422_naming_the_field_without_its_value(service, token):
     form = _post(service, token, data="mean_radius=14", headers={"Content-Type": "application/x-www-form-urlencoded"})
     bad = _post(service, token, json={**RECORD, "mean_radius": -987.654, "ssn": "123-45-6789"})
@@ -89,6 +93,7 @@ def test_non_json_is_415_and_a_bad_record_is_422_naming_the_field_without_its_va
     assert nan.status_code in (415, 422)
 
 
+@pytest.mark.control("coarse-answers")
 def test_identifier_comes_back_as_the_pipelines_pseudonym(service, token, vault_settings: Settings):
     answer = _post(service, token, json={**RECORD, "patient_id": "P-000123"})
 
@@ -131,6 +136,7 @@ def test_prometheus_scrapes_every_metric_the_alert_rules_use(service, token, tmp
         prometheus.stop()
 
 
+@pytest.mark.control("redaction")
 def test_traces_are_exported_and_carry_no_token_query_or_identifier(service, token, traces):
     requests.post(service.url + "/predict?email=jane.doe@example.org", timeout=10, json={**RECORD, "patient_id": "P-424242"},
                   headers={"Authorization": f"Bearer {token}"})

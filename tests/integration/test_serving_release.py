@@ -68,6 +68,7 @@ def _refused_by_raw_bentoml(env: dict[str, str], bento: Path, log: Path) -> str:
     return log.read_text(errors="replace")
 
 
+@pytest.mark.control("signed-provenance")
 def test_a_tampered_model_file_is_refused_with_one_line_and_never_turns_ready(serving_release, tmp_path):
     env, tag = serving_release
     damaged = _copy_state(env, tmp_path / "state")
@@ -84,6 +85,7 @@ def test_a_tampered_model_file_is_refused_with_one_line_and_never_turns_ready(se
     assert "model file digest does not match" in raw_log
 
 
+@pytest.mark.control("signed-provenance")
 def test_a_bento_without_its_signed_manifest_is_refused(serving_release, tmp_path):
     env, tag = serving_release
     damaged = _copy_state(env, tmp_path / "state")

@@ -31,6 +31,7 @@ def _settings(base: Settings, **overrides: object) -> Settings:
     return Settings(vault_addr=base.vault_addr, state_dir=base.state_dir, **overrides)
 
 
+@pytest.mark.control("least-privilege-vault")
 def test_approle_login_gets_a_least_privilege_token(vault_settings: Settings, approle: tuple[str, str]) -> None:
     role_id, secret_id = approle
     client = connect(_settings(vault_settings, vault_auth="approle", vault_approle_role_id=role_id,

@@ -40,12 +40,14 @@ def capabilities(vault_root: hvac.Client, vault_settings: Settings) -> dict[str,
 
 
 @pytest.mark.parametrize(("name", "case", "expected"), case_matrix(VAULT_POLICY_NAMES, load_vault_cases, vault_case_id))
+@pytest.mark.control("least-privilege-vault")
 def test_openbao_grants_exactly_the_examples(
     capabilities: dict[str, dict[str, list[str]]], name: str, case: dict[str, str], expected: bool
 ) -> None:
     assert (case["capability"] in capabilities[name][case["path"]]) is expected
 
 
+@pytest.mark.control("signed-provenance")
 def test_inference_can_verify_and_pseudonymize_but_not_decrypt_sign_or_hmac_with_other_keys(
     vault_root: hvac.Client, vault_settings: Settings
 ) -> None:
@@ -94,6 +96,7 @@ def own_vault(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[hvac.C
         server.stop()
 
 
+@pytest.mark.control("key-lifecycle")
 def test_operator_rotates_keys_but_cannot_make_them_exportable_or_deletable(
     own_vault: tuple[hvac.Client, Settings]
 ) -> None:
@@ -111,6 +114,7 @@ def test_operator_rotates_keys_but_cannot_make_them_exportable_or_deletable(
     assert not (data["exportable"] or data["allow_plaintext_backup"] or data["deletion_allowed"])
 
 
+@pytest.mark.control("key-lifecycle")
 def test_crypto_shredding_destroys_exactly_the_retired_key_versions(
     own_vault: tuple[hvac.Client, Settings]
 ) -> None:

@@ -32,6 +32,7 @@ def test_hmac_batches_over_the_server_limit_keep_order(vault_settings: Settings)
     assert len(set(digests)) == 1200
 
 
+@pytest.mark.control("keyed-pseudonyms")
 def test_pseudonym_key_cannot_encrypt(vault_settings: Settings, vault_root: hvac.Client) -> None:
     with pytest.raises(hvac.exceptions.InvalidRequest):
         vault_root.secrets.transit.encrypt_data(vault_settings.pseudonym_key_name, "YWJj")

@@ -139,6 +139,7 @@ def test_allowed_sample_is_admitted(case):
 
 
 @pytest.mark.parametrize("case", _samples("denied"), ids=_id)
+@pytest.mark.control("hardened-runtime", "pinned-supply-chain")
 def test_denied_sample_is_refused_with_a_message(case):
     name, path = case
 
@@ -187,6 +188,7 @@ def test_bindings_enforce_on_the_inference_namespace_and_leave_kfp_alone(overlay
     assert not any(bound_to(name, profile) for name in POLICY_NAMES)
 
 
+@pytest.mark.control("hardened-runtime")
 def test_a_rendered_deployment_stripped_of_its_hardening_is_refused_by_every_policy():
     deployment = next(o for o in rendered("prod") if o["kind"] == "Deployment")
     spec = yaml.safe_load(yaml.safe_dump(deployment))  # a deep copy

@@ -99,6 +99,7 @@ def _granted(rule: dict[str, Any], verb: str, group: str, resource: str, name: s
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
+@pytest.mark.control("least-privilege-cluster")
 def test_the_deployer_role_is_bound_to_the_pipelines_run_account(overlay: str) -> None:
     (binding,) = [o for o in rendered(overlay) if o["kind"] == "RoleBinding"
                   and o["roleRef"]["name"] == "secure-mlops-deployer"]
@@ -108,6 +109,7 @@ def test_the_deployer_role_is_bound_to_the_pipelines_run_account(overlay: str) -
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
+@pytest.mark.control("least-privilege-cluster")
 def test_every_call_the_deploy_step_makes_is_granted_and_nothing_more(overlay: str, calls) -> None:
     (role,) = [o for o in rendered(overlay) if o["kind"] == "Role" and o["metadata"]["name"] == "secure-mlops-deployer"]
     resource_calls = [_authorization(*call) for call in calls if not _is_discovery(call[1])]

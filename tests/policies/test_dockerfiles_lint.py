@@ -61,6 +61,7 @@ def test_hadolint_reports_nothing(name):
     assert done.returncode == 0, done.stderr
 
 
+@pytest.mark.control("pinned-supply-chain")
 def test_both_images_start_from_the_same_base_pinned_by_digest():
     bases = set()
     for name in DOCKERFILES:
@@ -76,6 +77,7 @@ def test_both_images_start_from_the_same_base_pinned_by_digest():
 
 
 @pytest.mark.parametrize("name", DOCKERFILES)
+@pytest.mark.control("pinned-supply-chain")
 def test_dependencies_install_hash_checked_from_the_lock(name):
     installs = [args for op, args in _instructions(name) if op == "RUN" and "pip install" in args]
 
@@ -84,6 +86,7 @@ def test_dependencies_install_hash_checked_from_the_lock(name):
 
 
 @pytest.mark.parametrize("name", DOCKERFILES)
+@pytest.mark.control("hardened-runtime")
 def test_final_stage_runs_as_a_numeric_non_root_user_without_build_tools(name):
     final = _final_stage(name)
     users = [args for op, args in final if op == "USER"]

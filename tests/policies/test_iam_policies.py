@@ -82,6 +82,7 @@ def test_each_workload_policy_has_its_template_and_cases() -> None:
 
 
 @pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: p.name)
+@pytest.mark.control("least-privilege-iam")
 def test_no_statement_allows_a_wildcard_action(path: Path) -> None:
     for statement in statements(render_policy(path)):
         if statement["Effect"] != "Allow":
@@ -91,6 +92,7 @@ def test_no_statement_allows_a_wildcard_action(path: Path) -> None:
 
 
 @pytest.mark.parametrize("policy", WORKLOAD_POLICIES)
+@pytest.mark.control("least-privilege-iam")
 def test_workload_policy_resources_are_the_lake_or_its_prefixes(policy: str) -> None:
     values = EXAMPLE_VALUES
     buckets = {values["bucket_arn"], values["audit_bucket_arn"]}
@@ -124,6 +126,7 @@ def _case_id(case: dict[str, Any]) -> str:
 
 
 @pytest.mark.parametrize(("policy", "case", "expected"), case_matrix(WORKLOAD_POLICIES, load_cases, _case_id))
+@pytest.mark.control("least-privilege-iam")
 def test_workload_policy_matrix(policy: str, case: dict[str, Any], expected: bool) -> None:
     document = render_policy(IAM / f"{policy}.json.tftpl")
     assert is_allowed(document, case["action"], case["resource"], case.get("context")) is expected
@@ -139,6 +142,7 @@ def test_pipeline_runner_cannot_read_audit_records_even_when_they_share_the_data
     assert not is_allowed(auditor, "s3:GetObject", f"{same_bucket}/raw/patients/part-0000.csv")
 
 
+@pytest.mark.control("least-privilege-iam")
 def test_irsa_trust_binds_one_service_account_of_one_namespace_with_the_sts_audience() -> None:
     (statement,) = statements(render_policy(IAM / "trust-irsa.json.tftpl"))
     assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"
@@ -164,6 +168,7 @@ def test_pod_identity_trust_binds_one_service_account_of_one_namespace_of_one_cl
     }
 
 
+@pytest.mark.control("lake-encryption-at-rest")
 def test_key_policy_delegates_data_key_use_to_iam_only_through_s3() -> None:
     policy = render_policy(IAM / "data-key-policy.json.tftpl")
     root = f"arn:aws:iam::{EXAMPLE_VALUES['account_id']}:root"
@@ -191,6 +196,7 @@ def parliament_module() -> types.ModuleType:
 
 
 @pytest.mark.parametrize("policy", WORKLOAD_POLICIES)
+@pytest.mark.control("least-privilege-iam")
 def test_parliament_finds_nothing_of_medium_severity_or_worse(policy: str, parliament_module: types.ModuleType) -> None:
     rendered = json.dumps(render_policy(IAM / f"{policy}.json.tftpl"))
     analysed = parliament_module.analyze_policy_string(rendered, policy, include_community_auditors=True)

@@ -90,6 +90,7 @@ def test_every_namespaced_object_lives_in_the_project_namespace_or_the_kfp_profi
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
+@pytest.mark.control("hardened-runtime")
 def test_every_pod_template_meets_pod_security_restricted(overlay):
     for workload in workloads(overlay):
         spec, name = pod_spec(workload), workload["metadata"]["name"]
@@ -128,6 +129,7 @@ def test_every_container_is_read_only_bounded_probed_and_tokenless(overlay):
             assert container["livenessProbe"] and container["readinessProbe"]
 
 
+@pytest.mark.control("pinned-supply-chain")
 def test_prod_images_are_pinned_by_digest():
     for workload in workloads("prod"):
         for container in all_containers(pod_spec(workload)):
@@ -166,6 +168,7 @@ def test_inference_namespace_enforces_restricted_and_opts_into_admission_policie
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
+@pytest.mark.control("hardened-runtime")
 def test_every_namespace_has_a_default_deny_network_policy(overlay):
     # The project's namespace denies by default for every pod; the shared profile namespace for
     # the pipeline's step pods only (its other tenants are the profile's business).
@@ -184,6 +187,7 @@ def test_the_shared_profile_namespace_itself_is_left_to_kubeflow(overlay):
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
+@pytest.mark.control("hardened-runtime")
 def test_profile_namespace_policies_select_the_pipelines_step_pods_and_no_other_tenant(overlay):
     step = {"secure-mlops/data-classification": "pseudonymized", "pipelines.kubeflow.org/v2_component": "true"}
     others = [{"notebook-name": "analysis", "security.istio.io/tlsMode": "istio"},
@@ -228,6 +232,7 @@ STEP_PODS = "matchExpressions:\n- key: secure-mlops/data-classification\n  opera
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
+@pytest.mark.control("api-guard")
 def test_inference_namespace_allows_only_gateway_monitoring_dns_and_vault(overlay):
     assert _flows(overlay, NAMESPACE) == {
         (INFERENCE_PODS, "ingress", _ns("istio-system"), ("3000/TCP",)),
@@ -265,6 +270,7 @@ def test_profile_namespace_allows_steps_dns_kubeflow_https_and_vault_and_no_ingr
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
+@pytest.mark.control("least-privilege-cluster")
 def test_no_role_grants_wildcards_secrets_or_exec_and_none_is_cluster_wide(overlay):
     assert not [o for o in rendered(overlay) if o["kind"] in {"ClusterRole", "ClusterRoleBinding"}]
     for role in objects(overlay, "Role"):
@@ -276,6 +282,7 @@ def test_no_role_grants_wildcards_secrets_or_exec_and_none_is_cluster_wide(overl
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
+@pytest.mark.control("least-privilege-cluster")
 def test_every_service_account_is_one_per_workload_and_never_automounts(overlay):
     accounts = {(o["metadata"]["namespace"], o["metadata"]["name"]): o
                 for o in objects(overlay, "ServiceAccount")}
@@ -332,6 +339,7 @@ def _mounted(spec: dict[str, Any], container: dict[str, Any], name: str) -> tupl
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
+@pytest.mark.control("api-guard")
 def test_inference_reads_its_token_hashes_from_the_secret_mounted_read_only(overlay):
     spec, container, env = _inference(overlay)
     volume, mount = _mounted(spec, container, "inference-tokens")

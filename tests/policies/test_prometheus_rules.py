@@ -83,6 +83,7 @@ def test_every_alert_has_a_firing_and_a_quiet_case():
 
 # One promtool run per case (named in the test id), so a failure names its case.
 @pytest.mark.parametrize("name", CASES, ids=lambda name: name.replace(" ", "_"))
+@pytest.mark.control("api-guard")
 def test_alert_rule_case(name, rules_file, tmp_path):
     single = {**yaml.safe_load(RULE_TESTS.read_text()), "rule_files": [str(rules_file)], "tests": [CASES[name]]}
     path = tmp_path / "case.test.yaml"

@@ -86,6 +86,7 @@ def declared(module: Path, kind: str) -> list[tuple[str, Any]]:
     return [entry for path in sorted(module.glob("*.tf")) for block in parse(path).get(kind, []) for entry in named(block)]
 
 
+@pytest.mark.control("secure-infra-defaults")
 def test_terraform_fmt_is_clean() -> None:
     terraform = path_tool("terraform")
     result = subprocess.run(
@@ -137,6 +138,7 @@ def _variables() -> list[Any]:
 
 
 @pytest.mark.parametrize("variable", _variables())
+@pytest.mark.control("secure-infra-defaults")
 def test_every_variable_has_description_type_and_validation(variable: dict[str, Any]) -> None:
     assert len(unquote(variable.get("description", ""))) > 10
     assert "type" in variable and not re.search(r"\bany\b", variable["type"]), variable.get("type")
@@ -264,6 +266,7 @@ def test_every_bucket_is_hardened_once_by_the_hardened_bucket_module(
 
 
 @pytest.mark.parametrize("bucket", ["data", "logs", "audit"])
+@pytest.mark.control("lake-access-hardening")
 def test_bucket_policy_denies_plain_http_old_tls_and_foreign_kms_keys(data_lake: dict[str, Any], bucket: str) -> None:
     (policy,) = hardening_of(data_lake, bucket)
     denies = [s for s in statements(render_policy(_policy_template(policy))) if s["Effect"] == "Deny"]
@@ -276,6 +279,7 @@ def test_bucket_policy_denies_plain_http_old_tls_and_foreign_kms_keys(data_lake:
         assert statement["Principal"] == "*"
 
 
+@pytest.mark.control("lake-encryption-at-rest")
 def test_lake_buckets_refuse_uploads_under_any_key_but_the_data_key(data_lake: dict[str, Any]) -> None:
     for bucket in ("data", "audit"):
         (policy,) = hardening_of(data_lake, bucket)
@@ -286,6 +290,7 @@ def test_lake_buckets_refuse_uploads_under_any_key_but_the_data_key(data_lake: d
 
 
 @pytest.mark.parametrize("bucket", ["data", "logs", "audit"])
+@pytest.mark.control("lake-access-hardening")
 def test_bucket_blocks_public_access_enforces_ownership_and_keeps_versions(
     data_lake: dict[str, Any], hardened_bucket: dict[str, Any], bucket: str
 ) -> None:
@@ -307,6 +312,7 @@ def test_bucket_blocks_public_access_enforces_ownership_and_keeps_versions(
 
 
 @pytest.mark.parametrize("bucket", ["data", "audit"])
+@pytest.mark.control("lake-encryption-at-rest")
 def test_lake_buckets_use_sse_kms_with_the_rotating_customer_key_and_log_access(
     data_lake: dict[str, Any], hardened_bucket: dict[str, Any], bucket: str
 ) -> None:
@@ -341,6 +347,7 @@ def _lifecycle_rules(data_lake: dict[str, Any], bucket: str) -> list[dict[str, A
     return [shared[rule] if isinstance(rule, str) else rule for rule in call["lifecycle_rules"]]
 
 
+@pytest.mark.control("retention")
 def test_raw_data_expires_and_old_versions_do_not_outlive_it(
     data_lake: dict[str, Any], hardened_bucket: dict[str, Any]
 ) -> None:
@@ -359,6 +366,7 @@ def test_raw_data_expires_and_old_versions_do_not_outlive_it(
     assert [dict(named(block)) for block in content["filter"]] == [{"prefix": "${rule.value.prefix}"}]
 
 
+@pytest.mark.control("retention")
 def test_audit_bucket_is_object_locked(data_lake: dict[str, Any]) -> None:
     bucket = resources(data_lake, "aws_s3_bucket")["audit"]
     assert bucket["object_lock_enabled"] is True
@@ -419,6 +427,7 @@ def checkov_report() -> dict[str, Any]:
     return checkov_reports({"infra/terraform": TERRAFORM}, "terraform")["infra/terraform"]
 
 
+@pytest.mark.control("lake-access-hardening", "secure-infra-defaults")
 def test_checkov_reports_zero_failed_checks(checkov_report: dict[str, Any]) -> None:
     summary = checkov_report["summary"]
     failed = [f"{c['check_id']} {c['resource']} ({c['file_path']})" for c in checkov_report["results"]["failed_checks"]]
@@ -432,6 +441,7 @@ def test_checkov_actually_scanned_the_lake(checkov_report: dict[str, Any]) -> No
     assert any(r.endswith("aws_s3_bucket.data") for r in passed) and any(r.endswith("aws_kms_key.data") for r in passed)
 
 
+@pytest.mark.control("secure-infra-defaults")
 def test_checkov_skips_are_the_reviewed_inline_ones(checkov_report: dict[str, Any]) -> None:
     skipped = {(c["check_id"], c["resource"].rsplit(".", 1)[-1]) for c in checkov_report["results"]["skipped_checks"]}
     assert skipped == {
@@ -459,6 +469,7 @@ def _yaml_documents(path: Path) -> list[dict[str, Any]]:
 
 
 @pytest.mark.parametrize("env", [e.name for e in ENVS])
+@pytest.mark.control("least-privilege-cluster")
 def test_pipeline_namespace_and_role_match_the_kubernetes_overlay(env: str) -> None:
     tfvars = parse(TERRAFORM / "envs" / env / "terraform.tfvars")
     (kustomization,) = _yaml_documents(K8S / "overlays" / env / "pipeline" / "kustomization.yaml")
@@ -495,6 +506,7 @@ def test_kfp_artifacts_go_to_the_lakes_artifacts_prefix_with_the_pods_own_role(e
     assert not [r for r in role["rules"] if "secrets" in r["resources"]]
 
 
+@pytest.mark.control("least-privilege-cluster")
 def test_service_accounts_in_the_project_namespace_are_the_ones_kubernetes_creates() -> None:
     created = {
         d["metadata"]["name"]

@@ -173,6 +173,7 @@ def test_valid_values_pass_every_validation(plan: Plan, module: str) -> None:
 @pytest.mark.parametrize(
     ("module", "variable", "value"), REFUSED, ids=lambda v: v if isinstance(v, str) else json.dumps(v)
 )
+@pytest.mark.control("retention", "least-privilege-iam")
 def test_invalid_value_is_refused_by_terraform(plan: Plan, module: str, variable: str, value: Any) -> None:
     result = plan(module, {**VALID[module], variable: value}, None)
     assert result.returncode != 0
@@ -180,6 +181,7 @@ def test_invalid_value_is_refused_by_terraform(plan: Plan, module: str, variable
 
 
 @pytest.mark.parametrize("env", ["dev", "prod"])
+@pytest.mark.control("secure-infra-defaults")
 def test_environment_tfvars_pass_every_validation(plan: Plan, env: str) -> None:
     # envs/prod has the same variables files as envs/dev (test_terraform_static checks that).
     result = plan("envs/dev", None, TERRAFORM / "envs" / env / "terraform.tfvars")

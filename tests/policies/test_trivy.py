@@ -92,6 +92,7 @@ def _unexplained(findings: list[str]) -> str:
 
 
 @pytest.mark.parametrize("env", ENVS)
+@pytest.mark.control("secure-infra-defaults")
 def test_terraform_has_no_high_or_critical_finding_without_a_reason(scans, env):
     report, log = scans[f"terraform:{env}"]
     findings = sorted({f"{check['AVDID']} infra/terraform/{Path(target).as_posix()}:{_line(check)} {check['Title']}"
@@ -105,6 +106,7 @@ def test_terraform_has_no_high_or_critical_finding_without_a_reason(scans, env):
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
+@pytest.mark.control("secure-infra-defaults")
 def test_rendered_overlay_has_no_high_or_critical_finding_without_a_reason(scans, overlay):
     report, _ = scans["overlays"]
     findings = []
@@ -124,6 +126,7 @@ def test_rendered_overlay_has_no_high_or_critical_finding_without_a_reason(scans
 
 
 @pytest.mark.parametrize("name", DOCKERFILES)
+@pytest.mark.control("secure-infra-defaults")
 def test_dockerfile_has_no_high_or_critical_finding_without_a_reason(scans, name):
     report, _ = scans[f"dockerfile:{name}"]
     path = DOCKERFILES[name].relative_to(ROOT)

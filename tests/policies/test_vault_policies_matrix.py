@@ -77,6 +77,7 @@ def test_every_policy_has_examples_and_every_example_file_a_policy() -> None:
 
 
 @pytest.mark.parametrize("name", POLICY_NAMES)
+@pytest.mark.control("least-privilege-vault")
 def test_globs_appear_only_where_vault_honours_them(name: str) -> None:
     # A `*` anywhere but at the end is a literal star: the rule silently matches nothing.
     for path in load_rules(name):
@@ -108,6 +109,7 @@ def test_operator_cannot_make_keys_exportable_backed_up_or_deletable(name: str) 
 
 
 @pytest.mark.parametrize(("name", "case", "expected"), case_matrix(POLICY_NAMES, load_vault_cases, vault_case_id))
+@pytest.mark.control("least-privilege-vault")
 def test_vault_policy_matrix(name: str, case: dict[str, str], expected: bool) -> None:
     assert (case["capability"] in granted(load_rules(name), case["path"])) is expected
 
@@ -160,6 +162,7 @@ def _resource(module: dict[str, Any], kind: str, name: str) -> dict[str, Any]:
     raise AssertionError(f"no {kind}.{name}")
 
 
+@pytest.mark.control("least-privilege-vault")
 def test_each_role_binds_exactly_one_service_account_in_one_namespace(vault_module: dict[str, Any]) -> None:
     role = _resource(vault_module, "vault_kubernetes_auth_backend_role", "this")
     assert role["bound_service_account_names"] == ["${each.value.service_account}"]
@@ -179,6 +182,7 @@ def test_root_workloads_name_single_accounts_and_short_tokens(root_workloads: di
         assert unquote(workload["vault_role"]) in WORKLOAD_POLICIES, key
 
 
+@pytest.mark.control("least-privilege-vault")
 def test_token_lifetimes_are_capped_at_one_hour(vault_module: dict[str, Any]) -> None:
     assert re.search(r"token_max_ttl_seconds\s*=\s*3600\b", ROOT_MAIN.read_text(encoding="utf-8"))
     backend = _resource(vault_module, "vault_auth_backend", "kubernetes")
@@ -194,12 +198,14 @@ def test_every_workload_has_a_vault_role_with_its_policy_file(root_workloads: di
     assert all((VAULT_POLICIES / f"{role}.hcl").is_file() for role in roles)
 
 
+@pytest.mark.control("least-privilege-vault")
 def test_pipeline_pods_log_in_with_the_role_terraform_creates(root_workloads: dict[str, dict[str, Any]]) -> None:
     runner = root_workloads["pipeline"]
     assert VAULT_ENV["SECURE_MLOPS_VAULT_KUBERNETES_ROLE"] == unquote(runner["vault_role"])
     assert unquote(runner["service_account"]) == "secure-mlops-pipeline"
 
 
+@pytest.mark.control("keyed-pseudonyms")
 def test_transit_mount_and_key_names_match_the_application(
     vault_module: dict[str, Any], transit_keys: dict[str, dict[str, Any]]
 ) -> None:

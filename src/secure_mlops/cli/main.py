@@ -2,7 +2,7 @@
 
 Exit codes: 0 ok, 1 unexpected error, 2 usage error, and each project error kind its own
 (3 config, 4 input, 5 privacy gate, 6 integrity, 7 Vault, 8 storage, 9 validation gate,
-10 pipeline run, 11 cluster; see secure_mlops.errors); 128 + the signal's number when stopped
+10 pipeline run, 11 cluster, 12 audit; see secure_mlops.errors); 128 + the signal's number when stopped
 by SIGINT (130), SIGTERM (143) or SIGHUP (129) after cleaning up.
 
 The process exits only after the `try`: exiting from inside an `except` block would keep the
@@ -20,6 +20,7 @@ import traceback
 import typer
 
 from secure_mlops.cli import (
+    audit_cmds,
     crypto_cmds,
     demo_cmds,
     dev_cmds,
@@ -44,6 +45,7 @@ app = typer.Typer(
 )
 app.add_typer(dev_cmds.app, name="dev")
 app.add_typer(token_cmds.app, name="token")
+app.add_typer(audit_cmds.app, name="audit")
 crypto_cmds.register(app)
 privacy_cmds.register(app)
 demo_cmds.register(app)

@@ -208,6 +208,7 @@ def test_decrypt_with_modified_key_version_fails(key_service, fails_integrity):
         decrypt(key_service, bytes(tampered))
 
 
+@pytest.mark.control("envelope-encryption")
 def test_decrypt_with_flipped_ciphertext_bit_fails(key_service, fails_integrity):
     blob = encrypt(key_service, b"a" * (2 * CHUNK + 1))
     header, _ = split(blob)
@@ -242,6 +243,7 @@ def test_rewrap_changes_only_key_part_and_still_decrypts(key_service):
         decrypt(key_service, blob)
 
 
+@pytest.mark.control("envelope-encryption")
 def test_one_key_service_call_per_object(key_service):
     blob = encrypt(key_service, b"m" * (5 * CHUNK + 1))
     assert key_service.calls == {"generate_data_key": 1}

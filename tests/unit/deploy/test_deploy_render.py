@@ -41,6 +41,7 @@ def test_rendered_manifests_pass_kubernetes_validate_strict_for_1_32(rendered):
     assert done.stdout.count("passed") == 5
 
 
+@pytest.mark.control("hardened-runtime")
 def test_every_container_runs_restricted(rendered):
     pod = _objects(rendered)["Deployment"]["spec"]["template"]["spec"]
     containers = pod["containers"] + pod.get("initContainers", [])

@@ -20,6 +20,7 @@ def _call(model_file, **overrides):
     return package_model(model_file, **kwargs)
 
 
+@pytest.mark.control("signed-provenance")
 def test_a_pickle_file_is_refused(tmp_path):
     pickled = tmp_path / "model.pkl"
     pickled.write_bytes(b"\x80\x04\x95")

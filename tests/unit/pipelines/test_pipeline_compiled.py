@@ -37,6 +37,7 @@ def test_every_parameter_has_a_default_and_a_description(compiled: str) -> None:
         assert definition.get("description"), name
 
 
+@pytest.mark.control("hardened-runtime")
 def test_every_task_runs_non_root_with_scratch_label_and_timeout(compiled: str) -> None:
     spec, platform = list(yaml.safe_load_all(compiled))
     executors = spec["deploymentSpec"]["executors"]
@@ -50,6 +51,7 @@ def test_every_task_runs_non_root_with_scratch_label_and_timeout(compiled: str) 
         assert config["emptyDirMounts"][0]["medium"] == "Memory", name
 
 
+@pytest.mark.control("redaction")
 def test_compiled_yaml_holds_no_secret(compiled: str) -> None:
     assert not re.search(r"\b(hvs|hvb|hvr|s)\.[A-Za-z0-9]{20,}", compiled)  # Vault tokens
     assert not re.search(r"\bAKIA[0-9A-Z]{16}\b", compiled)  # AWS access key ids

@@ -34,6 +34,7 @@ def _leftovers(directory: Path) -> list[str]:
     return sorted(p.name for p in directory.iterdir() if p.name.endswith(".tmp"))
 
 
+@pytest.mark.control("minimization")
 def test_output_follows_the_contract(contract: DataContract, patients_csv: Path, tmp_path: Path,
                                      hmac_service: Any) -> None:
     out = tmp_path / "out.parquet"
@@ -69,6 +70,7 @@ def test_report_lists_columns_by_fate(contract: DataContract, patients_csv: Path
     assert (report.k_required, report.k_achieved) == (1, report.k_anonymity.k_achieved)
 
 
+@pytest.mark.control("minimization")
 def test_columns_not_in_contract_are_dropped_and_reported(
         contract: DataContract, tmp_path: Path, make_patients: Callable[..., Rows],
         write_csv: Callable[..., Path], hmac_service: Any) -> None:
@@ -152,6 +154,7 @@ def test_pseudonyms_stable_across_runs_and_files(
     assert ids_c == list(reversed(ids_a[10:]))
 
 
+@pytest.mark.control("keyed-pseudonyms")
 def test_pseudonyms_change_with_key(contract: DataContract, patients_csv: Path, tmp_path: Path,
                                     hmac_service: Any, other_hmac_service: Any) -> None:
     minimize_file(contract, patients_csv, tmp_path / "a.parquet", hmac_service)
@@ -161,6 +164,7 @@ def test_pseudonyms_change_with_key(contract: DataContract, patients_csv: Path, 
     assert set(ids_a).isdisjoint(ids_b)
 
 
+@pytest.mark.control("k-anonymity")
 def test_k_anonymity_below_k_fails_and_writes_nothing(
         contract: DataContract, tmp_path: Path, make_patients: Callable[..., Rows],
         write_csv: Callable[..., Path], hmac_service: Any) -> None:
@@ -196,6 +200,7 @@ def test_k_anonymity_counts_groups_across_batches(contract: DataContract, patien
     assert report.batches == 67
 
 
+@pytest.mark.control("k-anonymity")
 def test_k_cannot_be_lowered_below_the_contract(contract_yaml: str, patients_csv: Path,
                                                 tmp_path: Path, hmac_service: Any) -> None:
     strict = parse_contract(contract_yaml.replace("k: 1", "k: 5"))

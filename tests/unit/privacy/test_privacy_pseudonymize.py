@@ -15,6 +15,7 @@ from secure_mlops.privacy import Pseudonymizer
 from secure_mlops.privacy.pseudonymize import canonical_text
 
 
+@pytest.mark.control("keyed-pseudonyms")
 def test_pseudonym_is_the_truncated_keyed_hmac_in_hex(hmac_service: Any) -> None:
     pseudonym = Pseudonymizer(hmac_service).pseudonymize(pa.array(["P000001"]))[0].as_py()
     expected = hmac.new(b"k" * 32, b"P000001", hashlib.sha256).digest()[:16].hex()

@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pyarrow as pa
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -10,6 +11,7 @@ from secure_mlops.privacy import DateGranularity
 from secure_mlops.privacy.transforms import bucket_lower_bound, mask, truncate_date, truncate_string
 
 
+@pytest.mark.control("k-anonymity")
 def test_generalize_numeric_bucket() -> None:
     ages = pa.array([0, 9, 10, 47, -3, None], pa.int64())
     assert bucket_lower_bound(ages, 10).to_pylist() == [0, 0, 10, 40, -10, None]

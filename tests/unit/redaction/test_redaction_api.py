@@ -53,6 +53,7 @@ def test_non_ascii_text_is_redacted_around_its_characters() -> None:
     )
 
 
+@pytest.mark.control("redaction")
 def test_pydantic_validation_error_loses_its_input_values() -> None:
     class Patient(BaseModel):
         name: str

@@ -118,6 +118,7 @@ def test_filter_uses_the_given_redactor() -> None:
     assert record.getMessage() == "patient_id=[REDACTED:patient_id]"
 
 
+@pytest.mark.control("redaction")
 def test_installed_redaction_covers_child_loggers(root_handler: logging.StreamHandler[io.StringIO]) -> None:
     install_log_redaction()
     child = logging.getLogger("secure_mlops.test.child")

@@ -75,6 +75,7 @@ def call(store: TokenStore, metrics: RecordingMetrics) -> Iterator:
     yield request
 
 
+@pytest.mark.control("api-guard")
 def test_probes_are_open_and_everything_else_needs_a_token(call):
     assert call("GET", "/livez").status_code == 200
     assert call("GET", "/readyz").status_code == 200
@@ -103,6 +104,7 @@ def test_a_valid_record_reaches_the_app_with_its_body(call, token):
     assert answer.status_code == 200 and answer.json() == VALID
 
 
+@pytest.mark.control("api-guard")
 def test_oversize_body_is_refused_by_declared_length_and_when_chunked(call, token):
     big = json.dumps({**VALID, "pad": "x" * 4000}).encode()
 
@@ -127,6 +129,7 @@ def test_non_json_body_or_content_type_is_415(call, token):
                 headers={"Content-Type": "application/json"}).status_code == 415
 
 
+@pytest.mark.control("api-guard")
 def test_schema_errors_are_422_naming_fields_never_values(call, token):
     answer = call("POST", "/predict", token, json={**VALID, "mean_radius": -987.654, "ssn": "123-45-6789"})
 

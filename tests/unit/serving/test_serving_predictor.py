@@ -32,6 +32,7 @@ def _predictor(estimator=None, *, hmac=None, with_score=True, metrics=None):
                      metrics=metrics, drift=drift), schema
 
 
+@pytest.mark.control("coarse-answers")
 def test_answer_is_a_label_and_a_score_rounded_to_one_decimal():
     predictor, schema = _predictor()
 
@@ -41,12 +42,14 @@ def test_answer_is_a_label_and_a_score_rounded_to_one_decimal():
     assert 0.5 <= answer["score"] <= 1.0 and answer["score"] == round(answer["score"], 1)
 
 
+@pytest.mark.control("coarse-answers")
 def test_label_only_mode_returns_no_score():
     predictor, schema = _predictor(with_score=False)
 
     assert set(predictor.predict([schema.record.model_validate(VALID)])[0].model_dump()) == {"label"}
 
 
+@pytest.mark.control("coarse-answers")
 def test_identifiers_come_back_as_pseudonyms_and_never_reach_the_model():
     hmac = FakeHmacService()
     predictor, schema = _predictor(hmac=hmac)

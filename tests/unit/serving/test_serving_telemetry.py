@@ -26,6 +26,8 @@ from secure_mlops.serving.telemetry import (
     install_json_logging,
 )
 
+pytestmark = pytest.mark.control("redaction")
+
 EMAIL = "ana@example.com"
 SSN = "123-45-6789"
 CARD = "4111 1111 1111 1111"

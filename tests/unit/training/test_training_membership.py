@@ -26,6 +26,7 @@ def overfit(table: pa.Table, contract: DataContract) -> TrainResult:
                        params={"min_samples_leaf": 1, "bootstrap": False})
 
 
+@pytest.mark.control("membership-audit")
 def test_overfit_model_fails_membership_audit(overfit: TrainResult) -> None:
     assert overfit.metrics["train_accuracy"] == 1.0
     with pytest.raises(PrivacyError, match=r"privacy audit failed: membership-inference advantage "

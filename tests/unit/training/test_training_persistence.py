@@ -38,6 +38,7 @@ def _malicious_pipeline() -> Pipeline:
     return Pipeline([("shell", FunctionTransformer(os.system)), ("model", LogisticRegression())])
 
 
+@pytest.mark.control("signed-provenance")
 def test_skops_file_with_untrusted_type_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "evil.skops"
     sio.dump(_malicious_pipeline(), path)  # written by someone else's tool, not save_model

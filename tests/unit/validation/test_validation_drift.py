@@ -32,6 +32,7 @@ def scaled(table: pa.Table, column: str, factor: float) -> pa.Table:
     return table.set_column(index, column, pc.multiply(table.column(index), factor))
 
 
+@pytest.mark.control("validation-gate")
 def test_shifted_distribution_fails_drift(other_sample: pa.Table, contract: DataContract,
                                           reference: DatasetProfile) -> None:
     result = validate_dataset(scaled(other_sample, "mean_area", 1.5), contract,
@@ -103,6 +104,7 @@ def test_population_stability_index_needs_the_same_bins() -> None:
         population_stability_index([0.5, 0.5], [1.0])
 
 
+@pytest.mark.control("coarse-answers")
 def test_profile_holds_shares_not_identifiers(reference: DatasetProfile, patients: pa.Table) -> None:
     text = reference.model_dump_json()
 

@@ -31,6 +31,7 @@ def test_clean_dataset_passes(patients: pa.Table, other_sample: pa.Table,
     assert second.summary() == f"validation passed: {len(second.checks)} checks"
 
 
+@pytest.mark.control("validation-gate")
 def test_out_of_range_value_fails_range_check(patients: pa.Table, contract: DataContract,
                                               with_values: Edit) -> None:
     table = with_values(patients, "mean_smoothness", {row: 1.5 for row in range(12)})
@@ -53,6 +54,7 @@ def test_date_before_contract_minimum_fails_range_check(patients: pa.Table, cont
     assert check.detail.endswith("rows below 1900-01-01")
 
 
+@pytest.mark.control("validation-gate")
 def test_unexpected_column_fails_schema(patients: pa.Table, contract: DataContract) -> None:
     table = patients.append_column("x", pa.array([1.0] * patients.num_rows))
 
