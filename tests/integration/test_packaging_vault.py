@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import shutil
 import tarfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -35,7 +36,9 @@ from secure_mlops.privacy import load_contract
 from secure_mlops.training import save_model
 from secure_mlops.validation import profile_dataset
 from secure_mlops.vault import TransitSigner, connect
+from tests.support.cli import run_cli
 from tests.support.paths import PATIENTS
+from tests.support.policies import policy_token
 from tests.support.release import training_table
 
 pytestmark = pytest.mark.integration
@@ -224,3 +227,64 @@ def test_changing_bentoml_home_after_first_use_is_a_config_error(packaged, tmp_p
 
     with pytest.raises(ConfigError, match="BentoML already uses"):
         use_bentoml_home()
+
+
+@pytest.fixture()
+def auditor_env(cli_env: dict[str, str], vault_root: hvac.Client) -> dict[str, str]:
+    """The CLI's environment with a token of the auditor's policy only: verifying needs no more."""
+    return {**cli_env, "VAULT_TOKEN": policy_token(vault_root, "secure-mlops-auditor")}
+
+
+@pytest.mark.control("signed-provenance")
+def test_verify_names_each_check_that_passed(manifest, transit_signer, model_file, bento, auditor_env, tmp_path):
+    signed_path = write_signed_manifest(sign_manifest(manifest, transit_signer), tmp_path / "provenance.json")
+
+    result = run_cli("verify", signed_path, "--bento", bento.path, "--model", model_file, env=auditor_env)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        f"signature: ok (key {transit_signer.key_name}, v1)",
+        f"model digest: ok ({model_file})",
+        f"bento digest: ok ({bento.path})",
+        f"verified {signed_path}",
+    ]
+
+
+@pytest.mark.control("signed-provenance")
+def test_verify_exits_6_naming_the_check_a_tampered_release_fails(manifest, transit_signer, model_file, bento,
+                                                                  auditor_env, tmp_path):
+    signed = sign_manifest(manifest, transit_signer)
+    signed_path = write_signed_manifest(signed, tmp_path / "provenance.json")
+    forged_path = write_signed_manifest(
+        dataclasses.replace(signed, manifest={**signed.manifest, "bento": {**signed.manifest["bento"], "tag": "evil:v1"}}),
+        tmp_path / "forged.json",
+    )
+    other_model = tmp_path / "other.skops"
+    other_model.write_bytes(model_file.read_bytes() + b"\x00")
+    garbled = tmp_path / "garbled.json"
+    garbled.write_text(signed_path.read_text(encoding="utf-8")[:-20], encoding="utf-8")
+
+    cases = {
+        "manifest signature does not verify": (forged_path, "--model", model_file),
+        "model file digest does not match the signed manifest": (signed_path, "--model", other_model),
+        "is not valid JSON": (garbled,),
+    }
+    for message, args in cases.items():
+        result = run_cli("verify", *args, env=auditor_env)
+        assert result.returncode == 6, (message, result.stderr)
+        assert message in result.stderr and "Traceback" not in result.stderr
+        assert result.stdout == ""  # no check is claimed when one failed
+
+
+@pytest.mark.control("signed-provenance")
+def test_verify_refuses_a_bento_changed_after_signing(manifest, transit_signer, bento, auditor_env, tmp_path):
+    signed_path = write_signed_manifest(sign_manifest(manifest, transit_signer), tmp_path / "provenance.json")
+    changed = tmp_path / "bento"
+    shutil.copytree(bento.path, changed)
+    with (changed / "src" / "service.py").open("a", encoding="utf-8") as service:
+        service.write("\n# one more line\n")
+
+    result = run_cli("verify", signed_path, "--bento", changed, env=auditor_env)
+
+    assert result.returncode == 6
+    assert "bento digest does not match the signed manifest" in result.stderr

@@ -13,8 +13,7 @@ import pytest
 from secure_mlops.config import Settings
 from secure_mlops.errors import VaultError
 from secure_mlops.vault import TransitHmacService, TransitKeyService, TransitSigner, ensure_transit_keys
-from tests.support.paths import VAULT_POLICIES
-from tests.support.policies import VAULT_POLICY_NAMES, case_matrix, load_vault_cases, vault_case_id
+from tests.support.policies import VAULT_POLICY_NAMES, case_matrix, load_vault_cases, policy_token, vault_case_id
 from tests.support.servers import VaultServer, start_dev_vault
 
 pytestmark = pytest.mark.integration
@@ -22,9 +21,7 @@ pytestmark = pytest.mark.integration
 
 def token_client(root: hvac.Client, name: str) -> hvac.Client:
     """A client whose token holds only the named policy (and Vault's default policy)."""
-    root.sys.create_or_update_policy(name, (VAULT_POLICIES / f"{name}.hcl").read_text(encoding="utf-8"))
-    token = root.auth.token.create(policies=[name], ttl="10m")["auth"]["client_token"]
-    return hvac.Client(url=root.url, token=token)
+    return hvac.Client(url=root.url, token=policy_token(root, name, ttl="10m"))
 
 
 @pytest.fixture(scope="module")

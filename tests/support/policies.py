@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+import hvac
 import pytest
 import yaml
 
@@ -89,3 +90,10 @@ def case_matrix(policies: Iterable[str], cases: Callable[[str], dict[str, list[d
 
 def vault_case_id(case: dict[str, str]) -> str:
     return f"{case['capability']}-{case['path']}"
+
+
+def policy_token(root: hvac.Client, name: str, ttl: str = "1h") -> str:
+    """A Vault token holding only the policy `policies/vault/<name>.hcl` (and Vault's default
+    policy), the policy written to the server from the repository's file first."""
+    root.sys.create_or_update_policy(name, (VAULT_POLICIES / f"{name}.hcl").read_text(encoding="utf-8"))
+    return root.auth.token.create(policies=[name], ttl=ttl)["auth"]["client_token"]

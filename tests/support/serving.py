@@ -17,7 +17,8 @@ import hvac
 import requests
 
 from tests.support.cli import CLI
-from tests.support.paths import ROOT, VAULT_POLICIES
+from tests.support.paths import ROOT
+from tests.support.policies import policy_token
 from tests.support.servers import QuietHandler, free_port, http_stand_in
 
 START_TIMEOUT = 60
@@ -35,9 +36,7 @@ class Service:
 
 def inference_vault_token(root: hvac.Client) -> str:
     """A token holding only the inference policy: the service proves it needs nothing more."""
-    name = "secure-mlops-inference"
-    root.sys.create_or_update_policy(name, (VAULT_POLICIES / f"{name}.hcl").read_text(encoding="utf-8"))
-    return root.auth.token.create(policies=[name], ttl="1h")["auth"]["client_token"]
+    return policy_token(root, "secure-mlops-inference")
 
 
 def start_serve(env: dict[str, str], log: Path, *args: str) -> tuple[subprocess.Popen[bytes], int]:

@@ -28,6 +28,7 @@ from secure_mlops.cli import (
     privacy_cmds,
     serve_cmds,
     token_cmds,
+    verify_cmds,
 )
 from secure_mlops.errors import SecureMlopsError
 from secure_mlops.storage.termination import Terminated
@@ -51,6 +52,7 @@ privacy_cmds.register(app)
 demo_cmds.register(app)
 pipeline_cmds.register(app)
 serve_cmds.register(app)
+verify_cmds.register(app)
 
 _DEBUG_ENV = "SECURE_MLOPS_DEBUG"
 
