@@ -24,6 +24,7 @@ from secure_mlops.cli import (
     crypto_cmds,
     demo_cmds,
     dev_cmds,
+    keys_cmds,
     pipeline_cmds,
     privacy_cmds,
     serve_cmds,
@@ -47,6 +48,7 @@ app = typer.Typer(
 app.add_typer(dev_cmds.app, name="dev")
 app.add_typer(token_cmds.app, name="token")
 app.add_typer(audit_cmds.app, name="audit")
+app.add_typer(keys_cmds.app, name="keys")
 crypto_cmds.register(app)
 privacy_cmds.register(app)
 demo_cmds.register(app)

@@ -8,15 +8,29 @@ bucket policy refuses any other key. KFP's launcher writes the pipeline's artifa
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from secure_mlops.errors import InputError, ObjectNotFoundError, StorageError
 from secure_mlops.storage.atomic import atomic_output
 
 S3_SCHEME = "s3://"
+# S3's answers to a conditional PUT whose condition failed: the ETag no longer matches, the object
+# is gone (If-Match) or already there (If-None-Match), or a concurrent write is still in progress.
+_CONDITION_FAILED = frozenset({"PreconditionFailed", "412", "NoSuchKey", "404", "ConditionalRequestConflict", "409"})
+
+
+@dataclass(frozen=True)
+class ObjectVersion:
+    """What a conditional rewrite needs of the object it read: its ETag, and what to keep."""
+
+    etag: str
+    metadata: dict[str, str]
+    content_type: str | None
 
 
 def parse_s3_uri(uri: str) -> tuple[str, str]:
@@ -60,6 +74,46 @@ class S3Store:
             self._client.upload_file(str(local), self.bucket, key)
         return self.uri(key)
 
+    def read_head(self, key: str, size: int) -> BinaryIO:
+        """A stream of the first `size` bytes of `key` (empty for an empty object)."""
+        from botocore.exceptions import ClientError
+
+        with self._errors("read", key):
+            try:
+                return self._client.get_object(Bucket=self.bucket, Key=key, Range=f"bytes=0-{size - 1}")["Body"]
+            except ClientError as exc:
+                if _error_code(exc) == "InvalidRange":  # S3's answer for a range of an empty object
+                    return io.BytesIO(b"")
+                raise
+
+    def open(self, key: str) -> tuple[BinaryIO, ObjectVersion]:
+        """A stream of `key`'s content, and the version read (for `put_if_unchanged`)."""
+        with self._errors("read", key):
+            response = self._client.get_object(Bucket=self.bucket, Key=key)
+        return response["Body"], ObjectVersion(response["ETag"], response.get("Metadata", {}), response.get("ContentType"))
+
+    def put_if_unchanged(self, key: str, body: BinaryIO, read: ObjectVersion) -> bool:
+        """Replace `key` with `body` (one PUT: at most 5 GiB) only if it is still the version
+        `read`, keeping its user metadata and content type; False when another write came first."""
+        extra = {"ContentType": read.content_type} if read.content_type else {}
+        return self._put_conditionally(key, body, IfMatch=read.etag, Metadata=read.metadata, **extra)
+
+    def put_new(self, key: str, data: bytes) -> bool:
+        """Create `key` holding `data`, never replacing an object already there; False when one is."""
+        return self._put_conditionally(key, io.BytesIO(data), IfNoneMatch="*")
+
+    def _put_conditionally(self, key: str, body: BinaryIO, **condition: Any) -> bool:
+        from botocore.exceptions import ClientError
+
+        with self._errors("write", key):
+            try:
+                self._client.put_object(Bucket=self.bucket, Key=key, Body=body, **condition)
+            except ClientError as exc:
+                if _error_code(exc) in _CONDITION_FAILED:
+                    return False
+                raise
+        return True
+
     @contextmanager
     def _errors(self, verb: str, key: str) -> Iterator[None]:
         from botocore.exceptions import BotoCoreError, ClientError
@@ -79,7 +133,7 @@ def _storage_error(exc: BaseException, verb: str, where: str, bucket: str) -> St
         )
     if not isinstance(exc, ClientError):
         return StorageError(f"could not {verb} {where}: {type(exc).__name__}")
-    code = str(exc.response.get("Error", {}).get("Code", ""))
+    code = _error_code(exc)
     if code in {"404", "NoSuchKey", "NotFound"}:
         return ObjectNotFoundError(f"no object at {where}")
     if code in {"403", "AccessDenied", "AllAccessDisabled", "InvalidAccessKeyId", "SignatureDoesNotMatch"}:
@@ -90,3 +144,8 @@ def _storage_error(exc: BaseException, verb: str, where: str, bucket: str) -> St
     if code == "NoSuchBucket":
         return StorageError(f"bucket {bucket!r} does not exist")
     return StorageError(f"S3 refused to {verb} {where}: {code or 'unknown error'}")
+
+
+def _error_code(exc: BaseException) -> str:
+    response = getattr(exc, "response", None) or {}
+    return str(response.get("Error", {}).get("Code", ""))
