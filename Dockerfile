@@ -32,6 +32,8 @@ WORKDIR /app
 COPY policies ./policies
 COPY services ./services
 COPY k8s ./k8s
+# The package step puts the inference image's SBOM, made from this lock, into the bento.
+COPY requirements/inference.lock ./requirements/inference.lock
 # A numeric non-root user (matches the pipeline's securityContext); nothing here is writable:
 # steps write to /tmp and the memory-backed /scratch volume only.
 USER 10001:10001

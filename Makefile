@@ -13,6 +13,14 @@ TOOLS_LOCK := requirements/tools.lock
 # project's lock (deep.lock is resolved with lock.txt as constraints, so no shared pin moves).
 DEEP_STAMP := $(VENV)/.deep-installed
 DEEP_LOCK := requirements/deep.lock
+# A CycloneDX SBOM of each lock (`make sbom`), made by cyclonedx-bom from the project lock, with
+# the arguments of secure_mlops.packaging.sbom.CYCLONEDX_ARGS (a unit test holds them equal):
+# reproducible, so the same lock always gives the same bytes. SOURCE_DATE_EPOCH is unset: the tool
+# would otherwise write it as a timestamp. A build output, not committed.
+SBOM_DIR := sbom
+SBOM_LOCKS := $(LOCK) requirements/inference.lock $(TOOLS_LOCK) $(DEEP_LOCK)
+SBOMS := $(foreach lock,$(SBOM_LOCKS),$(SBOM_DIR)/$(basename $(notdir $(lock))).cdx.json)
+CYCLONEDX := env -u SOURCE_DATE_EPOCH $(BIN)/cyclonedx-py requirements --output-reproducible --spec-version 1.6 --output-format JSON
 # prometheus and promtool (the alert rule tests) from Debian's package, unpacked into the
 # checkout: no system-wide install, no root needed once apt's package lists are there.
 PROMETHEUS := $(TOOLS_VENV)/prometheus
@@ -24,7 +32,7 @@ SHELL_SCRIPTS := .ci/run $(wildcard scripts/*.sh scripts/lib/*.sh)
 export SECURE_MLOPS_STATE_DIR ?= $(CURDIR)/.state
 
 .DEFAULT_GOAL := help
-.PHONY: help install deep tools demo down lint test unit integration bench lock clean
+.PHONY: help install deep tools demo down lint test unit integration bench lock sbom clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -98,6 +106,17 @@ integration: $(STAMP) $(DEEP_STAMP) ## Run the integration tests only
 
 bench: $(STAMP) $(DEEP_STAMP) ## Run the benchmarks (not part of make test)
 	@set -e; for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b; done
+
+# lock.txt is the one lock without the .lock suffix: a rule of its own, the others by pattern.
+$(SBOM_DIR)/lock.cdx.json: $(LOCK) $(STAMP)
+	@mkdir -p $(SBOM_DIR)
+	$(CYCLONEDX) -o $@ $<
+
+$(SBOM_DIR)/%.cdx.json: requirements/%.lock $(STAMP)
+	@mkdir -p $(SBOM_DIR)
+	$(CYCLONEDX) -o $@ $<
+
+sbom: $(SBOMS) ## Write a CycloneDX SBOM of each lock to sbom/<lock>.cdx.json (reproducible: pins, hashes, no timestamp)
 
 lock: ## Re-resolve the locks from requirements/*.in (needs uv)
 	uv pip compile --python-version 3.11 --generate-hashes requirements/requirements.in -o $(LOCK)

@@ -23,8 +23,11 @@ from secure_mlops.errors import ConfigError, InputError, IntegrityError
 from secure_mlops.packaging import (
     BuiltBento,
     PackagedModel,
+    bento_sbom,
     build_bento,
     build_manifest,
+    describe_sbom,
+    lock_sbom,
     package_model,
     sign_manifest,
     use_bentoml_home,
@@ -37,7 +40,7 @@ from secure_mlops.training import save_model
 from secure_mlops.validation import profile_dataset
 from secure_mlops.vault import TransitSigner, connect
 from tests.support.cli import run_cli
-from tests.support.paths import PATIENTS
+from tests.support.paths import PATIENTS, ROOT
 from tests.support.policies import policy_token
 from tests.support.release import training_table
 
@@ -91,8 +94,11 @@ def profile_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def bento(packaged: PackagedModel, profile_file: Path) -> BuiltBento:
-    return build_bento("secure-mlops-model:latest", contract_file=PATIENTS, profile_file=profile_file)
+def bento(packaged: PackagedModel, profile_file: Path, tmp_path_factory: pytest.TempPathFactory) -> BuiltBento:
+    sbom_file = tmp_path_factory.mktemp("sbom") / "sbom.cdx.json"
+    sbom_file.write_bytes(lock_sbom(ROOT / "requirements" / "inference.lock"))
+    return build_bento("secure-mlops-model:latest", contract_file=PATIENTS, profile_file=profile_file,
+                       sbom_file=sbom_file)
 
 
 def _manifest(packaged: PackagedModel, bento: BuiltBento, signer: TransitSigner) -> dict:
@@ -103,6 +109,7 @@ def _manifest(packaged: PackagedModel, bento: BuiltBento, signer: TransitSigner)
         keys={"data": ("secure-mlops-data", 1), "signing": (signer.key_name, signer.latest_version())},
         run_id="integration-run-1", triggered_by="pytest",
         metrics={"accuracy": 0.91}, privacy={"k_anonymity": 5, "membership_advantage": 0.01},
+        sbom=describe_sbom(bento_sbom(bento.path)),
     )
 
 
@@ -246,6 +253,7 @@ def test_verify_names_each_check_that_passed(manifest, transit_signer, model_fil
         f"signature: ok (key {transit_signer.key_name}, v1)",
         f"model digest: ok ({model_file})",
         f"bento digest: ok ({bento.path})",
+        f"sbom digest: ok ({manifest['sbom']['digest']})",
         f"verified {signed_path}",
     ]
 

@@ -13,7 +13,7 @@ def register(app: typer.Typer) -> None:
 
 def verify(
     manifest: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True,
-                                    help="The signed provenance manifest (the bento's release/manifest.json)."),
+                                    help="The signed provenance manifest (provenance.json, also in the bento's src/release/)."),
     bento: Path = typer.Option(None, "--bento", exists=True, file_okay=False,
                                help="The built bento's folder: its digest (and its SBOM's) must match."),
     model: Path = typer.Option(None, "--model", exists=True, dir_okay=False,
@@ -25,7 +25,7 @@ def verify(
     it. Needs a Vault token allowed to verify with the signing key (the auditor, deployer,
     inference or pipeline policy).
 
-    Example: secure-mlops verify bento/src/release/manifest.json --bento bento --model model.skops
+    Example: secure-mlops verify bento/src/release/provenance.json --bento bento --model model.skops
     """
     from secure_mlops.packaging import load_signed_manifest, verify_manifest
     from secure_mlops.vault import manifest_signer
@@ -38,4 +38,6 @@ def verify(
         typer.echo(f"model digest: ok ({model})")
     if bento is not None:
         typer.echo(f"bento digest: ok ({bento})")
+        if signed.manifest.get("sbom"):  # verify_manifest checked the SBOM the bento carries
+            typer.echo(f"sbom digest: ok ({signed.manifest['sbom']['digest']})")
     typer.echo(f"verified {manifest}")

@@ -32,6 +32,7 @@ from secure_mlops.packaging.layout import (
     MODEL_TAG_ENV,
     PROFILE_FILE,
     RELEASE_DIR,
+    SBOM_FILE,
 )
 from secure_mlops.storage import read_file, write_atomically
 
@@ -46,6 +47,7 @@ BENTOFILE = "bentofile.yaml"
 BENTO_YAML = "bento.yaml"
 _SKIP = {"__pycache__"}
 _MANIFEST_IN_BENTO = f"{BENTO_SOURCE_DIR}/{RELEASE_DIR}/{MANIFEST_FILE}"
+_SBOM_IN_BENTO = f"{BENTO_SOURCE_DIR}/{RELEASE_DIR}/{SBOM_FILE}"
 _BARE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
@@ -67,11 +69,13 @@ def build_bento(
     profile_file: Path,
     service_dir: Path | None = None,
     version: str | None = None,
+    sbom_file: Path | None = None,
 ) -> BuiltBento:
     """Build the bento of `service_dir/bentofile.yaml` serving `model_tag` (which must be in the
     local model store; ``name:latest`` is resolved to its version), carrying the data contract and
-    the training profile the service derives its input schema and drift baseline from. Works
-    offline: a bento build only copies files and writes requirements, it installs nothing."""
+    the training profile the service derives its input schema and drift baseline from, and
+    `sbom_file` (the inference image's SBOM, see `bento_sbom`) when given. Works offline: a bento
+    build only copies files and writes requirements, it installs nothing."""
     service_dir = Path(service_dir) if service_dir is not None else default_service_dir()
     if not (service_dir / BENTOFILE).is_file():
         raise ConfigError(f"no {BENTOFILE} in {service_dir}")
@@ -91,7 +95,7 @@ def build_bento(
 
     with tempfile.TemporaryDirectory(prefix="secure-mlops-bento-") as ctx:
         _stage(service_dir, Path(ctx), exact_tag)
-        _stage_release(Path(ctx), contract_file, profile_file)
+        _stage_release(Path(ctx), contract_file, profile_file, sbom_file)
         # The service declares its model from this variable when BentoML imports it.
         with _environ(MODEL_TAG_ENV, exact_tag):
             try:
@@ -154,6 +158,12 @@ def attach_manifest(bento_dir: Path, manifest_file: Path) -> Path:
     return target
 
 
+def bento_sbom(bento_dir: Path) -> Path:
+    """Where a bento carries its SBOM (it may not: a bento built without one). Inside the bento,
+    so the SBOM travels into the inference image with what it describes."""
+    return Path(bento_dir) / _SBOM_IN_BENTO
+
+
 def bento_info(bento_dir: Path) -> tuple[str, str]:
     """(bento tag, model tag) from a bento's bento.yaml; the bento must serve exactly one model."""
     try:
@@ -188,9 +198,12 @@ def _stage(service_dir: Path, ctx: Path, model_tag: str) -> None:
     _write_readable(ctx / BENTOFILE, yaml.safe_dump(config, sort_keys=False).encode("utf-8"))
 
 
-def _stage_release(ctx: Path, contract_file: Path, profile_file: Path) -> None:
+def _stage_release(ctx: Path, contract_file: Path, profile_file: Path, sbom_file: Path | None) -> None:
     (ctx / RELEASE_DIR).mkdir()
-    for source, name in ((contract_file, CONTRACT_FILE), (profile_file, PROFILE_FILE)):
+    files = [(contract_file, CONTRACT_FILE), (profile_file, PROFILE_FILE)]
+    if sbom_file is not None:
+        files.append((sbom_file, SBOM_FILE))
+    for source, name in files:
         _write_readable(ctx / RELEASE_DIR / name, read_file(source, f"the bento's {name}"))
 
 

@@ -10,6 +10,9 @@ MODEL_TAG_ENV = "SECURE_MLOPS_MODEL_TAG"
 RELEASE_DIR = "release"
 CONTRACT_FILE = "contract.yaml"
 PROFILE_FILE = "profile.json"
+# The CycloneDX SBOM of the inference image's lock (requirements/inference.lock); the signed
+# manifest records its digest (`sbom`).
+SBOM_FILE = "sbom.cdx.json"
 # Added after the bento is built and signed, so the bento digest leaves it out (the manifest
 # carries its own signature); see `bento_digest`.
 MANIFEST_FILE = "provenance.json"

@@ -23,6 +23,13 @@ The signed body (schema v2) records:
 - `keys`: for each role (`data`, `pseudonym` when the dataset has pseudonyms, `signing`) the
   Vault key's name and the version the run used. The signature is made with exactly the
   signing version recorded, and verification checks that it was.
+- `sbom`: the CycloneDX SBOM of the inference image's lock, carried in the bento
+  (`bento_sbom`): `{"format": "CycloneDX", "spec_version": "1.6", "digest": "sha256:..."}`.
+  Added to v2 without a new schema, as an optional section: a reader that knows it checks it
+  whenever it is there (a malformed one, or a file of another digest, fails verification); a
+  v2 manifest signed before SBOMs existed has none and still verifies, so an older release can
+  be deployed or rolled back to; a reader that predates it ignores it. The package step always
+  records it. Schema v3 is for a change an older reader would misread, not for an addition.
 
 `verify_manifest` checks the signature before it trusts any field, then the body's shape and
 the digests of the files at hand. Every failure is an `IntegrityError`; deploy refuses on any.
@@ -43,8 +50,10 @@ from typing import TYPE_CHECKING, Any
 
 from secure_mlops.digest import canonical_json, file_sha256
 from secure_mlops.errors import InputError, IntegrityError
-from secure_mlops.packaging.bento import bento_digest
+from secure_mlops.packaging.bento import bento_digest, bento_sbom
 from secure_mlops.packaging.fields import check_numbers, check_text, normalize_digest
+from secure_mlops.packaging.sbom import FORMAT as SBOM_FORMAT
+from secure_mlops.packaging.sbom import Sbom
 from secure_mlops.storage import read_file, write_atomically
 
 if TYPE_CHECKING:
@@ -57,6 +66,8 @@ KEY_ROLES = ("data", "pseudonym", "signing")
 REQUIRED_KEY_ROLES = frozenset({"data", "signing"})
 _VAULT_SIGNATURE = re.compile(r"vault:v([1-9][0-9]*):([A-Za-z0-9+/]+={0,2})")
 _PINNED_IMAGE = re.compile(r"[^\s@]+@sha256:[0-9a-f]{64}")
+_SHA256 = re.compile(r"sha256:[0-9a-f]{64}")
+_SBOM_KEYS = {"format", "spec_version", "digest"}
 _ENVELOPE_KEYS = {"manifest", "signature", "key", "algorithm"}
 BAD_SIGNATURE = "manifest signature does not verify"
 
@@ -100,6 +111,7 @@ def build_manifest(
     privacy: Mapping[str, float],
     image: str | None = None,
     sequence: int | None = None,
+    sbom: Sbom | None = None,
 ) -> dict[str, Any]:
     """A manifest ready to sign; `InputError` names the first field that does not fit.
 
@@ -108,14 +120,15 @@ def build_manifest(
     the key's name and version; `privacy` holds the privacy audit's numbers (k, membership
     advantage...). `image` is the inference image, pinned by digest, when known. `sequence`
     defaults to the creation time in milliseconds, which grows from release to release as long
-    as the clocks of the machines that sign are synchronized.
+    as the clocks of the machines that sign are synchronized. `sbom` describes the inference
+    image's SBOM the bento carries (`describe_sbom`); the package step always gives it.
     """
     now = dt.datetime.now(dt.UTC)
     release: dict[str, Any] = {"sequence": _check_sequence(
         int(now.timestamp() * 1000) if sequence is None else sequence)}
     if image is not None:
         release["image"] = _check_image(image)
-    return {
+    body: dict[str, Any] = {
         "schema": SCHEMA,
         "created_at": now.isoformat(timespec="seconds"),
         "release": release,
@@ -141,6 +154,9 @@ def build_manifest(
                   "digest": normalize_digest("bento_digest", bento_digest)},
         "keys": _check_keys(keys),
     }
+    if sbom is not None:
+        body["sbom"] = _check_sbom(sbom)
+    return body
 
 
 def sign_manifest(manifest: Mapping[str, Any], signer: Signer) -> SignedManifest:
@@ -162,10 +178,13 @@ def verify_manifest(
     *,
     model_file: Path | None = None,
     bento_dir: Path | None = None,
+    sbom_file: Path | None = None,
 ) -> None:
     """Raise `IntegrityError` unless the signature verifies with `signer`'s key, by the key
-    version the body records, the body is of this schema with a well-formed release section, and
-    the given model file and bento directory have the digests the manifest names."""
+    version the body records, the body is of this schema with well-formed release and (when
+    present) sbom sections, and the given model file, bento directory and SBOM file have the
+    digests the manifest names. The SBOM checked is `sbom_file`, else the one in `bento_dir`
+    when the manifest records one (a bento that lost it fails)."""
     if (signed.algorithm != ALGORITHM or signed.key != signer.key_name
             or _signature_bytes(signed.signature) is None):
         raise IntegrityError(BAD_SIGNATURE, hint=f"expected an {ALGORITHM} signature by key "
@@ -180,6 +199,11 @@ def verify_manifest(
     if _field(manifest, "keys", "signing") != signing:
         raise IntegrityError("the signing key version recorded in the manifest is not the one that signed it")
     release_info(signed)
+    sbom = sbom_info(signed)
+    if sbom_file is None and bento_dir is not None and sbom is not None:
+        sbom_file = bento_sbom(Path(bento_dir))
+    if sbom_file is not None:
+        _verify_sbom_file(Path(sbom_file), sbom)
     if model_file is not None and file_sha256(Path(model_file)) != _field(manifest, "model", "digest"):
         raise IntegrityError("model file digest does not match the signed manifest",
                              hint=f"file: {Path(model_file).name}")
@@ -200,6 +224,20 @@ def release_info(signed: SignedManifest) -> ReleaseInfo:
         raise IntegrityError("the signed manifest's release section is malformed",
                              hint="expected a positive sequence and, optionally, an image by digest")
     return ReleaseInfo(sequence, image)
+
+
+def sbom_info(signed: SignedManifest) -> Sbom | None:
+    """The `sbom` section of a manifest `verify_manifest` has accepted, None for one signed before
+    SBOMs were recorded; `IntegrityError` when it is malformed."""
+    sbom = signed.manifest.get("sbom")
+    if sbom is None and "sbom" not in signed.manifest:
+        return None
+    if (not isinstance(sbom, dict) or set(sbom) != _SBOM_KEYS or sbom.get("format") != SBOM_FORMAT
+            or not isinstance(sbom.get("spec_version"), str) or not sbom["spec_version"]
+            or not isinstance(sbom.get("digest"), str) or not _SHA256.fullmatch(sbom["digest"])):
+        raise IntegrityError("the signed manifest's sbom section is malformed",
+                             hint=f"expected the {SBOM_FORMAT} format, a spec version and a sha256 digest")
+    return Sbom(format=sbom["format"], spec_version=sbom["spec_version"], digest=sbom["digest"])
 
 
 def write_signed_manifest(signed: SignedManifest, path: Path) -> Path:
@@ -274,6 +312,22 @@ def _check_keys(keys: Mapping[str, tuple[str, int]]) -> dict[str, dict[str, Any]
             raise InputError(f"keys[{role}] version must be a positive integer")
         clean[role] = {"name": check_text(f"keys[{role}] name", name), "version": version}
     return clean
+
+
+def _check_sbom(sbom: Sbom) -> dict[str, str]:
+    if not isinstance(sbom, Sbom) or sbom.format != SBOM_FORMAT:
+        raise InputError(f"sbom must describe a {SBOM_FORMAT} document (describe_sbom)")
+    return {"format": sbom.format, "spec_version": check_text("sbom spec_version", sbom.spec_version),
+            "digest": normalize_digest("sbom digest", sbom.digest)}
+
+
+def _verify_sbom_file(path: Path, sbom: Sbom | None) -> None:
+    if sbom is None:
+        raise IntegrityError("the signed manifest records no SBOM", hint=f"file: {path.name}")
+    if not path.is_file():
+        raise IntegrityError("the SBOM the signed manifest names is missing", hint=f"file: {path.name}")
+    if file_sha256(path) != sbom.digest:
+        raise IntegrityError("SBOM digest does not match the signed manifest", hint=f"file: {path.name}")
 
 
 def _check_sequence(sequence: int) -> int:

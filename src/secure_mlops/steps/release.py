@@ -15,6 +15,9 @@ if TYPE_CHECKING:
     from secure_mlops.deploy import DeployResult  # the deploy package imports the Kubernetes client
 
 MODEL_NAME = "secure-mlops-model"
+# What the inference image installs (services/inference/Dockerfile), relative to the project root:
+# the package step records its SBOM in the bento and the signed manifest.
+INFERENCE_LOCK = Path("requirements") / "inference.lock"
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,8 @@ class Packaged:
     model_tag: str
     bento_digest: str
     model_digest: str
+    sbom_digest: str
+    """Of the inference image's SBOM, carried in the bento."""
 
 
 def package(
@@ -45,16 +50,21 @@ def package(
     """Store the skops model as a BentoML model, build the bento (with the contract and the training
     profile the service derives its schema and drift baseline from), sign a provenance manifest of
     every digest with the Vault Transit signing key, put it into the bento (the service verifies
-    it at start-up) and copy the bento out as an artifact.
+    it at start-up) and copy the bento out as an artifact. The bento carries the CycloneDX SBOM of
+    the inference image's lock (`INFERENCE_LOCK` under the project root), whose digest the
+    manifest records.
 
     The manifest records the versions of the data, pseudonym (None: the dataset has no
     pseudonyms) and signing keys, a release sequence, and `inference_image` when it is pinned by
     digest (a bare repository is rendered with the bento's version at deploy instead)."""
     from secure_mlops.packaging import (
         attach_manifest,
+        bento_sbom,
         build_bento,
         build_manifest,
+        describe_sbom,
         export_bento,
+        lock_sbom,
         package_model,
         sign_manifest,
         use_bentoml_home,
@@ -74,7 +84,11 @@ def package(
             metadata={"contract": contract.name, "contract_version": contract.version, **metrics},
             labels={"contract": contract.name},
         )
-    bento = build_bento(model.tag, contract_file=contract_path, profile_file=profile_file)
+        sbom_file = scratch / "sbom.cdx.json"
+        sbom_file.write_bytes(lock_sbom(settings.project_root / INFERENCE_LOCK))
+        bento = build_bento(model.tag, contract_file=contract_path, profile_file=profile_file, sbom_file=sbom_file)
+    # Described from the bento's own copy: the file verify_manifest will check.
+    sbom = describe_sbom(bento_sbom(bento.path))
     signer = manifest_signer(settings)
     manifest = build_manifest(
         data_digest=data_digest,
@@ -95,6 +109,7 @@ def package(
         metrics=metrics,
         privacy=privacy,
         image=inference_image if "@" in inference_image else None,
+        sbom=sbom,
     )
     write_signed_manifest(sign_manifest(manifest, signer), manifest_output)
     attach_manifest(bento.path, manifest_output)
@@ -102,7 +117,7 @@ def package(
     # export copies it into models/): on a cluster the deploy step runs in another pod, and CI
     # builds the inference image from this folder (scripts/build-images.sh --bento-dir).
     export_bento(bento.tag, bento_output)
-    return Packaged(bento.tag, model.tag, bento.digest, model.digest)
+    return Packaged(bento.tag, model.tag, bento.digest, model.digest, sbom.digest)
 
 
 def deploy(

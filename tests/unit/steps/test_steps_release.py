@@ -18,9 +18,10 @@ import yaml
 from sklearn.linear_model import LogisticRegression
 
 from secure_mlops.config import Settings
+from secure_mlops.digest import file_sha256
 from secure_mlops.errors import InputError, IntegrityError
 from secure_mlops.packaging import bento_info, load_signed_manifest, sign_manifest, verify_manifest, write_signed_manifest
-from secure_mlops.packaging.layout import CONTRACT_FILE, PROFILE_FILE, RELEASE_DIR
+from secure_mlops.packaging.layout import CONTRACT_FILE, PROFILE_FILE, RELEASE_DIR, SBOM_FILE
 from secure_mlops.privacy import load_contract
 from secure_mlops.steps.release import deploy
 from secure_mlops.training import save_model
@@ -82,6 +83,7 @@ def test_package_builds_a_bento_carrying_the_release_files_and_a_verifiable_sign
     assert signed.manifest["release"]["image"] == PINNED_IMAGE and signed.manifest["release"]["sequence"] > 0
     release = bento / "src" / RELEASE_DIR
     assert (release / CONTRACT_FILE).read_bytes() == PATIENTS.read_bytes() and (release / PROFILE_FILE).is_file()
+    assert signed.manifest["sbom"]["digest"] == packaged["sbom_digest"] == file_sha256(release / SBOM_FILE)
     # The model travels inside the bento artifact, the very file the manifest vouches for: an
     # inference image is built from this folder alone.
     name, _, version = packaged["model_tag"].partition(":")
