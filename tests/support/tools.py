@@ -65,13 +65,16 @@ def path_tool(name: str) -> str:
 CHECKOV_TIMEOUT_SECONDS = 300
 
 
-def checkov_reports(targets: Mapping[str, Path], framework: str) -> dict[str, dict[str, Any]]:
+def checkov_reports(targets: Mapping[str, Path], framework: str, *,
+                    external_checks: Path | None = None) -> dict[str, dict[str, Any]]:
     """checkov's JSON report of `framework` for each target (a file, or a folder scanned whole),
-    offline; all runs are started at once, since each spends seconds starting up."""
+    offline; all runs are started at once, since each spends seconds starting up. With
+    `external_checks`, the project's own checks in that folder run beside the stock ones."""
     checkov = venv_tool("checkov")
+    extra = ["--external-checks-dir", str(external_checks)] if external_checks else []
     runs = {name: subprocess.Popen(
         [checkov, "-d" if path.is_dir() else "-f", str(path), "--framework", framework, "--skip-download",
-         "-o", "json"],
+         "-o", "json", *extra],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
         for name, path in targets.items()}
     reports = {}
