@@ -126,4 +126,6 @@ lock: ## Re-resolve the locks from requirements/*.in (needs uv)
 
 clean: ## Stop the local Vault, remove the venv and local state (its data is lost)
 	-test -x $(BIN)/secure-mlops && $(BIN)/secure-mlops dev down
+	@# The local audit store's records are read-only: made writable again only to be deleted.
+	-test -d .state && chmod -R u+w .state
 	rm -rf $(VENV) $(TOOLS_VENV) .state .pytest_cache

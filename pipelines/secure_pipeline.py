@@ -1,5 +1,5 @@
 """The pipeline: wiring only. minimize → validate (per shard, in parallel) → publish (encrypt) →
-train → privacy audit → package → deploy.
+train → privacy audit → package → deploy → record the run.
 
 `build_pipeline(cluster=True)` is what `secure-mlops compile` writes for the KFP UI: every task
 hardened for the cluster (see platform.py). `cluster=False` is the same graph for kfp.local.
@@ -10,11 +10,14 @@ from kfp import dsl
 from pipelines.components.data import minimize_shard, plan_shards, publish_dataset, validate_shard
 from pipelines.components.image import INFERENCE_REPOSITORY
 from pipelines.components.model import privacy_audit, train
-from pipelines.components.release import deploy, package
+from pipelines.components.release import deploy, package, record_run
 from pipelines.platform import DEFAULT_VAULT_ADDR, harden
 from secure_mlops.config import PIPELINE_SERVICE_ACCOUNT
 
 PIPELINE_NAME = "secure-mlops"
+# The object-locked audit bucket Terraform makes (`<data bucket>-audit`, prefix audit/) for the
+# default data bucket; a local run (`secure-mlops run`) uses a folder in its state dir instead.
+AUDIT_STORE = "s3://secure-mlops-data-audit/audit/runs/"
 # The KFP UI shows this where a run is started: the service account cannot be part of the
 # compiled YAML, and a run under the profile's default account is refused by Vault and IAM.
 DESCRIPTION = (
@@ -45,6 +48,7 @@ def build_pipeline(*, cluster: bool, parallelism: int = 4, vault_addr: str = DEF
         inference_image: str = INFERENCE_REPOSITORY,
         apply: bool = False,
         release_uri: str = "",
+        audit_uri: str = AUDIT_STORE,
     ) -> None:
         """Minimize, validate, encrypt, train, audit, package and deploy.
 
@@ -63,6 +67,7 @@ def build_pipeline(*, cluster: bool, parallelism: int = 4, vault_addr: str = DEF
             inference_image: REGISTRY/NAME (tagged with the bento's version) or REGISTRY/NAME@sha256:DIGEST (to apply).
             apply: Apply the rendered manifests to the cluster (false: render them only).
             release_uri: s3:// prefix (the lake's models/) the verified release is published under ('' for none).
+            audit_uri: The audit store (the object-locked bucket's s3:// prefix) each run's record is appended to.
         """
         shards = step(plan_shards(data_uri=data_uri), "raw-identifiers")
         with dsl.ParallelFor(shards.output, parallelism=parallelism) as shard_uri:
@@ -110,11 +115,23 @@ def build_pipeline(*, cluster: bool, parallelism: int = 4, vault_addr: str = DEF
             ),
             "model",
         )
-        step(
+        deployed = step(
             deploy(
                 manifest=packaged.outputs["manifest"], model=trained.outputs["model"],
                 bento=packaged.outputs["bento"], inference_image=inference_image, apply=apply,
                 release_uri=release_uri,
+            ),
+            "model",
+        )
+        step(
+            record_run(
+                manifest=packaged.outputs["manifest"], dataset=published.outputs["dataset"],
+                metrics=trained.outputs["metrics"], audit=audited.outputs["audit"],
+                manifests=deployed.outputs["manifests"], audit_uri=audit_uri, run_id=dsl.PIPELINE_JOB_ID_PLACEHOLDER,
+                data_uri=data_uri, contract_path=contract_path, k=k, pseudonym_key_version=pseudonym_key_version,
+                reference_profile_uri=reference_profile_uri, psi_threshold=psi_threshold, seed=seed,
+                model_type=model_type, model_params=model_params, max_membership_advantage=max_membership_advantage,
+                triggered_by=triggered_by, inference_image=inference_image, apply=apply, release_uri=release_uri,
             ),
             "model",
         )

@@ -81,7 +81,12 @@ def publish_dataset(
             Path(dataset.path), Path(profile.path), context=dataset.uri,
             reference_profile_uri=reference_profile_uri or None, psi_threshold=psi_threshold, settings=get_settings(),
         )
+    # The gates each shard passed, summed up for the run record: the weakest k, every check.
     dataset.metadata.update(
         context=written.context, rows=written.rows, sha256=written.sha256, key_version=written.key_version,
         pseudonym_key_version=written.pseudonym_key_version, encrypted=True, shards=len(shards),
+        plaintext_sha256=written.plaintext_sha256,
+        k_required=max(int(s.metadata["k_required"]) for s in shards),
+        k_achieved=min(int(s.metadata["k_achieved"]) for s in shards),
+        checks=sum(int(s.metadata["checks"]) for s in shards),
     )

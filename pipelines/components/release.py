@@ -1,4 +1,5 @@
-"""Release components: package a signed bento, then deploy it (verify, render, maybe apply)."""
+"""Release components: package a signed bento, deploy it (verify, render, maybe apply), and record
+the run in the audit store."""
 
 from kfp.dsl import Artifact, Dataset, Input, Metrics, Model, Output
 
@@ -51,3 +52,33 @@ def deploy(
         bento_tag=result.bento_tag, model_tag=result.model_tag, applied=len(result.applied),
         rendered=str(result.manifests), published=result.published or "", release_sequence=result.sequence,
     )
+
+
+@step_component
+def record_run(
+    manifest: Input[Artifact], dataset: Input[Dataset], metrics: Input[Metrics], audit: Input[Metrics],
+    manifests: Input[Artifact], audit_uri: str, run_id: str, data_uri: str, contract_path: str, k: int,
+    pseudonym_key_version: int, reference_profile_uri: str, psi_threshold: float, seed: int, model_type: str,
+    model_params: str, max_membership_advantage: float, triggered_by: str, inference_image: str, apply: bool,
+    release_uri: str,
+) -> None:
+    """Append the signed manifest and a run summary (parameters, each gate's result, key versions,
+    plaintext and ciphertext digests) to the audit store, where no record is ever replaced."""
+    from pathlib import Path
+
+    from secure_mlops import steps
+
+    with steps.step_errors("record-run"):
+        where = steps.record_run(
+            Path(manifest.path), store_uri=audit_uri, run_id=run_id,
+            parameters={
+                "data_uri": data_uri, "contract_path": contract_path, "k": k,
+                "pseudonym_key_version": pseudonym_key_version, "reference_profile_uri": reference_profile_uri,
+                "psi_threshold": psi_threshold, "seed": seed, "model_type": model_type, "model_params": model_params,
+                "max_membership_advantage": max_membership_advantage, "triggered_by": triggered_by,
+                "inference_image": inference_image, "apply": apply, "release_uri": release_uri,
+            },
+            dataset=dict(dataset.metadata), privacy=dict(audit.metadata), metrics=dict(metrics.metadata),
+            deployed=dict(manifests.metadata),
+        )
+    print(f"run recorded in {where}")

@@ -156,6 +156,11 @@ class Settings(BaseSettings):
         500, ge=50, description="Recent records per worker compared with the training profile for drift (PSI)."
     )
 
+    audit_store: str = Field(
+        "", description="Where run records are appended and `audit runs` reads them: an s3:// prefix (the "
+        "object-locked audit bucket) or a folder; default <state dir>/audit-store.",
+    )
+
     serving_tls_cert: Path | None = Field(None, description="Certificate (PEM) to serve HTTPS with.")
     serving_tls_key: Path | None = Field(None, description="Private key (PEM) of the TLS certificate.")
 
@@ -197,6 +202,10 @@ class Settings(BaseSettings):
     @property
     def token_file(self) -> Path:
         return self.serving_token_file or self.state_dir / "serving" / "tokens.json"
+
+    @property
+    def audit_store_uri(self) -> str:
+        return self.audit_store or str(self.state_dir / "audit-store")
 
     @model_validator(mode="after")
     def _default_vault_addr(self) -> Settings:

@@ -6,9 +6,12 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from secure_mlops.errors import InputError
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 
 def file_sha256(path: Path) -> str:
@@ -23,6 +26,18 @@ def file_sha256(path: Path) -> str:
 def sha256_digest(data: bytes) -> str:
     """``sha256:<hex>`` of `data`."""
     return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def table_sha256(table: pa.Table) -> str:
+    """``sha256:<hex>`` of a table's content: its schema and rows as one Arrow IPC stream, the
+    same however the table is split into chunks. Two runs on the same plaintext give the same
+    digest, while their ciphertexts (fresh data keys) never match."""
+    import pyarrow as pa
+
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table.combine_chunks())
+    return sha256_digest(sink.getvalue().to_pybytes())
 
 
 def canonical_json(value: Any) -> bytes:

@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from secure_mlops.demo_data import generate_patients
+from tests.support.cli import run_cli
 from tests.support.pipeline import run_pipeline, shards
 
 pytestmark = pytest.mark.integration
@@ -87,7 +88,7 @@ def _published_ids(run_dir: Path, settings) -> list[str]:
     return read_dataset(Path(record.uri), record.metadata["context"], settings).column("patient_id").to_pylist()
 
 
-def test_rerun_gives_the_same_pseudonyms_and_metrics_and_a_new_signed_manifest(good_run, vault_settings) -> None:
+def test_rerun_gives_the_same_pseudonyms_and_metrics_and_a_new_signed_manifest(good_run, vault_settings, state: Path) -> None:
     from secure_mlops.packaging import load_signed_manifest
 
     env, data, first = good_run
@@ -100,6 +101,41 @@ def test_rerun_gives_the_same_pseudonyms_and_metrics_and_a_new_signed_manifest(g
     manifests = [load_signed_manifest(run / "package" / "manifest") for run in runs]
     assert manifests[0].signature != manifests[1].signature
     assert manifests[0].manifest["run"]["id"] != manifests[1].manifest["run"]["id"]
+
+    # Both runs are in the audit store: same data by the plaintext digest, never by the ciphertext's.
+    listed = run_cli("audit", "runs", env=env)
+    assert listed.returncode == 0, listed.stderr
+    summaries = {summary["run_id"]: summary for summary in
+                 (json.loads(path.read_text()) for path in (state / "audit-store").glob("*/summary.json"))}
+    first_record, second_record = (summaries[m.manifest["run"]["id"]]["data"] for m in manifests)
+    assert first_record["plaintext_sha256"] == second_record["plaintext_sha256"]
+    assert first_record["ciphertext_sha256"] != second_record["ciphertext_sha256"]
+    assert all(m.manifest["run"]["id"] in listed.stdout for m in manifests)
+
+
+@pytest.mark.control("retention")
+def test_each_run_is_recorded_once_read_only_with_its_gates_and_both_dataset_digests(good_run, vault_settings,
+                                                                                     state: Path) -> None:
+    from secure_mlops.digest import table_sha256
+    from secure_mlops.orchestration import collect_artifacts
+    from secure_mlops.steps.data import read_dataset
+
+    run = _run_dir(good_run[2].stdout)
+    manifest_file = run / "package" / "manifest"
+    run_id = json.loads(manifest_file.read_text())["manifest"]["run"]["id"]
+    (folder,) = [p for p in (state / "audit-store").iterdir() if p.name.endswith("_" + run_id)]
+    summary = json.loads((folder / "summary.json").read_text())
+    assert (folder / "provenance.json").read_bytes() == manifest_file.read_bytes()
+    dataset = next(r for r in collect_artifacts(run) if r.task == "publish-dataset" and r.name == "dataset")
+    table = read_dataset(Path(dataset.uri), dataset.metadata["context"], vault_settings)
+    assert summary["data"] == {"rows": table.num_rows, "plaintext_sha256": table_sha256(table),
+                               "ciphertext_sha256": dataset.metadata["sha256"]}
+    gates = summary["gates"]
+    assert gates["k_anonymity"]["achieved"] >= gates["k_anonymity"]["required"] >= 2 and gates["k_anonymity"]["passed"]
+    assert gates["membership_inference"]["max_advantage"] == 0.1 and gates["validation"]["checks"] > 0
+    assert summary["parameters"]["triggered_by"] == summary["triggered_by"] and summary["keys"]["data"]["version"] >= 1
+    # Written once: read-only files in a read-only folder.
+    assert all(not p.stat().st_mode & 0o222 for p in (folder, *folder.iterdir()))
 
 
 @pytest.mark.parametrize("tamper", ["manifest", "model"])

@@ -96,7 +96,7 @@ def test_no_statement_allows_a_wildcard_action(path: Path) -> None:
 def test_workload_policy_resources_are_the_lake_or_its_prefixes(policy: str) -> None:
     values = EXAMPLE_VALUES
     buckets = {values["bucket_arn"], values["audit_bucket_arn"]}
-    prefixed = re.compile(r"^arn:aws:s3:::[a-z0-9.-]+/(raw|datasets|artifacts|models|reports|audit)/\*$")
+    prefixed = re.compile(r"^arn:aws:s3:::[a-z0-9.-]+/(raw|datasets|artifacts|models|reports|audit)(/[a-z-]+)?/\*$")
     for statement in statements(render_policy(IAM / f"{policy}.json.tftpl")):
         for resource in as_list(statement["Resource"]):
             assert resource != "*", f"{policy} {statement['Sid']} grants every resource"

@@ -48,3 +48,29 @@ def audit(
     if result.report["summary"]["failed"]:
         raise ControlsFailed(line, hint=f"see {result.paths[1]}")
     typer.echo(line)
+
+
+@app.command()
+def runs(
+    store: str = typer.Option(None, "--store", help="The audit store: an s3:// prefix or a folder. "
+                              "Default: SECURE_MLOPS_AUDIT_STORE, else STATE_DIR/audit-store."),
+) -> None:
+    """List the recorded pipeline runs, newest first: when, which run, who, the contract, the
+    plaintext dataset's digest (equal digests: the same data) and the bento released.
+
+    Example: secure-mlops audit runs --store s3://secure-mlops-data-audit/audit/runs/
+    """
+    from secure_mlops.audit.records import list_runs
+
+    where = store or get_settings().audit_store_uri
+    entries = list_runs(where)
+    if not entries:
+        typer.echo(f"no runs recorded in {where}", err=True)
+        return
+    typer.echo(f"{'RECORDED (UTC)':<26} {'RUN':<36} {'TRIGGERED BY':<20} {'CONTRACT':<20} {'DATA (PLAINTEXT)':<20} BENTO")
+    for entry in entries:
+        summary = entry.summary
+        contract = f"{summary['contract']['name']}@{summary['contract']['version']}"
+        data = str(summary["data"]["plaintext_sha256"]).removeprefix("sha256:")[:16]
+        typer.echo(f"{summary['recorded_at']:<26} {summary['run_id']:<36} {summary['triggered_by']:<20} "
+                   f"{contract:<20} {data:<20} {summary['release']['bento']}")

@@ -58,6 +58,7 @@ def run_local_pipeline(
         "contract_path": str(Path(contract).resolve()),
         "reference_profile_uri": str(reference) if reference.is_file() else "",
         "triggered_by": f"local-{getpass.getuser()}",
+        "audit_uri": settings.audit_store_uri,
         **(params or {}),
     }
     if settings.vault_addr == settings.dev_vault_addr and settings.vault_token is None:

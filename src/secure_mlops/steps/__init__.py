@@ -9,6 +9,7 @@ from secure_mlops.steps.data import minimize_shard
 from secure_mlops.steps.errors import FAILURE_MARKER, step_errors
 from secure_mlops.steps.model import privacy_audit, train
 from secure_mlops.steps.publish import publish_dataset
+from secure_mlops.steps.record import record_run
 from secure_mlops.steps.release import deploy, package
 from secure_mlops.steps.sources import plan_shards
 from secure_mlops.steps.validate import validate_shard
@@ -23,6 +24,7 @@ __all__ = [
     "plan_shards",
     "privacy_audit",
     "publish_dataset",
+    "record_run",
     "step_errors",
     "train",
     "validate_shard",

@@ -29,6 +29,9 @@ class EncryptedDataset:
     sha256: str
     pseudonym_key_version: int | None = None
     """The pseudonym key version its pseudonyms were made under; None when it holds none."""
+    plaintext_sha256: str | None = None
+    """The digest of the plaintext table (`digest.table_sha256`), where the step knows it: runs on
+    the same data match by it, as their ciphertexts never do."""
 
 
 def minimize_shard(

@@ -8,7 +8,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from secure_mlops.config import Settings
-from secure_mlops.digest import file_sha256
+from secure_mlops.digest import file_sha256, table_sha256
 from secure_mlops.errors import ValidationFailed
 from secure_mlops.privacy import load_contract
 from secure_mlops.steps.data import EncryptedDataset
@@ -54,7 +54,7 @@ def publish_dataset(
         raise
     write_atomically(profile_output, result.profile.model_dump_json(indent=2))
     return EncryptedDataset(output, context, table.num_rows, header.key_version, file_sha256(output),
-                            pseudonym_version)
+                            pseudonym_version, table_sha256(table))
 
 
 def _one_pseudonym_version(versions: list[int | None], settings: Settings) -> int | None:

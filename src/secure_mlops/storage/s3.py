@@ -1,5 +1,6 @@
 """S3 (or any S3-compatible endpoint) through boto3: list a prefix, fetch an object into a local
-file that appears only when complete, and upload a file (the deploy step's published release).
+file that appears only when complete, upload a file (the deploy step's published release), and
+copy or delete an object (a quarantine).
 
 boto3 reads AWS_* itself, including AWS_ENDPOINT_URL, so a MinIO, Ceph or moto endpoint works
 without code changes. Uploads name no encryption: the lake's default key encrypts them, and its
@@ -73,6 +74,27 @@ class S3Store:
         with self._errors("write", key):
             self._client.upload_file(str(local), self.bucket, key)
         return self.uri(key)
+
+    def read_bytes(self, key: str) -> bytes:
+        """The whole content of `key` (for small objects: records, manifests)."""
+        with self._errors("read", key):
+            body = self._client.get_object(Bucket=self.bucket, Key=key)["Body"]
+            try:
+                return body.read()
+            finally:
+                body.close()
+
+    def copy(self, key: str, target: str) -> str:
+        """Copy `key` to `target` in this bucket on the server side (multipart when large), with
+        its user metadata and content type; returns the target's s3:// URI."""
+        with self._errors("copy", key):
+            self._client.copy({"Bucket": self.bucket, "Key": key}, self.bucket, target)
+        return self.uri(target)
+
+    def delete(self, key: str) -> None:
+        """Delete `key`. In a versioned bucket this adds a delete marker: earlier versions stay."""
+        with self._errors("delete", key):
+            self._client.delete_object(Bucket=self.bucket, Key=key)
 
     def read_head(self, key: str, size: int) -> BinaryIO:
         """A stream of the first `size` bytes of `key` (empty for an empty object)."""

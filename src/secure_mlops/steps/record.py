@@ -1,0 +1,54 @@
+"""The record-run step: the run's signed manifest and summary appended to the audit store."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from secure_mlops.audit.records import record_run as append_record
+from secure_mlops.packaging import load_signed_manifest
+from secure_mlops.storage import read_file
+
+
+def record_run(
+    manifest_file: Path,
+    *,
+    store_uri: str,
+    run_id: str,
+    parameters: Mapping[str, Any],
+    dataset: Mapping[str, Any],
+    privacy: Mapping[str, float],
+    metrics: Mapping[str, float],
+    deployed: Mapping[str, Any],
+) -> str:
+    """Append the run to the audit store at `store_uri`; returns where the record is.
+
+    `dataset`, `privacy`, `metrics` and `deployed` are the (value-free) metadata of the published
+    dataset, the privacy audit, the training metrics and the deploy step's output. Each gate's
+    result is stated with its threshold, so the record says why the run passed, not only that it did.
+    """
+    raw = read_file(manifest_file, "the signed manifest")
+    signed = load_signed_manifest(manifest_file).manifest
+    advantage, max_advantage = float(privacy["membership_advantage"]), float(privacy["max_membership_advantage"])
+    summary = {
+        "triggered_by": signed["run"]["triggered_by"],
+        "parameters": dict(parameters),
+        "gates": {
+            "k_anonymity": {"required": int(dataset["k_required"]), "achieved": int(dataset["k_achieved"]),
+                            "passed": int(dataset["k_achieved"]) >= int(dataset["k_required"])},
+            "validation": {"checks": int(dataset["checks"]), "failed": 0, "shards": int(dataset["shards"]),
+                           "passed": True},
+            "membership_inference": {"advantage": advantage, "max_advantage": max_advantage,
+                                     "passed": advantage <= max_advantage},
+        },
+        "metrics": dict(metrics),
+        "keys": signed["keys"],
+        "contract": signed["data"]["contract"],
+        "data": {"rows": int(dataset["rows"]), "plaintext_sha256": dataset["plaintext_sha256"],
+                 "ciphertext_sha256": dataset["sha256"]},
+        "release": {"bento": signed["bento"]["tag"], "model_digest": signed["model"]["digest"],
+                    "sequence": signed["release"]["sequence"], "applied": int(deployed.get("applied", 0)),
+                    "published": deployed.get("published", "")},
+    }
+    return append_record(store_uri, run_id, raw, summary)
