@@ -104,6 +104,9 @@ unit: $(STAMP) ## Run the fast unit tests only
 integration: $(STAMP) $(DEEP_STAMP) ## Run the integration tests only
 	$(BIN)/python -m pytest tests/integration
 
+audit: $(STAMP) $(TOOLS_STAMP) $(PROMETHEUS_STAMP) $(DEEP_STAMP) ## Run the tests tied to each control; write the evidence report into audit-report/
+	SECURE_MLOPS_TOOLS_BIN=$(CURDIR)/$(TOOLS_VENV)/bin $(BIN)/secure-mlops audit --out audit-report
+
 bench: $(STAMP) $(DEEP_STAMP) ## Run the benchmarks (not part of make test)
 	@set -e; for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b; done
 
