@@ -16,3 +16,25 @@ path "transit/keys/secure-mlops-signing" {
 path "transit/verify/secure-mlops-signing" {
   capabilities = ["update"]
 }
+
+# `secure-mlops audit --live` compares each policy on the server with policies/vault/<name>.hcl.
+# Policy texts hold paths and capabilities, no secret. One exact path per policy Terraform
+# writes: a glob would also show policies this project does not own.
+path "sys/policies/acl/secure-mlops-auditor" {
+  capabilities = ["read"]
+}
+path "sys/policies/acl/secure-mlops-deployer" {
+  capabilities = ["read"]
+}
+path "sys/policies/acl/secure-mlops-inference" {
+  capabilities = ["read"]
+}
+path "sys/policies/acl/secure-mlops-key-shredder" {
+  capabilities = ["read"]
+}
+path "sys/policies/acl/secure-mlops-operator" {
+  capabilities = ["read"]
+}
+path "sys/policies/acl/secure-mlops-pipeline" {
+  capabilities = ["read"]
+}

@@ -110,3 +110,15 @@ def aws_env(monkeypatch: pytest.MonkeyPatch, s3_server: Server) -> str:
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     return s3_server.url
+
+
+@pytest.fixture()
+def bucket(aws_env: str) -> str:
+    """A new, empty bucket on the moto server, for one test."""
+    import uuid
+
+    import boto3
+
+    name = f"bucket-{uuid.uuid4().hex[:16]}"
+    boto3.client("s3").create_bucket(Bucket=name)
+    return name

@@ -207,15 +207,6 @@ def own_key(root: hvac.Client, request: pytest.FixtureRequest) -> str:
     return name
 
 
-@pytest.fixture()
-def bucket(aws_env: str) -> str:
-    name = f"keys-{abs(hash(aws_env)) % 10**8}"
-    client = boto3.client("s3")
-    if name not in [b["Name"] for b in client.list_buckets()["Buckets"]]:
-        client.create_bucket(Bucket=name)
-    return name
-
-
 @pytest.mark.control("key-lifecycle")
 def test_rewrap_an_s3_prefix(envs: dict[str, dict[str, str]], root: hvac.Client, own_key: str, bucket: str,
                              aws_env: str, tmp_path: Path) -> None:

@@ -16,15 +16,6 @@ from tests.support.servers import start_moto
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture()
-def bucket(aws_env: str) -> str:
-    name = f"bucket-{abs(hash(aws_env)) % 10**8}"
-    client = boto3.client("s3")
-    if name not in [b["Name"] for b in client.list_buckets()["Buckets"]]:
-        client.create_bucket(Bucket=name)
-    return name
-
-
 def test_a_prefix_is_listed_across_pages_and_an_object_fetched_whole(bucket: str, tmp_path: Path) -> None:
     client = boto3.client("s3")
     for index in range(1005):  # more than one page of list_objects_v2

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.support.k8s import NAMESPACE, OVERLAYS, rendered
+from tests.support.k8s import NAMESPACE, OVERLAYS, rendered, write_rendered_overlays
 from tests.support.paths import POLICIES, TERRAFORM
 from tests.support.tools import checkov_reports
 
@@ -72,10 +72,7 @@ def reports(tmp_path_factory) -> dict[str, dict[str, Any]]:
 @pytest.fixture(scope="module")
 def overlay_reports(tmp_path_factory) -> dict[str, dict[str, Any]]:
     """One checkov run, custom checks loaded, per rendered overlay (kubectl kustomize)."""
-    folder = tmp_path_factory.mktemp("rendered")
-    files = {overlay: folder / f"{overlay}.yaml" for overlay in OVERLAYS}
-    for overlay, path in files.items():
-        path.write_text(yaml.safe_dump_all(rendered(overlay)))
+    files = write_rendered_overlays(tmp_path_factory.mktemp("rendered"))
     return checkov_reports(files, "kubernetes", external_checks=CHECKS)
 
 

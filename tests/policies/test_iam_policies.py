@@ -103,12 +103,20 @@ def test_workload_policy_resources_are_the_lake_or_its_prefixes(policy: str) -> 
             if resource.startswith("arn:aws:kms:"):
                 assert resource == values["kms_key_arn"], f"{policy}: KMS rights on a key other than the data key"
             elif resource in buckets:
-                # Bucket-level actions: listing only, and only under the workload's prefixes.
-                assert set(as_list(statement["Action"])) <= {"s3:ListBucket", "s3:ListBucketVersions"}, statement["Sid"]
+                # Bucket-level actions: listing under the workload's prefixes, or (the auditor's live
+                # audit) reading the bucket's own settings, never changing them.
+                actions = set(as_list(statement["Action"]))
+                if policy == "auditor" and actions <= BUCKET_SETTINGS_READS:
+                    continue
+                assert actions <= {"s3:ListBucket", "s3:ListBucketVersions"}, statement["Sid"]
                 prefixes = statement["Condition"]["StringLike"]["s3:prefix"]
                 assert all(re.fullmatch(r"(raw|datasets|artifacts|models|reports|audit)/\*", p) for p in as_list(prefixes))
             else:
                 assert prefixed.match(resource), f"{policy} {statement['Sid']}: {resource} is not scoped to a prefix"
+
+
+BUCKET_SETTINGS_READS = {"s3:GetBucketPolicy", "s3:GetEncryptionConfiguration", "s3:GetBucketVersioning",
+                         "s3:GetBucketPublicAccessBlock", "s3:GetBucketLogging"}
 
 
 @pytest.mark.parametrize("policy", WORKLOAD_POLICIES)

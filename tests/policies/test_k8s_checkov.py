@@ -6,19 +6,15 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-import yaml
 
-from tests.support.k8s import OVERLAYS, rendered
+from tests.support.k8s import OVERLAYS, write_rendered_overlays
 from tests.support.tools import checkov_reports
 
 
 @pytest.fixture(scope="module")
 def checkov_results(tmp_path_factory) -> dict[str, dict[str, Any]]:
     """One checkov run per rendered overlay."""
-    folder = tmp_path_factory.mktemp("rendered")
-    files = {overlay: folder / f"{overlay}.yaml" for overlay in OVERLAYS}
-    for overlay, path in files.items():
-        path.write_text(yaml.safe_dump_all(rendered(overlay)))
+    files = write_rendered_overlays(tmp_path_factory.mktemp("rendered"))
     return checkov_reports(files, "kubernetes")
 
 

@@ -355,6 +355,9 @@ def test_raw_data_expires_and_old_versions_do_not_outlive_it(
     raw = rules["expire-raw-data"]
     assert unquote(raw["prefix"]) == "raw/"
     assert raw["expiration_days"] == "${var.retention.raw_expiration_days}"
+    quarantined = rules["expire-quarantined-data"]
+    assert unquote(quarantined["prefix"]) == "quarantine/"
+    assert quarantined["expiration_days"] == raw["expiration_days"]
     noncurrent = rules["expire-noncurrent-versions"]
     assert "prefix" not in noncurrent, "the noncurrent-version rule covers the whole bucket"
     assert noncurrent["noncurrent_version_expiration_days"] == "${var.retention.noncurrent_version_expiration_days}"

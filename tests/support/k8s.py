@@ -45,3 +45,11 @@ def assert_valid_kubernetes(files: list[Path], objects: int) -> None:
 
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.count(" passed ") == objects
+
+
+def write_rendered_overlays(folder: Path) -> dict[str, Path]:
+    """Each overlay, rendered by kubectl kustomize, written to `<folder>/<overlay>.yaml`."""
+    files = {overlay: folder / f"{overlay}.yaml" for overlay in OVERLAYS}
+    for overlay, path in files.items():
+        path.write_text(yaml.safe_dump_all(rendered(overlay)))
+    return files

@@ -1,6 +1,7 @@
 """What a release is made of, for tests: a service folder staged as a bento build stages it (the
 service, plus the data contract and a training profile under release/), the serving schema
-derived from them, a small fake bento, and a provenance manifest signed in memory.
+derived from them, a small fake bento, and a provenance manifest signed in memory (or, with
+`write_signed_release`, a whole release on disk signed by any signer, OpenBao's included).
 
 The fixtures at the end (`signer`, `model_file`, `bento_dir`, `manifest`) are shared by the
 packaging, deploy and step tests: their conftest files import them from here.
@@ -9,8 +10,9 @@ packaging, deploy and step tests: their conftest files import them from here.
 from __future__ import annotations
 
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
@@ -18,7 +20,7 @@ import pytest
 import yaml
 
 from secure_mlops.digest import file_sha256
-from secure_mlops.packaging import bento_digest, build_manifest
+from secure_mlops.packaging import bento_digest, build_manifest, sign_manifest, write_signed_manifest
 from secure_mlops.packaging.layout import CONTRACT_FILE, PROFILE_FILE, RELEASE_DIR
 from secure_mlops.privacy import load_contract
 from secure_mlops.serving.schema import ServingSchema, build_schema
@@ -26,6 +28,9 @@ from secure_mlops.training import feature_columns
 from secure_mlops.validation import profile_dataset
 from tests.support.fakes import InMemorySigner
 from tests.support.paths import PATIENTS, SERVICE_DIR
+
+if TYPE_CHECKING:
+    from secure_mlops.vault.signing import Signer
 
 MODEL_TAG = "secure-mlops-model:abc123def456"
 BENTO_TAG = "secure-mlops-inference:xyz789uvw012"
@@ -99,6 +104,30 @@ def manifest_fields(*, model_digest: str, bento_dir_digest: str) -> dict[str, An
         metrics={"accuracy": 0.93, "roc_auc": 0.97},
         privacy={"k_anonymity": 5, "membership_advantage": 0.02},
     )
+
+
+@dataclass(frozen=True)
+class SignedRelease:
+    """A release on disk as `secure-mlops deploy` takes it."""
+
+    manifest: Path
+    """provenance.json, signed."""
+    model_file: Path
+    bento_dir: Path
+
+
+def write_signed_release(root: Path, signer: Signer, *, tag: str = BENTO_TAG, sequence: int | None = None) -> SignedRelease:
+    """A small fake bento of `tag`, a model file of its own, and a manifest of both, signed by
+    `signer` under its latest key version (the version the manifest records), all under `root`."""
+    root.mkdir(parents=True, exist_ok=True)
+    model_file = root / "model.skops"
+    model_file.write_bytes(b"PK\x03\x04 only its digest matters here: " + tag.encode())
+    bento_dir = make_bento_dir(root / "bentos", tag=tag)
+    fields = manifest_fields(model_digest=file_sha256(model_file), bento_dir_digest=bento_digest(bento_dir))
+    keys = {**fields["keys"], "signing": (signer.key_name, signer.latest_version())}
+    manifest = build_manifest(**{**fields, "bento_tag": tag, "keys": keys}, sequence=sequence)
+    path = write_signed_manifest(sign_manifest(manifest, signer), root / "provenance.json")
+    return SignedRelease(path, model_file, bento_dir)
 
 
 @pytest.fixture

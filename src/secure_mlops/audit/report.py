@@ -41,8 +41,10 @@ def build_report(
     commit: str,
     started_at: str,
     finished_at: str,
+    live: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The report as a JSON-ready dict: every control with its status and tests, in catalogue order."""
+    """The report as a JSON-ready dict: every control with its status and tests, in catalogue order,
+    and `live` (`audit.live.live_section`) when a deployed environment was checked too."""
     rows = []
     for control in controls:
         tests = [{"test": test.nodeid, "outcome": test.outcome} for test in outcomes if control.id in test.controls]
@@ -58,13 +60,19 @@ def build_report(
             "engine_version": engine_versions[control.engine],
         })
     failed = sum(row["status"] == "fail" for row in rows)
-    return {
+    report = {
         "commit": commit,
         "started_at": started_at,
         "finished_at": finished_at,
         "summary": {"controls": len(rows), "passed": len(rows) - failed, "failed": failed},
         "controls": rows,
     }
+    return {**report, "live": dict(live)} if live is not None else report
+
+
+def audit_failed(report: Mapping[str, Any]) -> bool:
+    """Whether a control, or a check of the deployed environment, failed."""
+    return bool(report["summary"]["failed"] or report.get("live", {}).get("summary", {}).get("failed"))
 
 
 def summary_line(report: Mapping[str, Any]) -> str:
@@ -72,6 +80,10 @@ def summary_line(report: Mapping[str, Any]) -> str:
     summary = report["summary"]
     failed = [row["id"] for row in report["controls"] if row["status"] == "fail"]
     line = f"{summary['passed']} of {summary['controls']} controls passed"
+    if "live" in report:
+        live = report["live"]
+        line += f", {live['summary']['passed']} of {live['summary']['checks']} live checks ({live['env']})"
+        failed += [f"{check['id']} {check['target']}" for check in live["checks"] if check["status"] == "fail"]
     return f"{line}; failed: {', '.join(failed)}" if failed else line
 
 
@@ -122,6 +134,17 @@ Commit `{{ report.commit }}`, run from {{ report.started_at }} to {{ report.fini
 - {{ t.outcome }}: `{{ t.test }}`
 {%- endfor %}
 {% endfor %}
+{% if report.live is defined %}
+## The deployed environment (`{{ report.live.env }}`)
+
+**{{ report.live.summary.passed }} of {{ report.live.summary.checks }} live checks passed.**
+
+| Check | Target | Status | Expected | Found |
+|---|---|---|---|---|
+{% for l in report.live.checks -%}
+| {{ l.title }} | `{{ l.target }}` | {{ "PASS" if l.status == "pass" else "**FAIL**" }} | {{ l.expected }} | {{ l.found }} |
+{% endfor %}
+{% endif %}
 ## Tests per control
 {% for c in report.controls %}
 ### `{{ c.id }}`
@@ -171,6 +194,17 @@ of {{ c.tests | length }} passed</summary>
 </tr>
 {% endfor -%}
 </table>
+{% if report.live is defined %}
+<h2>The deployed environment ({{ report.live.env }})</h2>
+<p><strong>{{ report.live.summary.passed }} of {{ report.live.summary.checks }} live checks passed.</strong></p>
+<table>
+<tr><th>Check</th><th>Target</th><th>Status</th><th>Expected</th><th>Found</th></tr>
+{% for l in report.live.checks -%}
+<tr><td>{{ l.title }}</td><td><code>{{ l.target }}</code></td><td class="{{ l.status }}">{{ l.status | upper }}</td>
+<td>{{ l.expected }}</td><td>{{ l.found }}</td></tr>
+{% endfor -%}
+</table>
+{% endif %}
 </body>
 </html>
 """

@@ -35,8 +35,9 @@ class AuditResult:
     paths: tuple[Path, ...]
 
 
-def run_audit(project_root: Path, out_dir: Path) -> AuditResult:
-    """Run every control test under `project_root/tests`, write the reports into `out_dir`."""
+def run_audit(project_root: Path, out_dir: Path, *, live: dict[str, Any] | None = None) -> AuditResult:
+    """Run every control test under `project_root/tests`, write the reports into `out_dir`, with
+    the `live` section (the deployed environment's checks) when given."""
     controls = load_catalogue(project_root / CATALOGUE_PATH)
     tests_dir = project_root / "tests"
     if not tests_dir.is_dir():
@@ -61,7 +62,7 @@ def run_audit(project_root: Path, out_dir: Path) -> AuditResult:
     evidence.unlink()
     versions = {engine: engine_version(engine, project_root) for engine in {c.engine for c in controls}}
     report = build_report(controls, outcomes, versions, commit=_commit(project_root),
-                          started_at=started_at, finished_at=finished_at)
+                          started_at=started_at, finished_at=finished_at, live=live)
     return AuditResult(report, write_reports(report, out_dir))
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from secure_mlops.config import get_settings
-from secure_mlops.errors import ControlsFailed
+from secure_mlops.errors import ControlsFailed, InputError
 
 app = typer.Typer(
     invoke_without_command=True,
@@ -24,6 +24,13 @@ def audit(
         help="Folder for evidence.md, evidence.html, evidence.json and pytest.log. "
         "Default: STATE_DIR/audit/<UTC time>.",
     ),
+    live: bool = typer.Option(False, "--live", help="Also compare the deployed Vault (policies, Transit keys) "
+                              "and each --bucket with the repository's intent, read-only."),
+    bucket: list[str] = typer.Option([], "--bucket", help="A lake bucket to check with --live (repeatable; name only)."),
+    env: str = typer.Option("prod", "--env", help="The Terraform environment (infra/terraform/envs/ENV) whose "
+                            "values --live expects."),
+    kms_key_arn: str = typer.Option(None, "--kms-key-arn", help="The lake's KMS key for --live; default: the key "
+                                    "each bucket's default encryption names."),
 ) -> None:
     """Evidence for auditors: run the tests tied to each control of policies/controls.yaml and
     write a report (Markdown, self-contained HTML, JSON); exit 12 when a control fails.
@@ -31,21 +38,36 @@ def audit(
     A control passes when at least one test names it and every test naming it passed. Runs from a
     checkout (its tests/ folder), against the real servers the tests start on loopback.
 
+    With --live, the deployed environment is checked too, read-only, with the credentials given
+    (VAULT_ADDR/VAULT_TOKEN of the auditor's policy, AWS_* of the auditor's role): Vault's
+    policies equal the repository's, the Transit keys are neither exportable nor deletable and
+    rotate as Terraform sets them, and each bucket's policy, encryption, versioning, public
+    access block and logging match the Terraform modules.
+
     Example: secure-mlops audit --out audit-report
+    Example: secure-mlops audit --live --bucket acme-secure-mlops-prod-data --bucket acme-secure-mlops-prod-data-audit
     """
     if context.invoked_subcommand is not None:
         return
-    from secure_mlops.audit.report import summary_line
+    from secure_mlops.audit.report import audit_failed, summary_line
     from secure_mlops.audit.run import run_audit
 
+    if bucket and not live:
+        raise InputError("--bucket is checked only with --live", hint="add --live")
     settings = get_settings()
     out_dir = out or settings.state_dir / "audit" / dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    live_report = None
+    if live:  # first: a wrong address or credential fails in seconds, not after the tests
+        from secure_mlops.audit.live import check_live, live_section
+
+        typer.echo(f"checking the deployed environment against infra/terraform/envs/{env} ...", err=True)
+        live_report = live_section(check_live(settings, buckets=bucket, env=env, kms_key_arn=kms_key_arn), env=env)
     typer.echo(f"running the control tests (log: {out_dir / 'pytest.log'}) ...", err=True)
-    result = run_audit(settings.project_root, out_dir)
+    result = run_audit(settings.project_root, out_dir, live=live_report)
     for path in result.paths:
         typer.echo(str(path))
     line = summary_line(result.report)
-    if result.report["summary"]["failed"]:
+    if audit_failed(result.report):
         raise ControlsFailed(line, hint=f"see {result.paths[1]}")
     typer.echo(line)
 

@@ -23,10 +23,12 @@ from secure_mlops.cli import (
     audit_cmds,
     crypto_cmds,
     demo_cmds,
+    deploy_cmds,
     dev_cmds,
     keys_cmds,
     pipeline_cmds,
     privacy_cmds,
+    quarantine_cmds,
     serve_cmds,
     token_cmds,
     verify_cmds,
@@ -55,6 +57,8 @@ demo_cmds.register(app)
 pipeline_cmds.register(app)
 serve_cmds.register(app)
 verify_cmds.register(app)
+deploy_cmds.register(app)
+quarantine_cmds.register(app)
 
 _DEBUG_ENV = "SECURE_MLOPS_DEBUG"
 

@@ -74,7 +74,8 @@ def check_sequence(release: DeployedRelease, record: SequenceRecord | None, *, a
                  f"according to {where}")
     if not allow_rollback:
         raise IntegrityError(f"refusing a rollback: {described}",
-                             hint="deploy an older release deliberately with allow_rollback")
+                             hint="deploy an older release deliberately: allow_rollback, or "
+                                 "secure-mlops deploy --allow-rollback")
     log.warning("rollback allowed by allow_rollback: %s", described)
     return True
 

@@ -142,22 +142,10 @@ def deploy(
     needs it): an older release than the last one is refused unless `allow_rollback`.
     """
     from secure_mlops.deploy import deploy as verify_and_render
-    from secure_mlops.deploy.names import parse_image
-    from secure_mlops.errors import InputError
-    from secure_mlops.packaging import bento_info
+    from secure_mlops.deploy.image import release_image
     from secure_mlops.vault import manifest_signer
 
-    if "@" in inference_image:
-        image = inference_image
-    else:
-        _, _, version = bento_info(bento_dir)[0].partition(":")
-        image = f"{inference_image.rstrip('/')}:{version}"
-    if apply and parse_image(image).digest is None:
-        raise InputError(
-            "apply needs the inference image by digest (the prod admission policy refuses tags)",
-            hint="build and push the image (scripts/build-images.sh, scripts/push-and-pin.sh), then run "
-            "with inference_image=registry/name@sha256:<digest>",
-        )
+    image = release_image(inference_image, bento_dir, apply=apply)
     return verify_and_render(
         manifest_file,
         signer=manifest_signer(settings),

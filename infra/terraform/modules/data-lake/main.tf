@@ -110,6 +110,9 @@ module "data_bucket" {
   })
   lifecycle_rules = [
     { id = "expire-raw-data", prefix = "raw/", expiration_days = var.retention.raw_expiration_days },
+    # A quarantined dataset (`secure-mlops quarantine`) is raw or derived personal data: held for
+    # the investigation no longer than raw data itself.
+    { id = "expire-quarantined-data", prefix = "quarantine/", expiration_days = var.retention.raw_expiration_days },
     local.noncurrent_versions_rule,
     { id = "remove-expired-delete-markers", expired_object_delete_marker = true },
   ]
