@@ -123,5 +123,6 @@ def test_pipeline_image_keeps_its_project_layout():
     env = " ".join(args for op, args in final if op == "ENV")
 
     assert "SECURE_MLOPS_PROJECT_ROOT=/app" in env
+    # The inference lock: the package step makes the inference image's SBOM from it.
     assert {args.split()[0] for op, args in final if op == "COPY" and "--from" not in args} == {
-        "policies", "services", "k8s"}
+        "policies", "services", "k8s", "requirements/inference.lock"}
