@@ -30,7 +30,7 @@ from secure_mlops.errors import VaultError
 from tests.support.cli import clean_env, run_cli
 from tests.support.paths import POLICIES, TERRAFORM, VAULT_POLICIES
 from tests.support.policies import VAULT_POLICY_NAMES, policy_token
-from tests.support.servers import VaultServer, free_port, start_dev_vault
+from tests.support.servers import free_port, own_dev_vault
 
 pytestmark = pytest.mark.integration
 
@@ -78,15 +78,10 @@ def create_keys(
 @pytest.fixture(scope="module")
 def terraformed_vault(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[hvac.Client, Settings]]:
     """A fresh OpenBao with every policy and the Transit keys written as Terraform intends."""
-    server: VaultServer = start_dev_vault(tmp_path_factory.mktemp("vault-live-audit"))
-    try:
-        root = hvac.Client(url=server.url, token=server.token)
-        settings = Settings(vault_addr=server.url, vault_token=server.token, state_dir=tmp_path_factory.mktemp("state"))
+    with own_dev_vault(tmp_path_factory.mktemp("vault-live-audit"), tmp_path_factory.mktemp("state")) as (root, settings):
         write_policies(root)
         create_keys(root, settings.transit_mount, transit_key_intents(settings, ENV))
         yield root, settings
-    finally:
-        server.stop()
 
 
 def audit_vault(settings: Settings, token: str, **overrides: Any) -> list[LiveCheck]:

@@ -14,7 +14,7 @@ from secure_mlops.config import Settings
 from secure_mlops.errors import VaultError
 from secure_mlops.vault import TransitHmacService, TransitKeyService, TransitSigner, ensure_transit_keys
 from tests.support.policies import VAULT_POLICY_NAMES, case_matrix, load_vault_cases, policy_token, vault_case_id
-from tests.support.servers import VaultServer, start_dev_vault
+from tests.support.servers import own_dev_vault
 
 pytestmark = pytest.mark.integration
 
@@ -83,14 +83,9 @@ def test_auditor_reads_key_metadata_without_key_material(vault_root: hvac.Client
 
 @pytest.fixture(scope="module")
 def own_vault(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[hvac.Client, Settings]]:
-    server: VaultServer = start_dev_vault(tmp_path_factory.mktemp("vault-lifecycle"))
-    try:
-        root = hvac.Client(url=server.url, token=server.token)
-        settings = Settings(vault_addr=server.url, vault_token=server.token, state_dir=tmp_path_factory.mktemp("state"))
+    with own_dev_vault(tmp_path_factory.mktemp("vault-lifecycle"), tmp_path_factory.mktemp("state")) as (root, settings):
         ensure_transit_keys(root, settings)
         yield root, settings
-    finally:
-        server.stop()
 
 
 @pytest.mark.control("key-lifecycle")

@@ -18,6 +18,7 @@ import hvac
 import pytest
 import yaml
 
+from secure_mlops.audit.intent import render_template
 from tests.support.paths import IAM_POLICIES, VAULT_POLICIES
 
 # Values for every placeholder the IAM templates use; tests may override some (moto's bucket, say).
@@ -43,10 +44,10 @@ VAULT_POLICY_NAMES = sorted(p.name.removesuffix(".hcl") for p in VAULT_POLICIES.
 
 
 def render_text(text: str, values: dict[str, str]) -> str:
-    """templatefile() for our templates: plain ${name} interpolation and nothing else."""
-    if "%{" in text:
-        raise AssertionError("template directives (%{...}) are not used by our policies")
-    return PLACEHOLDER.sub(lambda match: values[match.group(1)], text)
+    """The template rendered as the live audit renders it, every placeholder given a value."""
+    rendered = render_template(text, values)
+    assert not PLACEHOLDER.search(rendered), f"placeholders without a value: {PLACEHOLDER.findall(rendered)}"
+    return rendered
 
 
 def render_policy(path: Path, **overrides: str) -> dict[str, Any]:

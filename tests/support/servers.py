@@ -17,8 +17,10 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import hvac
 import requests
 
+from secure_mlops.config import Settings
 from secure_mlops.vault.dev import wait_until_active
 
 BIN = Path(sys.executable).parent
@@ -147,3 +149,16 @@ def start_moto(workdir: Path) -> Server:
         "/moto-api/",
         workdir / f"moto-{port}.log",
     )
+
+
+@contextmanager
+def own_dev_vault(workdir: Path, state_dir: Path) -> Iterator[tuple[hvac.Client, Settings]]:
+    """A `bao server -dev` of one test module's own, for tests that change what the shared server's
+    other users rely on (key versions, flags that cannot be unset, policies): its root client and
+    the project's settings for it; stopped on exit."""
+    server = start_dev_vault(workdir)
+    try:
+        yield (hvac.Client(url=server.url, token=server.token),
+               Settings(vault_addr=server.url, vault_token=server.token, state_dir=state_dir))
+    finally:
+        server.stop()
