@@ -235,3 +235,22 @@ def test_unknown_param_is_rejected_before_running(good_run) -> None:
     env, data, _ = good_run
     result = run_pipeline(env, "--data", data, "--param", "nope=1")
     assert result.returncode == 4 and "unknown pipeline parameter 'nope'" in result.stderr
+
+
+def test_a_second_contract_is_never_compared_with_the_first_ones_reference(good_run, state: Path) -> None:
+    from tests.support import churn
+
+    env = good_run[0]
+    references = state / "drift-references"
+    patients = references / "patients@1.0.0.profile.json"
+    before = patients.read_bytes()
+    data = state / "churn-raw"
+    data.mkdir()
+    churn.write_churn_csv(data / "part-1.csv", rows=400, seed=5)
+
+    result = run_pipeline(env, "--data", data, "--contract", churn.write_contract(state / "churn.contract.yaml"))
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "drift: no reference for this contract and version yet, so no drift was measured" in result.stdout
+    assert patients.read_bytes() == before
+    assert json.loads((references / "churn@2.1.0.profile.json").read_text())["contract_name"] == "churn"

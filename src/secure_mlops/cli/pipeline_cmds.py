@@ -68,6 +68,10 @@ def _print_summary(summary: RunSummary) -> None:
     for record in summary.artifacts:
         shown = {k: v for k, v in record.metadata.items() if k in _METADATA_SHOWN}
         typer.echo(f"  {record.task}/{record.name}" + (f"  {shown}" if shown else ""))
+    if summary.compared_with is None:
+        typer.echo("drift: no reference for this contract and version yet, so no drift was measured")
+    else:
+        typer.echo(f"drift: compared with {summary.compared_with}")
     if summary.reference is not None:
         typer.echo(f"drift reference for the next run: {summary.reference}")
     typer.echo(f"log: {summary.log_file}")

@@ -18,7 +18,9 @@ from secure_mlops.orchestration.summary import ArtifactRecord, collect_artifacts
 
 DEMO_SHARDS = 2
 DEMO_ROWS = 569
-REFERENCE_PROFILE = "reference-profile.json"
+# One drift reference per contract name and version: a run is compared only with the last accepted
+# dataset of its own contract, never with another table's profile.
+REFERENCES_DIR = "drift-references"
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,8 @@ class RunSummary:
     artifacts: list[ArtifactRecord] = field(default_factory=list)
     reference: Path | None = None
     """Where the accepted dataset's profile was kept as the next run's drift reference."""
+    compared_with: Path | None = None
+    """The drift reference this run was compared with; None: its contract had none yet."""
 
 
 def run_local_pipeline(
@@ -52,11 +56,12 @@ def run_local_pipeline(
     from secure_mlops.vault import DevVault
 
     pipeline = build_pipeline(cluster=False, parallelism=parallelism)
-    reference = settings.state_dir / REFERENCE_PROFILE
+    reference = drift_reference(settings, contract)
+    compared_with = reference if reference.is_file() else None
     arguments = {
         "data_uri": data or str(demo_shards(settings.state_dir / "demo-data")),
         "contract_path": str(Path(contract).resolve()),
-        "reference_profile_uri": str(reference) if reference.is_file() else "",
+        "reference_profile_uri": str(compared_with or ""),
         "triggered_by": f"local-{getpass.getuser()}",
         "audit_uri": settings.audit_store_uri,
         **(params or {}),
@@ -70,7 +75,7 @@ def run_local_pipeline(
         raise PipelineError(f"pipeline failed: {outcome.failure}", hint=f"full log: {outcome.log_file}")
     if outcome.run_dir is None or outcome.log_file is None:
         raise PipelineError("pipeline reported success but left no run folder", hint=f"full log: {outcome.log_file}")
-    return _summarize(outcome.run_dir, outcome.log_file, reference)
+    return _summarize(outcome.run_dir, outcome.log_file, reference, compared_with)
 
 
 def demo_shards(folder: Path, shards: int = DEMO_SHARDS, rows: int = DEMO_ROWS) -> Path:
@@ -85,12 +90,21 @@ def demo_shards(folder: Path, shards: int = DEMO_SHARDS, rows: int = DEMO_ROWS) 
     return folder
 
 
-def _summarize(run_dir: Path, log_file: Path, reference: Path) -> RunSummary:
+def drift_reference(settings: Settings, contract: Path) -> Path:
+    """Where the last accepted dataset's profile under `contract`'s name and version is kept."""
+    from secure_mlops.privacy import load_contract
+
+    loaded = load_contract(contract)
+    return settings.state_dir / REFERENCES_DIR / f"{loaded.name}@{loaded.version}.profile.json"
+
+
+def _summarize(run_dir: Path, log_file: Path, reference: Path, compared_with: Path | None) -> RunSummary:
     records = collect_artifacts(run_dir)
     by_name: dict[str, ArtifactRecord] = {r.name: r for r in records}
     k_values = [int(r.metadata["k_achieved"]) for r in records if "k_achieved" in r.metadata]
     kept = None
     if "profile" in by_name:
+        reference.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(by_name["profile"].uri, reference)  # the next run's drift reference
         kept = reference
     return RunSummary(
@@ -103,6 +117,7 @@ def _summarize(run_dir: Path, log_file: Path, reference: Path) -> RunSummary:
         outputs=[r for r in records if r.name in {"manifest", "model_card"}],
         artifacts=records,
         reference=kept,
+        compared_with=compared_with,
     )
 
 

@@ -47,17 +47,15 @@ def validate_shard(
     """Validate in memory; write the HTML report (counts only) and pass the ciphertext on if it passed.
 
     The reference profile describes a whole accepted dataset, so a shard's row count cannot be
-    compared with it: per shard the row-count check is neutral, and `publish_dataset` checks the
-    merged dataset's row count against the reference.
+    compared with it: the shard's drift checks leave the row count out, and `publish_dataset`
+    compares the merged dataset's row count with the reference.
     """
     from secure_mlops.validation import raise_for_failures, render_html, validate_dataset
 
     contract = load_contract(contract_path)
     table = read_dataset(dataset, context, settings)
     reference = load_profile(reference_profile_uri, settings)
-    if reference is not None:
-        reference = reference.model_copy(update={"row_count": table.num_rows})
-    result = validate_dataset(table, contract, reference=reference, psi_threshold=psi_threshold)
+    result = validate_dataset(table, contract, reference=reference, psi_threshold=psi_threshold, row_ratio_bounds=None)
     write_atomically(report_output, render_html(result, title=f"Validation of {contract.name} {contract.version}"))
     raise_for_failures(result)
     shutil.copyfile(dataset, validated_output)

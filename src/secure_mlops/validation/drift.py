@@ -40,10 +40,17 @@ def drift_checks(
     reference: DatasetProfile,
     *,
     psi_threshold: float,
-    row_ratio_bounds: tuple[float, float],
+    row_ratio_bounds: tuple[float, float] | None,
 ) -> list[Check]:
-    """One check for the row-count ratio, then one PSI check per column of the reference."""
-    checks = [_row_ratio(current.row_count, reference.row_count, row_ratio_bounds)]
+    """One check for the row-count ratio (unless `row_ratio_bounds` is None), then one PSI check
+    per column of the reference. A reference made under another contract (name or version) is one
+    failed check: its columns and bins are not this dataset's, so nothing could be compared."""
+    if (reference.contract_name, reference.contract_version) != (current.contract_name, current.contract_version):
+        return [Check(name="drift", success=False,
+                      detail=f"the reference profiles {reference.contract_name} {reference.contract_version}, not "
+                             f"{current.contract_name} {current.contract_version}: give this contract's own reference "
+                             "or none")]
+    checks = [] if row_ratio_bounds is None else [_row_ratio(current.row_count, reference.row_count, row_ratio_bounds)]
     for ref in reference.columns:
         shares = _shares(table, current, ref)
         if shares is None:

@@ -33,9 +33,12 @@ def validate_dataset(
     min_rows: int = 1,
     max_rows: int | None = None,
     psi_threshold: float = 0.2,
-    row_ratio_bounds: tuple[float, float] = (0.5, 2.0),
+    row_ratio_bounds: tuple[float, float] | None = (0.5, 2.0),
 ) -> ValidationResult:
     """Check a minimized dataset against its contract and, given a reference profile, for drift.
+
+    `row_ratio_bounds` None leaves the row count out of the drift checks: a part of a dataset (a
+    shard) cannot be compared with the reference, which profiles a whole one.
 
     `table` is minimization's output (the contract's kept columns). Raises `InputError` for bad
     arguments only; a failing dataset is a result with `success` False (see
@@ -43,9 +46,8 @@ def validate_dataset(
     """
     if not (math.isfinite(psi_threshold) and psi_threshold > 0):
         raise InputError(f"psi_threshold must be a positive number, not {psi_threshold}")
-    low, high = row_ratio_bounds
-    if not 0 < low <= 1 <= high:
-        raise InputError(f"row_ratio_bounds must satisfy 0 < low <= 1 <= high, not {low}, {high}")
+    if row_ratio_bounds is not None and not 0 < row_ratio_bounds[0] <= 1 <= row_ratio_bounds[1]:
+        raise InputError(f"row_ratio_bounds must satisfy 0 < low <= 1 <= high, not {row_ratio_bounds}")
     checks = run_suite(table, build_suite(contract, min_rows=min_rows, max_rows=max_rows))
     profile = profile_dataset(table, contract)
     if reference is not None:

@@ -41,6 +41,8 @@ def test_validate_shard_passes_the_ciphertext_on_and_leaves_the_row_count_to_the
     assert (tmp_path / "validated").read_bytes() == shard.path.read_bytes()
     report = (tmp_path / "report.html").read_text()
     assert "<html" in report.lower() and shard.table.column("patient_id")[0].as_py() not in report
+    # No row-count row compares the shard with itself or with the whole dataset's count.
+    assert "in reference, ratio" not in report and "rows 569 vs" not in report
 
 
 def test_validate_shard_refuses_an_out_of_range_shard_and_still_writes_its_report(

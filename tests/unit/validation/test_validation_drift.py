@@ -68,6 +68,26 @@ def test_row_count_far_from_reference_fails(patients: pa.Table, contract: DataCo
     assert [c.column for c in large.failures()] == [None]
 
 
+def test_without_row_ratio_bounds_the_row_count_is_not_compared(patients: pa.Table, contract: DataContract,
+                                                                 reference: DatasetProfile) -> None:
+    result = validate_dataset(patients.slice(0, 100), contract, reference=reference, row_ratio_bounds=None)
+
+    assert result.success, result.summary()
+    assert not [c for c in result.checks if c.name == "drift" and c.column is None]
+
+
+def test_a_reference_of_another_contract_is_one_failed_check_naming_both(patients: pa.Table, contract: DataContract,
+                                                                         reference: DatasetProfile) -> None:
+    foreign = reference.model_copy(update={"contract_name": "churn", "contract_version": "2.1.0"})
+
+    result = validate_dataset(patients, contract, reference=foreign)
+
+    (failure,) = result.failures()
+    assert failure.detail == (f"the reference profiles churn 2.1.0, not {contract.name} {contract.version}: "
+                              "give this contract's own reference or none")
+    assert [c for c in result.checks if c.name == "drift"] == [failure]
+
+
 def test_row_ratio_bounds_and_threshold_are_configurable(patients: pa.Table, contract: DataContract,
                                                          reference: DatasetProfile) -> None:
     table = scaled(patients.slice(0, 100), "mean_area", 1.5)
