@@ -5,6 +5,10 @@ memory-backed scratch volume, and logs in to Vault with its service-account toke
 auth) over TLS checked against the CA in the `secure-mlops-vault-ca` ConfigMap
 (scripts/bootstrap-vault.sh creates it): no secret, token or key is ever part of the compiled
 pipeline.
+
+Data contracts can come from the optional `secure-mlops-contracts` ConfigMap, mounted at
+/contracts: `contract_path=/contracts/churn.yaml` then reads its `churn.yaml` key, and a new
+contract needs a `kubectl create configmap`, not a new image (docs/contracts.md).
 """
 
 from kfp import kubernetes
@@ -24,6 +28,8 @@ VAULT_ENV = {
     "VAULT_CACERT": f"{VAULT_CA_DIR}/ca.crt",
     "SECURE_MLOPS_SCRATCH_DIR": SCRATCH,
 }
+CONTRACTS_CONFIGMAP = "secure-mlops-contracts"
+CONTRACTS_DIR = "/contracts"
 
 
 def harden(task: PipelineTask, *, classification: str, vault_addr: str) -> PipelineTask:
@@ -33,6 +39,9 @@ def harden(task: PipelineTask, *, classification: str, vault_addr: str) -> Pipel
     kubernetes.set_timeout(task, STEP_TIMEOUT_SECONDS)
     kubernetes.empty_dir_mount(task, volume_name="scratch", mount_path=SCRATCH, medium="Memory", size_limit="2Gi")
     kubernetes.use_config_map_as_volume(task, config_map_name=VAULT_CA_CONFIGMAP, mount_path=VAULT_CA_DIR)
+    # Optional: without it, contracts come from the image or s3:// and the step still starts.
+    kubernetes.use_config_map_as_volume(task, config_map_name=CONTRACTS_CONFIGMAP, mount_path=CONTRACTS_DIR,
+                                        optional=True)
     for name, value in {**VAULT_ENV, "VAULT_ADDR": vault_addr}.items():
         task.set_env_variable(name, value)
     task.set_caching_options(False)  # every run re-reads Vault-held keys and re-checks its gates

@@ -1,60 +1,14 @@
 """The data contract: what each column is, and what minimization does to it.
 
-A contract lists every column we accept from a source. Each column has a `type`, a
-`classification` (how identifying it is) and an `action` (what happens to it before anything is
-stored). Columns in the data but not in the contract are dropped, so a new upstream column can
-never slip into storage unreviewed.
+A contract lists every column we accept from a source, each with a `type`, a `classification`
+(how identifying it is) and an `action` (what happens to it before anything is stored); columns
+in the data but not in the contract are dropped, so a new upstream column never slips into
+storage unreviewed. docs/contracts.md documents every field, action and rule, with examples.
 
-Actions and their `params`:
-
-| action       | types            | params                                   | output                      |
-|--------------|------------------|------------------------------------------|-----------------------------|
-| drop         | any              | none                                     | column removed              |
-| keep         | any              | none                                     | as is                       |
-| generalize   | integer, float   | `bucket: W` (> 0; whole for integers)    | lower bound of the bucket   |
-| generalize   | date             | `to: month, year or decade`              | first day of the period     |
-| generalize   | string           | `keep_chars: N` (>= 1)                   | first N characters          |
-| mask         | string           | `keep_last: N` (>= 0, default 0)         | `*` for every other char    |
-| pseudonymize | string, integer  | none                                     | 32 hex chars (keyed HMAC)   |
-
-Generalization keeps the column's type (a bucket's lower bound, a truncated date) rather than
-producing range strings such as "40-49": the output schema then equals the contract's, range
-constraints (`min`, `max`) stay meaningful after generalization, and models can use the values
-as numbers. `decade` goes beyond month/year because small extracts (hundreds of rows) cannot
-reach k = 5 with a birth year.
-
-Rules checked beyond the shapes above, each to block a mistake that would leak data:
-
-- a direct identifier is dropped, masked or pseudonymized: never kept, and never generalized
-  (the first characters of an e-mail address still identify);
-- a feature or label is dropped, kept or generalized: masking or pseudonymizing one destroys it
-  as model input and usually means it was misclassified;
-- column names are unique, and at least one column is not dropped;
-- the value constraints (`nullable`, `min`, `max`, `allowed_values`) describe the column as
-  written (after generalization) and are checked by the validation step, not by minimization.
-  `min`/`max` apply to integer, float and date columns; `allowed_values` cannot be given for a
-  direct identifier (it would copy identifiers into the contract) nor for masked or
-  pseudonymized columns; no constraint can be given for a dropped column (it would never be
-  checked).
-
-Pseudonym scope (`pseudonym_scope`, top level): `global` (the default) gives a value the same
-pseudonym in every dataset pseudonymized under the key, so extracts can be joined on it;
-`dataset` mixes the contract's name into the keyed hash (`privacy/pseudonymize.py`), so the
-same value gets an unrelated pseudonym in every other dataset: use it where linking records
-across datasets is not wanted. Changing the scope, like renaming a `dataset`-scoped contract,
-changes every pseudonym of the dataset: a deliberate re-pseudonymization.
-
-    name: claims
-    version: "1"
-    pseudonym_scope: dataset
-    columns: [...]
-
-Not checked: the visible tail of a masked column (`keep_last` > 0) is not a quasi-identifier
-for the k-anonymity gate, yet it can link records; training data should rather drop or
-pseudonymize such a column.
-
-These rules live in the model, so a contract built in code is held to them as well.
-The JSON Schema (`contract_json_schema()`) describes the shapes only, not these rules.
+The rules live in the model rather than in the YAML loader, so a contract built in code is held
+to them as well; each one blocks a mistake that would leak data or silently do nothing (a kept
+direct identifier, a masked feature, a constraint on a dropped column). The JSON Schema
+(`contract_json_schema()`) describes the shapes only, not these rules.
 """
 
 from __future__ import annotations
@@ -254,12 +208,22 @@ class KAnonymity(_Strict):
     k: int = Field(default=5, ge=1)
 
 
+class ModelCardText(_Strict):
+    """What a model trained on the data is for, in the data owner's words: the model card quotes
+    it (Markdown allowed) and says so when a part is not stated."""
+
+    purpose: str | None = Field(default=None, min_length=1)
+    intended_use: str | None = Field(default=None, min_length=1)
+    out_of_scope_use: str | None = Field(default=None, min_length=1)
+
+
 class DataContract(_Strict):
     name: str = Field(min_length=1)
     version: str = Field(min_length=1)
     description: str | None = None
     k_anonymity: KAnonymity = KAnonymity()
     pseudonym_scope: PseudonymScope = PseudonymScope.GLOBAL
+    model_card: ModelCardText | None = None
     columns: list[Column] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -299,6 +263,10 @@ class DataContract(_Strict):
             # The default is left out, so contracts written before the option keep their digest
             # (profiles and signed manifests record it).
             del rules["pseudonym_scope"]
+        # The model card's text says what a model is for, not what data is accepted or how it is
+        # minimized: rewording it must not orphan the drift profiles and manifests made under
+        # the same rules.
+        del rules["model_card"]
         return sha256_digest(canonical_json(rules))
 
 

@@ -1,8 +1,14 @@
 """A Markdown model card (Mitchell et al., 2019) for a trained model and its privacy audit.
 
-The card is built from names, counts, digests and aggregate metrics only: no row, identifier,
-pseudonym or feature value can reach it, so it is safe to show in the KFP UI and to ship with
-the model.
+The card is built from names, counts, digests and aggregate metrics, and from the data
+contract's reviewed `model_card` text (what the model is for, in the data owner's words; the card
+says so where the contract is silent rather than guess a use): no row, identifier, pseudonym or
+feature value can reach it, so it is safe to show in the KFP UI and to ship with the model.
+
+skops.card was considered (skops already saves the model) and not used: its default template
+fills the sections with "[More Information Needed]" and inlines the estimator's HTML diagram
+with its stylesheet, which the KFP Markdown viewer shows as text; without a template it is a
+list of sections, which this module already builds with the table escaping it needs.
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ from collections.abc import Iterable
 
 import sklearn
 
-from secure_mlops.privacy.contract import Action, Classification, DataContract
+from secure_mlops.privacy.contract import Action, Classification, DataContract, ModelCardText
 from secure_mlops.training.membership import MembershipAudit
 from secure_mlops.training.train import TrainResult
 
@@ -20,15 +26,20 @@ _METRIC_NAMES = {"accuracy": "Accuracy", "precision": "Precision", "recall": "Re
 
 
 def model_card(result: TrainResult, audit: MembershipAudit, *, contract: DataContract,
-               data_digest: str, model_name: str, extra: dict[str, str] | None = None) -> str:
-    """The model card as Markdown; `extra` adds rows (e.g. run id, image digest) at the end."""
+               data_digest: str, model_name: str, extra: dict[str, str] | None = None,
+               k_achieved: int | None = None) -> str:
+    """The model card as Markdown; `extra` adds rows (e.g. run id, image digest) at the end.
+
+    `k_achieved` is the smallest group of quasi-identifier values in the training data (the
+    published dataset's metadata), stated next to the contract's k.
+    """
     sections = [
         f"# Model card: {_text(model_name)}",
         _details(result),
-        _intended_use(result),
+        _intended_use(contract.model_card or ModelCardText()),
         _training_data(result, contract, data_digest),
         _metrics(result),
-        _privacy(result, audit, contract),
+        _privacy(result, audit, contract, k_achieved),
         _limitations(result),
     ]
     if extra:
@@ -50,17 +61,26 @@ def _details(result: TrainResult) -> str:
     return "## Model details\n\n" + _table(("Property", "Value"), rows)
 
 
-def _intended_use(result: TrainResult) -> str:
+_NOT_STATED = "Not stated in the data contract (`model_card.{field}`, docs/contracts.md)."
+
+
+def _intended_use(stated: ModelCardText) -> str:
+    # The contract's text is Markdown written by the data owner; only what is missing is ours.
+    purpose = _paragraph(stated.purpose) or _NOT_STATED.format(field="purpose")
+    intended = _paragraph(stated.intended_use) or _NOT_STATED.format(field="intended_use")
+    out_of_scope = _paragraph(stated.out_of_scope_use) or _NOT_STATED.format(field="out_of_scope_use")
     return (
-        "## Intended use\n\n"
-        f"Decision support for clinicians: a score for `{result.label}` that helps a qualified "
-        "clinician prioritize and review cases. It is not a diagnosis: the clinician decides.\n\n"
-        "## Out-of-scope use\n\n"
-        "- Diagnosis, or any decision about a patient, without a clinician's review.\n"
-        "- Patients, sites or measurement protocols unlike those of the training data.\n"
-        "- Inferring whether a person was in the training data, or linking its scores to other "
-        "records."
+        f"## Purpose\n\n{purpose}\n\n"
+        f"## Intended use\n\n{intended}\n\n"
+        f"## Out-of-scope use\n\n{out_of_scope}\n\n"
+        "Out of scope whatever the use: inferring whether a person was in the training data, or "
+        "linking the model's scores to other records."
     )
+
+
+def _paragraph(text: str | None) -> str:
+    """The contract's text as its own block: lines kept (a list stays a list), ends trimmed."""
+    return "\n".join(line.rstrip() for line in (text or "").strip().splitlines())
 
 
 def _training_data(result: TrainResult, contract: DataContract, data_digest: str) -> str:
@@ -81,32 +101,37 @@ def _metrics(result: TrainResult) -> str:
                  for true, counts in zip(result.classes, result.confusion_matrix, strict=True)]
     return (
         f"## Metrics\n\nOn the {len(result.test.y)} held-out rows (training accuracy on the "
-        f"training rows); precision, recall and F1 are for `{result.positive_class}`.\n\n"
+        f"training rows); precision, recall and F1 are for `{result.positive_class}`. "
+        f"{result.duplicate_rows} rows were exact duplicates ({result.duplicate_groups} groups), each "
+        f"group kept on one side of the split, so no held-out row has a twin in training.\n\n"
         + _table(("Metric", "Value"), rows)
         + "\n\nConfusion matrix (rows: true class, columns: predicted class):\n\n"
         + _table(("", *result.classes), confusion)
     )
 
 
-def _privacy(result: TrainResult, audit: MembershipAudit, contract: DataContract) -> str:
+def _privacy(result: TrainResult, audit: MembershipAudit, contract: DataContract, k_achieved: int | None) -> str:
     if audit.max_advantage is None:
         verdict = "not gated"
     else:
         verdict = f"{'passed' if audit.passed else 'FAILED'} against the threshold " \
                   f"{audit.max_advantage:.3f}"
     quasi = _names(contract.quasi_identifiers())
+    achieved = (f"the smallest such group in the training data has {k_achieved} rows (k achieved)"
+                if k_achieved is not None else "the k achieved was not recorded for this card")
     pseudonymized = [c.name for c in contract.columns if c.action is Action.PSEUDONYMIZE]
     dropped = [c.name for c in contract.columns if c.action is Action.DROP
                and c.classification is Classification.DIRECT_IDENTIFIER]
     return (
         "## Privacy\n\n"
-        f"- **Membership inference**: advantage {audit.advantage:.3f}, {verdict} (loss-threshold "
-        f"attack of Yeom et al. 2018 on {audit.members} training vs {audit.non_members} held-out "
-        f"rows; attack AUC {audit.attack_auc:.3f}). At these sample sizes a model that leaks "
-        f"nothing still measures above {audit.noise_floor:.3f} in about 5% of audits.\n"
+        f"- **Membership inference**: advantage {audit.advantage:.3f}, less its noise floor "
+        f"{audit.noise_floor:.3f}: {audit.lower_bound:.3f}, {verdict} (loss-threshold attack of "
+        f"Yeom et al. 2018 on {audit.members} training vs {audit.non_members} held-out rows; attack "
+        f"AUC {audit.attack_auc:.3f}). At these sample sizes a model that leaks nothing measures "
+        f"above its noise floor in fewer than 1% of audits.\n"
         f"- **k-anonymity**: trained on the contract's minimized output, which is written only "
         f"when every combination of the quasi-identifiers ({quasi}) covers at least "
-        f"k = {contract.k_anonymity.k} rows.\n"
+        f"k = {contract.k_anonymity.k} rows (required); {achieved}.\n"
         f"- **Pseudonymization**: direct identifiers are dropped ({_names(dropped)}) or replaced "
         f"by keyed-HMAC pseudonyms whose key stays in Vault ({_names(pseudonymized)}) before "
         f"anything is stored.\n"

@@ -27,7 +27,9 @@ def test_model_card_mentions_metrics_and_privacy_and_no_identifiers(
     (tp, fn), _ = trained.confusion_matrix
     assert f"| **malignant** | {tp} | {fn} |" in card
     audit = membership_advantage(trained)
-    assert f"advantage {audit.advantage:.3f}, passed against the threshold 0.100" in card
+    assert (f"advantage {audit.advantage:.3f}, less its noise floor {audit.noise_floor:.3f}: "
+            f"{audit.lower_bound:.3f}, passed against the threshold 0.100") in card
+    assert "exact duplicates" in card
     assert "k = 5" in card and "keyed-HMAC" in card
     assert "It is not a diagnosis" in card and "Diagnosis, or any decision" in card
     assert DIGEST in card and contract.digest() in card and "569 (426 training, 143 held out" in card
