@@ -82,7 +82,8 @@ class ObjectNotFoundError(StorageError):
 
 
 class ValidationFailed(SecureMlopsError):
-    """A dataset failed the validation gate (schema, ranges, drift); the pipeline must stop."""
+    """A dataset or a model failed a validation gate (schema, ranges, drift; the model's minimum
+    metrics); the pipeline must stop."""
 
     exit_code = 9
 

@@ -13,11 +13,27 @@ sampled with the training seed: Yeom et al.'s experiment draws a member or a non
 equal probability, and the seed makes the audit reproducible. The per-row losses stay inside
 this module; only aggregate numbers leave it.
 
-The gate fails a model when its advantage exceeds the threshold by more than chance explains
-at the audit's sample size: advantage > max(max_advantage, noise_floor). On a few hundred
-held-out rows a model that leaks nothing still measures above 0.1 in about one audit in six,
-so a bare `advantage > 0.1` would fail sound models at random; a real leak (an overfit model
-measures 0.5-1.0) clears the noise floor easily.
+The gate fails a model only when the audit shows, beyond chance, that its advantage exceeds the
+threshold: when the advantage less its 99% noise floor is above `max_advantage`.
+The measured advantage is the attacker's best τ on a finite sample, so it errs high; comparing it
+with the threshold directly failed about one audit in six of a model that leaks nothing (the
+sample noise at a few hundred rows per side is itself 0.10-0.15).
+
+The noise floor: the advantage is a one-sided two-sample Kolmogorov-Smirnov statistic D between
+the members' and the non-members' losses, n rows each. For a model that leaks nothing the two
+samples come from one distribution, and then P(D >= t) <= exp(-n·t²) for every n, exactly (the
+ratio C(2n, n-k) / C(2n, n) behind the finite-sample law of D is at most exp(-k²/n); ties among
+the losses only make D smaller). The noise floor is the t at which that is 1%:
+sqrt(ln(100) / n), 0.18 at 143 rows per side and 0.13 at 285. The gate's lower bound is the
+measured advantage less the noise floor, and it fails when that exceeds `max_advantage`: a
+leak-free model must then measure above max_advantage + noise floor, which happens in far fewer
+than 1% of audits, while a model that memorizes (advantage 0.4 for hard 0/1 predictions on noisy
+labels, 0.8-1.0 for probabilistic ones) clears it from about a hundred rows per side. For a model
+that does leak a little, exp(-n·t²) is also what Hoeffding's inequality gives at any one τ, so the
+bound is a close approximation, not a guarantee; the distribution-free Dvoretzky-Kiefer-Wolfowitz
+bound would be sqrt(2·ln(200) / n), 1.5 times wider, and would let a forest grown out on a few
+hundred rows (advantage about 0.4) through. An audit with so few rows that even a perfect attack
+would not clear the threshold refuses to decide rather than pass.
 """
 
 from __future__ import annotations
@@ -33,6 +49,8 @@ from secure_mlops.training.features import Dataset
 from secure_mlops.training.train import TrainResult
 
 DEFAULT_MAX_ADVANTAGE = 0.1
+# One-sided confidence of the lower bound: a model within the threshold fails at most 1% of audits.
+CONFIDENCE = 0.99
 # Probabilities are clipped before the log so a confident mistake costs a large, finite loss.
 _MIN_PROBABILITY = 1e-12
 
@@ -41,10 +59,11 @@ _MIN_PROBABILITY = 1e-12
 class MembershipAudit:
     """The outcome of the attack: aggregate numbers only.
 
-    `noise_floor` is the advantage that a model leaking nothing still exceeds in 5% of audits
-    at these sample sizes (one-sided two-sample Kolmogorov-Smirnov bound): a measured advantage
-    below it cannot be told apart from chance. `max_advantage` is the gate's threshold, `None`
-    until `audit_membership` checked it.
+    `noise_floor` is the advantage that a model leaking nothing still exceeds in 1 - `CONFIDENCE`
+    (1%) of audits at these sample sizes (see the module docstring): a measured advantage below it
+    cannot be told apart from no leak at all. `lower_bound` is the advantage less the noise floor
+    (at least 0), the advantage the audit shows beyond chance. `max_advantage` is the gate's threshold,
+    `None` until `audit_membership` checked it.
     """
 
     advantage: float
@@ -56,12 +75,34 @@ class MembershipAudit:
     max_advantage: float | None = None
 
     @property
+    def lower_bound(self) -> float:
+        """The advantage the audit shows beyond chance: the measured one less the noise floor."""
+        return max(0.0, self.advantage - self.noise_floor)
+
+    @property
+    def decisive(self) -> bool:
+        """Whether the audit has rows enough that a perfect attack would fail the gate: below that,
+        passing would only mean that the sample was too small to show anything."""
+        return self.max_advantage is None or self.max_advantage >= 1 or 1 - self.noise_floor > self.max_advantage
+
+    @property
     def passed(self) -> bool | None:
-        """Whether the advantage is within `max_advantage` (or within chance at this sample size);
+        """Whether the lower bound is within `max_advantage`, on an audit large enough to decide;
         `None` if no gate was applied."""
         if self.max_advantage is None:
             return None
-        return self.advantage <= max(self.max_advantage, self.noise_floor)
+        return self.decisive and self.lower_bound <= self.max_advantage
+
+
+def noise_floor(rows_per_side: int, confidence: float = CONFIDENCE) -> float:
+    """The advantage that a model leaking nothing exceeds in only 1 - `confidence` of audits with
+    `rows_per_side` members and as many non-members (module docstring)."""
+    return math.sqrt(math.log(1 / (1 - confidence)) / rows_per_side)
+
+
+def rows_to_decide(max_advantage: float, confidence: float = CONFIDENCE) -> int:
+    """The fewest rows per side at which a perfect attack (advantage 1) fails `max_advantage`."""
+    return math.floor(math.log(1 / (1 - confidence)) / (1 - max_advantage) ** 2) + 1
 
 
 def membership_advantage(result: TrainResult) -> MembershipAudit:
@@ -75,22 +116,29 @@ def membership_advantage(result: TrainResult) -> MembershipAudit:
     # A lower loss means "member", so the attack's score is the negated loss.
     auc = float(roc_auc_score(is_member, -np.concatenate([member_loss, other_loss])))
     return MembershipAudit(advantage=advantage, attack_auc=auc, loss_threshold=threshold,
-                           members=size, non_members=size,
-                           noise_floor=math.sqrt(math.log(20) / size))
+                           members=size, non_members=size, noise_floor=noise_floor(size))
 
 
 def audit_membership(result: TrainResult, *, max_advantage: float = DEFAULT_MAX_ADVANTAGE,
                      ) -> MembershipAudit:
-    """Run the attack and raise `PrivacyError` when its advantage exceeds `max_advantage`."""
+    """Run the attack and raise `PrivacyError` when its advantage exceeds `max_advantage` beyond
+    chance (its lower confidence bound does), or when the audit has too few rows to tell."""
     if not 0 <= max_advantage <= 1:
         raise InputError(f"max_advantage must be between 0 and 1, not {max_advantage}")
     audit = replace(membership_advantage(result), max_advantage=max_advantage)
+    if not audit.decisive:
+        raise PrivacyError(
+            f"privacy audit cannot decide: {audit.members} held-out rows are too few to tell a "
+            f"membership-inference advantage above {max_advantage:.3f} from chance (noise floor "
+            f"{audit.noise_floor:.3f}); at least {rows_to_decide(max_advantage)} are needed",
+            hint="train on more rows; the held-out quarter of the data is what the audit compares with",
+        )
     if not audit.passed:
         raise PrivacyError(
             f"privacy audit failed: membership-inference advantage {audit.advantage:.3f} exceeds "
-            f"the threshold {max_advantage:.3f} and the noise floor {audit.noise_floor:.3f} "
-            f"(loss-threshold attack, {audit.members} members "
-            f"vs {audit.non_members} non-members, attack AUC {audit.attack_auc:.3f})",
+            f"the threshold {max_advantage:.3f} beyond chance: less the noise floor it is "
+            f"{audit.lower_bound:.3f} (noise floor {audit.noise_floor:.3f}; loss-threshold attack, "
+            f"{audit.members} members vs {audit.non_members} non-members, attack AUC {audit.attack_auc:.3f})",
             hint="the model overfits its training rows: regularize it (stronger L2, smaller "
                  "trees) or train on more rows; raise max_advantage only after a privacy review",
         )

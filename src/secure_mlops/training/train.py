@@ -1,5 +1,6 @@
-"""Train a scikit-learn classifier on minimized data: a seeded stratified split, a Pipeline, and
-held-out metrics. The same seed and data give the same model and the same numbers.
+"""Train a scikit-learn classifier on minimized data: a seeded stratified split that keeps exact
+duplicates on one side (split.py), a Pipeline, and held-out metrics. The same seed and data give
+the same model and the same numbers.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import numpy as np
 import pyarrow as pa
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -25,6 +25,7 @@ from secure_mlops.training.metrics import (
     confusion_matrix,
     roc_curve,
 )
+from secure_mlops.training.split import split_rows
 
 # The classifier step is always named "model", so `params` address it the same way for each kind.
 _MODEL_TYPES: dict[str, Callable[[int], Pipeline]] = {
@@ -46,7 +47,8 @@ class TrainResult:
     """A fitted model, its held-out evaluation, and (in memory only) the rows it was fitted on.
 
     `train` are the members and `test` the non-members for the membership audit; their `repr`
-    shows counts only and they refuse pickling.
+    shows counts only and they refuse pickling. `duplicate_rows` and `duplicate_groups` say how many
+    exact duplicates the split found (and kept each on one side; see split.py).
     """
 
     estimator: Pipeline
@@ -60,6 +62,8 @@ class TrainResult:
     roc: RocCurve
     train: Dataset = field(repr=False)
     test: Dataset = field(repr=False)
+    duplicate_rows: int = 0
+    duplicate_groups: int = 0
 
     @property
     def positive_class(self) -> str:
@@ -72,21 +76,22 @@ def train_model(table: pa.Table, contract: DataContract, *, seed: int = 0, test_
                 ) -> TrainResult:
     """Fit a `model_type` model on the contract's features of `table` and evaluate it on a held-out split.
 
-    The split is stratified on the label and seeded, as is the model. `params` are
+    The split is stratified on the label and seeded, as is the model; rows identical in every
+    feature and the label stay on one side of it. `params` are
     hyperparameters of the classifier (scikit-learn names, e.g. `{"C": 0.5}`). Raises
     `InputError` for an unknown model type or parameter, a bad `test_size`, or data that does not fit
     the contract.
     """
     if model_type not in _MODEL_TYPES:
         raise InputError(f"unknown model type {model_type!r}", hint=f"choose one of {', '.join(MODEL_TYPES)}")
-    train, test = _split(table, contract, seed, test_size)
+    split = _split(table, contract, seed, test_size)
     estimator = _build(model_type, seed, params or {})
     try:
-        estimator.fit(train.x, train.y)
+        estimator.fit(split.train.x, split.train.y)
     except ValueError as exc:
         # Out-of-range hyperparameters surface here; the message names the parameter.
         raise InputError(f"cannot fit {model_type}: {exc}") from None
-    return _evaluate(estimator, model_type, seed, contract, train, test)
+    return _evaluate(estimator, model_type, seed, contract, split)
 
 
 def evaluate_model(estimator: Pipeline, table: pa.Table, contract: DataContract, *, seed: int = 0,
@@ -96,26 +101,35 @@ def evaluate_model(estimator: Pipeline, table: pa.Table, contract: DataContract,
     The same seed and test size give the same split, so a later pipeline step can audit the
     model that was saved against exactly the rows it was, and was not, trained on.
     """
-    train, test = _split(table, contract, seed, test_size)
-    return _evaluate(estimator, model_type, seed, contract, train, test)
+    return _evaluate(estimator, model_type, seed, contract, _split(table, contract, seed, test_size))
 
 
-def _split(table: pa.Table, contract: DataContract, seed: int, test_size: float) -> tuple[Dataset, Dataset]:
+@dataclass(frozen=True)
+class _Sides:
+    train: Dataset
+    test: Dataset
+    duplicate_rows: int
+    duplicate_groups: int
+
+
+def _split(table: pa.Table, contract: DataContract, seed: int, test_size: float) -> _Sides:
     if not 0 < test_size < 1:
         raise InputError(f"test_size must be between 0 and 1, not {test_size}")
     data = load_dataset(table, contract)
     try:
-        train_rows, test_rows = train_test_split(np.arange(len(data.y)), test_size=test_size,
-                                                 random_state=seed, stratify=data.y)
+        split = split_rows(data.x, data.y, test_size=test_size, seed=seed)
     except ValueError as exc:
         # scikit-learn's message is about sizes and class counts, never about values.
         raise InputError(f"cannot split {len(data.y)} rows for training: {exc}") from None
-    return (Dataset(x=data.x[train_rows], y=data.y[train_rows], classes=data.classes),
-            Dataset(x=data.x[test_rows], y=data.y[test_rows], classes=data.classes))
+    return _Sides(
+        train=Dataset(x=data.x[split.train_rows], y=data.y[split.train_rows], classes=data.classes),
+        test=Dataset(x=data.x[split.test_rows], y=data.y[split.test_rows], classes=data.classes),
+        duplicate_rows=split.duplicate_rows, duplicate_groups=split.duplicate_groups,
+    )
 
 
-def _evaluate(estimator: Pipeline, model_type: str, seed: int, contract: DataContract, train: Dataset,
-              test: Dataset) -> TrainResult:
+def _evaluate(estimator: Pipeline, model_type: str, seed: int, contract: DataContract, sides: _Sides) -> TrainResult:
+    train, test = sides.train, sides.test
     features, label = feature_columns(contract)
     positive = train.classes[0]
     positive_score = positive_probability(estimator, test.x, positive)
@@ -127,6 +141,7 @@ def _evaluate(estimator: Pipeline, model_type: str, seed: int, contract: DataCon
         classes=train.classes, metrics=metrics,
         confusion_matrix=confusion_matrix(test.y, predicted, train.classes),
         roc=roc_curve(test.y == positive, positive_score), train=train, test=test,
+        duplicate_rows=sides.duplicate_rows, duplicate_groups=sides.duplicate_groups,
     )
 
 
