@@ -96,3 +96,45 @@ def contract_or_default(contract: Path | None) -> Path:
     if not default.is_file():
         raise InputError(f"no contract at {default}", hint="pass --contract or set SECURE_MLOPS_PROJECT_ROOT")
     return default
+
+
+# Placeholders in --help read as words (`--data URI`, `--rows N`, `--contract FILE`), not as
+# Python types (`<list[Path]>`, `<int range>`): by the option's name where its type says too
+# little (a str that is a URI), else by its type.
+_WORDS_BY_OPTION = {"--data": "URI", "--release-uri": "URI", "--vault-addr": "URL", "--param": "NAME=VALUE"}
+_WORDS_BY_TYPE = {"int": "N", "float": "NUMBER", "str": "TEXT", "path": "PATH", "file": "FILE", "directory": "DIR",
+                  "dir": "DIR", "bool": "BOOLEAN"}
+
+
+def placeholder(option_names: list[str], shown: str, param_type: object) -> str:
+    """The word for an option's value: `shown` is what typer would print, e.g. '<list[Path]>'."""
+    named = next((_WORDS_BY_OPTION[name] for name in option_names if name in _WORDS_BY_OPTION), None)
+    if named:
+        return named
+    inner = shown.strip("<>")
+    if "|" in inner:
+        return "[" + inner.removeprefix("list[").removesuffix("]") + "]"  # choices stay choices
+    inner = inner.removeprefix("list[").removesuffix("]").split()[0] if inner else "TEXT"
+    long_names = [name for name in option_names if name.startswith("--")]
+    if inner.lower() == "str" and long_names:
+        return long_names[0].rsplit("-", 1)[-1].upper()  # --kms-key-arn ARN, --namespace NAMESPACE
+    if inner.lower() == "path" and getattr(param_type, "dir_okay", True) is False:
+        return "FILE"
+    if inner.lower() == "path" and getattr(param_type, "file_okay", True) is False:
+        return "DIR"
+    return _WORDS_BY_TYPE.get(inner.lower(), inner.upper())
+
+
+def use_word_placeholders() -> None:
+    """Make every command's --help show `placeholder` words; call once, before the app runs."""
+    from typer import core
+
+    original = core._TyperParameter.display_type
+    if getattr(original, "_words", False):
+        return
+
+    def display_type(self: core._TyperParameter, ctx: object) -> str:
+        return placeholder(list(getattr(self, "opts", [])), original(self, ctx), getattr(self, "type", None))
+
+    display_type._words = True  # type: ignore[attr-defined]
+    core._TyperParameter.display_type = display_type  # type: ignore[method-assign]

@@ -1,4 +1,5 @@
-"""`secure-mlops run | compile | submit`: the Kubeflow pipeline, locally or on a cluster."""
+"""`secure-mlops run | runs | show | compile | submit`: the Kubeflow pipeline, locally or on a
+cluster, and the local runs' results."""
 
 from __future__ import annotations
 
@@ -17,18 +18,21 @@ from secure_mlops.errors import ConfigError
 if TYPE_CHECKING:
     from secure_mlops.orchestration import RunSummary
 
-COMPILED = Path("pipelines/compiled/secure-mlops.yaml")
+COMPILED = Path("pipelines/compiled/secure-mlops.yaml")  # under the project root
 PARAM_HELP = "Pipeline parameter as name=value (repeatable), e.g. --param psi_threshold=0.3."
-_METADATA_SHOWN = ("rows", "k_achieved", "key_version", "shards", "checks", "checks_failed")
+_VERDICTS = {True: "pass", False: "FAIL", None: "-"}
 
 
 def register(app: typer.Typer) -> None:
     app.command()(run)
+    app.command()(runs)
+    app.command()(show)
     app.command("compile")(compile_pipeline)
     app.command()(submit)
 
 
 def run(
+    ctx: typer.Context,
     data: str = typer.Option(
         None, "--data", help="Raw data: CSV/Parquet file, folder of shards, or s3:// prefix. Default: generated demo shards."
     ),
@@ -38,47 +42,100 @@ def run(
 ) -> None:
     """Run the whole pipeline on this machine with kfp.local, against the local (or configured) Vault.
 
-    Example: secure-mlops run --param psi_threshold=0.3
+    Shows each step while it runs; at the end, each gate's verdict and where every report, metrics
+    file, model card and manifest is (RUN/results/). A bad shard fails the whole run, naming the
+    shard and its report. `secure-mlops runs` lists the runs, `secure-mlops show RUN` shows one again.
+
+    Example: secure-mlops run --data raw/ --param model_type=random_forest
     """
     from pipelines.secure_pipeline import build_pipeline
-    from secure_mlops.orchestration import run_local_pipeline
+    from secure_mlops.cli.progress import step_progress
+    from secure_mlops.orchestration import raise_for_failure, run_local_pipeline
     from secure_mlops.orchestration.params import parse_params
 
     params = parse_params(param or [], build_pipeline(cluster=False, parallelism=parallelism))
-    summary = run_local_pipeline(get_settings(), contract=contract_or_default(contract), data=data, params=params,
-                                 parallelism=parallelism, progress=typer.echo)
-    _print_summary(summary)
+    verbose = bool(ctx.find_root().params.get("verbose"))
+    with step_progress(verbose) as progress:
+        summary = run_local_pipeline(get_settings(), contract=contract_or_default(contract), data=data, params=params,
+                                     parallelism=parallelism, progress=progress)
+    print_summary(summary)
+    raise_for_failure(summary)
 
 
-def _print_summary(summary: RunSummary) -> None:
-    typer.echo(f"\npipeline succeeded: {summary.run_dir}")
+def runs() -> None:
+    """List the local runs (STATE_DIR/pipeline-root), newest first: id, start, outcome, contract.
+
+    Example: secure-mlops runs
+    """
+    from secure_mlops.orchestration import list_runs
+
+    root = get_settings().state_dir / "pipeline-root"
+    entries = list_runs(root)
+    if not entries:
+        typer.echo(f"no local runs under {root}")
+        return
+    width = max(len(e.run_id) for e in entries)
+    typer.echo(f"{'RUN':<{width}}  {'STARTED':<25}  {'OUTCOME':<9}  CONTRACT")
+    for entry in entries:
+        typer.echo(f"{entry.run_id:<{width}}  {entry.started:<25}  {entry.outcome:<9}  {entry.contract}")
+        if entry.failure:
+            typer.echo(f"{'':<{width}}  {entry.failure}")
+
+
+def show(
+    run_id: str = typer.Argument(..., metavar="RUN", help="A run's id (from `secure-mlops runs`), part of it, latest, "
+                                                          "or its folder."),
+) -> None:
+    """Show a local run's summary again: outcome, gates, metrics and the path of every result.
+
+    Example: secure-mlops show latest
+    """
+    from secure_mlops.orchestration import find_run, load_summary
+
+    print_summary(load_summary(find_run(get_settings().state_dir / "pipeline-root", run_id)))
+
+
+def print_summary(summary: RunSummary) -> None:
+    """The summary `run` ends with and `show` prints again."""
+    if summary.succeeded:
+        typer.echo(f"\npipeline succeeded: {summary.run_dir}")
+    else:
+        typer.echo(f"\npipeline failed: {summary.run_dir}")
+        typer.echo(f"failure: {summary.failure}")
+    typer.echo(f"run {summary.run_id}: started {summary.started}, {summary.seconds:g} s; "
+               f"contract {summary.contract}; data {summary.data}")
     if summary.metrics:
         typer.echo("held-out metrics: " + ", ".join(f"{k} {v:g}" for k, v in summary.metrics.items()))
     if summary.privacy:
         typer.echo("privacy audit: " + ", ".join(f"{k} {v:g}" for k, v in summary.privacy.items()))
-    if summary.k_achieved is not None:
-        typer.echo(f"k-anonymity achieved per shard: {summary.k_achieved} or more")
-    if summary.deployed is not None:
-        meta = summary.deployed.metadata
+    if summary.gates:
+        typer.echo("gates:")
+        for gate in summary.gates:
+            where = ""
+            if gate.shard is not None:
+                source = summary.shards[gate.shard] if gate.shard < len(summary.shards) else "?"
+                where = f" shard {gate.shard} ({Path(source).name})"
+            typer.echo(f"  {_VERDICTS[gate.passed]:<4}  {gate.name}{where}: {gate.detail}")
+    if summary.deployed:
+        meta = summary.deployed
         applied = "applied to the cluster" if meta.get("applied") else "not applied (apply=false)"
         typer.echo(f"deploy: {meta.get('bento_tag')} rendered to {meta.get('rendered')}, {applied}")
-    for record in summary.outputs:
-        typer.echo(f"{record.name.replace('_', ' ')}: {record.uri}")
-    typer.echo("artifacts:")
-    for record in summary.artifacts:
-        shown = {k: v for k, v in record.metadata.items() if k in _METADATA_SHOWN}
-        typer.echo(f"  {record.task}/{record.name}" + (f"  {shown}" if shown else ""))
-    if summary.compared_with is None:
-        typer.echo("drift: no reference for this contract and version yet, so no drift was measured")
-    else:
-        typer.echo(f"drift: compared with {summary.compared_with}")
+    if summary.results:
+        typer.echo(f"results ({Path(summary.run_dir) / 'results'}):")
+        for result in summary.results:
+            typer.echo(f"  {result.label}: {result.path}")
     if summary.reference is not None:
         typer.echo(f"drift reference for the next run: {summary.reference}")
     typer.echo(f"log: {summary.log_file}")
 
 
+def _compiled() -> Path:
+    return get_settings().project_root / COMPILED
+
+
 def compile_pipeline(
-    output: Path = output_file(f"Where to write the pipeline YAML (default {COMPILED}).", stdout=True, required=False),
+    output: Path = output_file(f"Where to write the pipeline YAML (default: {COMPILED} of the project).", stdout=True,
+                               required=False),
     parallelism: int = typer.Option(4, "--parallelism", min=1, help="Shards processed at once on the cluster."),
     vault_addr: str = typer.Option(
         "https://vault.vault.svc:8200", "--vault-addr",
@@ -111,7 +168,7 @@ def compile_pipeline(
     if output == STDOUT:
         sys.stdout.buffer.write(text)
         return
-    target = output or COMPILED
+    target = output or _compiled()
     target.parent.mkdir(parents=True, exist_ok=True)
     with atomic_output(target) as handle:
         os.fchmod(handle.fileno(), 0o644)  # no secret in it, and images copy it for other users
@@ -126,7 +183,8 @@ def submit(
         PIPELINE_SERVICE_ACCOUNT, "--service-account", help="Service account the run's pods use (bound to the Vault role)."
     ),
     experiment: str = typer.Option("secure-mlops", "--experiment", help="Experiment to file the run under."),
-    package: Path = typer.Option(COMPILED, "--package", dir_okay=False, help="Compiled pipeline YAML."),
+    package: Path = typer.Option(None, "--package", dir_okay=False,
+                                 help=f"Compiled pipeline YAML. Default: {COMPILED} of the project."),
     param: list[str] = typer.Option(None, "--param", help=PARAM_HELP),
 ) -> None:
     """Upload the compiled pipeline as a new version and start a run with kfp.Client.
@@ -138,6 +196,7 @@ def submit(
     from secure_mlops.orchestration.params import parse_params
 
     arguments = parse_params(param or [], build_pipeline(cluster=True))
+    package = package or _compiled()  # found from any working directory
     submitted = submit_run(
         package, host=host, pipeline_name=PIPELINE_NAME, arguments=arguments, namespace=namespace,
         service_account=service_account, experiment=experiment,

@@ -7,38 +7,34 @@ from __future__ import annotations
 
 import getpass
 import shutil
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from secure_mlops.config import Settings
 from secure_mlops.errors import PipelineError
-from secure_mlops.orchestration.summary import ArtifactRecord, collect_artifacts
+from secure_mlops.orchestration.local_run import LocalRun, StepProgress
+from secure_mlops.orchestration.results import LABELS, ResultFile, publish_results
+from secure_mlops.orchestration.runs import SUMMARY_FILE, save_summary
+from secure_mlops.orchestration.summary import (
+    BAD_SHARD,
+    ArtifactRecord,
+    RunSummary,
+    ShardFailure,
+    collect_artifacts,
+    failed_shards,
+    failure_line,
+    gates,
+    numbers,
+    planned_shards,
+)
 
 DEMO_SHARDS = 2
-DEMO_ROWS = 569
+DEMO_ROWS = 569  # in all, split across the shards: each of the source's rows in one shard
 # One drift reference per contract name and version: a run is compared only with the last accepted
 # dataset of its own contract, never with another table's profile.
 REFERENCES_DIR = "drift-references"
-
-
-@dataclass(frozen=True)
-class RunSummary:
-    run_dir: Path
-    log_file: Path
-    metrics: dict[str, float] = field(default_factory=dict)
-    privacy: dict[str, float] = field(default_factory=dict)
-    k_achieved: int | None = None
-    """The smallest k any shard achieved."""
-    deployed: ArtifactRecord | None = None
-    outputs: list[ArtifactRecord] = field(default_factory=list)
-    """The manifest and the model card: what a reader opens first."""
-    artifacts: list[ArtifactRecord] = field(default_factory=list)
-    reference: Path | None = None
-    """Where the accepted dataset's profile was kept as the next run's drift reference."""
-    compared_with: Path | None = None
-    """The drift reference this run was compared with; None: its contract had none yet."""
 
 
 def run_local_pipeline(
@@ -48,11 +44,13 @@ def run_local_pipeline(
     data: str | None = None,
     params: Mapping[str, Any] | None = None,
     parallelism: int = 4,
-    progress: Callable[[str], None] = print,
+    progress: StepProgress | None = None,
 ) -> RunSummary:
-    """Run the pipeline with kfp.local; `PipelineError` names the failed step and the log."""
+    """Run the pipeline with kfp.local. The summary, kept in the run's folder, says how it ended,
+    success or failure (`raise_for_failure`); `PipelineError` only when no run folder was made."""
     from pipelines.secure_pipeline import build_pipeline
     from secure_mlops.orchestration.local_run import run_locally
+    from secure_mlops.orchestration.params import pipeline_defaults
     from secure_mlops.vault import DevVault
 
     pipeline = build_pipeline(cluster=False, parallelism=parallelism)
@@ -69,24 +67,54 @@ def run_local_pipeline(
     if settings.vault_addr == settings.dev_vault_addr and settings.vault_token is None:
         DevVault(settings).up()
     pipeline_root = settings.state_dir / "pipeline-root"
-    progress(f"running pipeline locally (root {pipeline_root})")
+    progress = progress or StepProgress()
+    progress.note(f"running pipeline locally (root {pipeline_root})")
     outcome = run_locally(pipeline, arguments, pipeline_root, progress)
-    if not outcome.succeeded:
-        raise PipelineError(f"pipeline failed: {outcome.failure}", hint=f"full log: {outcome.log_file}")
-    if outcome.run_dir is None or outcome.log_file is None:
-        raise PipelineError("pipeline reported success but left no run folder", hint=f"full log: {outcome.log_file}")
-    return _summarize(outcome.run_dir, outcome.log_file, reference, compared_with)
+    if outcome.run_dir is None:
+        what = f"pipeline failed: {outcome.failure}" if not outcome.succeeded else "pipeline left no run folder"
+        raise PipelineError(what, hint=f"full log: {outcome.log_file}")
+    kept = None
+    profile = next((r for r in collect_artifacts(outcome.run_dir) if r.task == "publish-dataset" and r.name == "profile"),
+                   None)
+    if outcome.succeeded and profile is not None:
+        reference.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(profile.uri, reference)  # the next run's drift reference
+        kept = reference
+    summary = _summarize(outcome, {**pipeline_defaults(pipeline), **arguments}, contract, kept)
+    save_summary(summary)
+    return summary
+
+
+def raise_for_failure(summary: RunSummary) -> None:
+    """`PipelineError` (exit 10) with the failure line: the step, why, and for a shard which one and its report."""
+    if summary.succeeded:
+        return
+    shard_step = any(g.shard is not None and g.passed is False for g in summary.gates)
+    hint = (f"{BAD_SHARD}; " if shard_step else "") + f"full log: {summary.log_file}; " \
+        f"`secure-mlops show {summary.run_id}` shows the run again"
+    raise PipelineError(f"pipeline failed: {summary.failure}", hint=hint)
 
 
 def demo_shards(folder: Path, shards: int = DEMO_SHARDS, rows: int = DEMO_ROWS) -> Path:
-    """Synthetic raw shards for a run without data (made once, reused: same seed, same data)."""
+    """Synthetic raw shards for a run without data (made once, reused: same seed, same data).
+
+    The shards share no feature row: `rows` in all, split as evenly as `shards` allows, each shard
+    drawn from its own slice of the source, so no held-out row has a twin in the training set.
+    Shards of an older layout (`part-0000.csv`, the same rows in every shard) are removed, since
+    every CSV in the folder is read as a shard.
+    """
     from secure_mlops.demo_data import write_patients_csv
 
     folder.mkdir(parents=True, exist_ok=True)
-    for index in range(shards):
-        shard = folder / f"part-{index:04d}.csv"
+    names = [f"part-{index:04d}-of-{shards:04d}.csv" for index in range(shards)]
+    for stale in folder.glob("part-*.csv"):
+        if stale.name not in names:
+            stale.unlink()
+    for index, name in enumerate(names):
+        shard = folder / name
         if not shard.exists():
-            write_patients_csv(shard, rows=rows, seed=100 + index)
+            size = rows // shards + (index < rows % shards)
+            write_patients_csv(shard, rows=size, seed=100 + index, part=index, parts=shards)
     return folder
 
 
@@ -98,30 +126,42 @@ def drift_reference(settings: Settings, contract: Path) -> Path:
     return settings.state_dir / REFERENCES_DIR / f"{loaded.name}@{loaded.version}.profile.json"
 
 
-def _summarize(run_dir: Path, log_file: Path, reference: Path, compared_with: Path | None) -> RunSummary:
+def _summarize(outcome: LocalRun, parameters: dict[str, Any], contract: Path, kept: Path | None) -> RunSummary:
+    run_dir = outcome.run_dir
+    assert run_dir is not None  # noqa: S101 - checked by the caller
     records = collect_artifacts(run_dir)
-    by_name: dict[str, ArtifactRecord] = {r.name: r for r in records}
-    k_values = [int(r.metadata["k_achieved"]) for r in records if "k_achieved" in r.metadata]
-    kept = None
-    if "profile" in by_name:
-        reference.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(by_name["profile"].uri, reference)  # the next run's drift reference
-        kept = reference
+    by_task: dict[str, ArtifactRecord] = {f"{r.task.rsplit('/', 1)[-1]}/{r.name}": r for r in records}
+    shard_failures = [] if outcome.succeeded else failed_shards(run_dir, outcome.failures)
+    deployed = by_task.get("deploy/manifests")
     return RunSummary(
-        run_dir=run_dir,
-        log_file=log_file,
-        metrics=_numbers(by_name.get("metrics")),
-        privacy=_numbers(by_name.get("audit")),
-        k_achieved=min(k_values) if k_values else None,
-        deployed=by_name.get("manifests"),
-        outputs=[r for r in records if r.name in {"manifest", "model_card"}],
-        artifacts=records,
-        reference=kept,
-        compared_with=compared_with,
+        run_id=run_dir.name,
+        run_dir=str(run_dir),
+        started=datetime.fromtimestamp(outcome.started).astimezone().isoformat(timespec="seconds"),
+        seconds=round(outcome.seconds, 1),
+        succeeded=outcome.succeeded,
+        contract=_contract_label(records, contract),
+        data=str(parameters.get("data_uri", "")),
+        log_file=str(outcome.log_file),
+        failure=None if outcome.succeeded else failure_line(outcome.failure or "unknown failure", shard_failures),
+        shards=planned_shards(run_dir),
+        parameters=parameters,
+        metrics=numbers(by_task["train/metrics"].metadata) if "train/metrics" in by_task else {},
+        privacy=numbers(by_task["privacy-audit/audit"].metadata) if "privacy-audit/audit" in by_task else {},
+        gates=gates(records, parameters, outcome.steps, outcome.failures, shard_failures),
+        results=[*publish_results(run_dir, records), *_failed_reports(shard_failures),
+                 ResultFile("run summary (`secure-mlops show` reads it)", str(run_dir / SUMMARY_FILE))],
+        deployed=dict(deployed.metadata) if deployed is not None else {},
+        reference=str(kept) if kept is not None else None,
+        compared_with=str(parameters.get("reference_profile_uri") or "") or None,
     )
 
 
-def _numbers(record: ArtifactRecord | None) -> dict[str, float]:
-    if record is None:
-        return {}
-    return {k: v for k, v in record.metadata.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+def _failed_reports(failures: list[ShardFailure]) -> list[ResultFile]:
+    return [ResultFile(f"{LABELS[(f.step, 'report')]}, shard {f.shard} (failed)", f.report, f.shard)
+            for f in failures if f.report is not None]
+
+
+def _contract_label(records: list[ArtifactRecord], contract: Path) -> str:
+    """name@version as the steps read it; the contract's path when no step got that far."""
+    named = next((r.metadata["contract"] for r in records if "contract" in r.metadata), None)
+    return str(named) if named else str(contract)
