@@ -44,6 +44,8 @@ def build_pipeline(*, cluster: bool, parallelism: int = 4, vault_addr: str = DEF
         model_type: str = "logistic_regression",
         model_params: str = "{}",
         max_membership_advantage: float = 0.1,
+        min_roc_auc: float = 0.7,
+        min_recall: float = 0.5,
         triggered_by: str = "kubeflow-pipelines",
         inference_image: str = INFERENCE_REPOSITORY,
         apply: bool = False,
@@ -54,7 +56,7 @@ def build_pipeline(*, cluster: bool, parallelism: int = 4, vault_addr: str = DEF
 
         Args:
             data_uri: Raw dataset: a CSV/Parquet file, or a folder or s3:// prefix of shards.
-            contract_path: Data contract (YAML) inside the step image or on the local machine.
+            contract_path: Data contract (YAML): a local or in-image path, /contracts/NAME.yaml (ConfigMap) or s3://BUCKET/KEY.
             k: Raise the contract's k-anonymity threshold for this run (0 keeps the contract's).
             pseudonym_key_version: Pseudonym key version to pin (0: its latest); another version changes every pseudonym.
             reference_profile_uri: Profile of the previous accepted dataset, for drift checks ('' for none).
@@ -62,7 +64,9 @@ def build_pipeline(*, cluster: bool, parallelism: int = 4, vault_addr: str = DEF
             seed: Seed of the train/test split and the model: same inputs and seed, same model.
             model_type: logistic_regression or random_forest.
             model_params: Hyperparameters of the classifier as a JSON object, e.g. {"C": 0.5}.
-            max_membership_advantage: The run fails when the membership-inference attack's advantage exceeds this.
+            max_membership_advantage: The run fails when the membership attack's advantage less its 99% noise floor exceeds this.
+            min_roc_auc: The run fails at train when the held-out ROC AUC is below this (0.5 is chance; 0 disables the check).
+            min_recall: The run fails at train when the held-out recall of the label's first allowed value is below this (0: off).
             triggered_by: Who or what started the run, recorded in the signed provenance manifest.
             inference_image: REGISTRY/NAME (tagged with the bento's version) or REGISTRY/NAME@sha256:DIGEST (to apply).
             apply: Apply the rendered manifests to the cluster (false: render them only).
@@ -95,7 +99,7 @@ def build_pipeline(*, cluster: bool, parallelism: int = 4, vault_addr: str = DEF
         trained = step(
             train(
                 dataset=published.outputs["dataset"], contract_path=contract_path, seed=seed,
-                model_type=model_type, model_params=model_params,
+                model_type=model_type, model_params=model_params, min_roc_auc=min_roc_auc, min_recall=min_recall,
             ),
             "pseudonymized",
         )
@@ -131,7 +135,8 @@ def build_pipeline(*, cluster: bool, parallelism: int = 4, vault_addr: str = DEF
                 data_uri=data_uri, contract_path=contract_path, k=k, pseudonym_key_version=pseudonym_key_version,
                 reference_profile_uri=reference_profile_uri, psi_threshold=psi_threshold, seed=seed,
                 model_type=model_type, model_params=model_params, max_membership_advantage=max_membership_advantage,
-                triggered_by=triggered_by, inference_image=inference_image, apply=apply, release_uri=release_uri,
+                min_roc_auc=min_roc_auc, min_recall=min_recall, triggered_by=triggered_by,
+                inference_image=inference_image, apply=apply, release_uri=release_uri,
             ),
             "model",
         )

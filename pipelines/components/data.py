@@ -27,10 +27,11 @@ def minimize_shard(
     from secure_mlops import steps
     from secure_mlops.config import get_settings
     from secure_mlops.privacy import write_report
+    from secure_mlops.steps.sources import contract_file
 
-    with steps.step_errors("minimize-shard"):
+    with steps.step_errors("minimize-shard"), contract_file(contract_path, get_settings()) as contract:
         written, result = steps.minimize_shard(
-            shard_uri, Path(contract_path), Path(dataset.path), context=dataset.uri, k=k or None,
+            shard_uri, contract, Path(dataset.path), context=dataset.uri, k=k or None,
             pseudonym_key_version=pseudonym_key_version or None, settings=get_settings(),
         )
         write_report(result, Path(report.path))
@@ -52,10 +53,11 @@ def validate_shard(
 
     from secure_mlops import steps
     from secure_mlops.config import get_settings
+    from secure_mlops.steps.sources import contract_file
 
-    with steps.step_errors("validate-shard"):
+    with steps.step_errors("validate-shard"), contract_file(contract_path, get_settings()) as contract:
         result = steps.validate_shard(
-            Path(dataset.path), dataset.metadata["context"], Path(contract_path),
+            Path(dataset.path), dataset.metadata["context"], contract,
             reference_profile_uri=reference_profile_uri or None, psi_threshold=psi_threshold,
             validated_output=Path(validated.path), report_output=Path(report.path), settings=get_settings(),
         )
@@ -72,12 +74,13 @@ def publish_dataset(
 
     from secure_mlops import steps
     from secure_mlops.config import get_settings
+    from secure_mlops.steps.sources import contract_file
 
-    with steps.step_errors("publish-dataset"):
+    with steps.step_errors("publish-dataset"), contract_file(contract_path, get_settings()) as contract:
         # KFP keeps metadata numbers as floats.
         written = steps.publish_dataset(
             [(Path(s.path), s.metadata["context"], int(s.metadata.get("pseudonym_key_version") or 0) or None)
-             for s in shards], Path(contract_path),
+             for s in shards], contract,
             Path(dataset.path), Path(profile.path), context=dataset.uri,
             reference_profile_uri=reference_profile_uri or None, psi_threshold=psi_threshold, settings=get_settings(),
         )

@@ -8,21 +8,30 @@ from pipelines.components.image import step_component
 @step_component
 def train(
     dataset: Input[Dataset], contract_path: str, seed: int, model_type: str, model_params: str,
+    min_roc_auc: float, min_recall: float,
     model: Output[Model], metrics: Output[Metrics], classification: Output[ClassificationMetrics],
 ) -> None:
-    """Decrypt the dataset in memory, train a scikit-learn model, log held-out metrics."""
+    """Decrypt the dataset in memory, train a scikit-learn model, log held-out metrics; the run
+    stops here below the quality gate's minimums."""
     from pathlib import Path
 
     from secure_mlops import steps
     from secure_mlops.config import get_settings
+    from secure_mlops.steps.sources import contract_file
 
-    with steps.step_errors("train"):
+    with steps.step_errors("train"), contract_file(contract_path, get_settings()) as contract:
         trained = steps.train(
-            Path(dataset.path), dataset.metadata["context"], Path(contract_path), Path(model.path),
+            Path(dataset.path), dataset.metadata["context"], contract, Path(model.path),
             seed=seed, model_type=model_type, model_params=model_params, settings=get_settings(),
+            min_roc_auc=min_roc_auc, min_recall=min_recall,
         )
     for name, value in trained.metrics.items():
         metrics.log_metric(name, round(value, 4))
+    # Exact duplicates were kept on one side of the split; how many says how much that mattered.
+    metrics.log_metric("duplicate_rows", trained.duplicate_rows)
+    metrics.log_metric("duplicate_groups", trained.duplicate_groups)
+    print(f"train/test split: {trained.duplicate_rows} exact duplicate rows in {trained.duplicate_groups} groups, "
+          "each group kept on one side")
     classification.log_confusion_matrix(trained.classes, trained.confusion_matrix)
     classification.log_roc_curve(trained.roc_fpr, trained.roc_tpr, trained.roc_thresholds)
     model.metadata.update(format="skops", framework="scikit-learn", model_type=model_type, seed=seed,
@@ -39,15 +48,18 @@ def privacy_audit(
 
     from secure_mlops import steps
     from secure_mlops.config import get_settings
+    from secure_mlops.steps.sources import contract_file
 
-    with steps.step_errors("privacy-audit"):
+    with steps.step_errors("privacy-audit"), contract_file(contract_path, get_settings()) as contract:
         result = steps.privacy_audit(
-            Path(dataset.path), dataset.metadata["context"], Path(model.path), Path(contract_path),
+            Path(dataset.path), dataset.metadata["context"], Path(model.path), contract,
             Path(model_card.path), data_digest=dataset.metadata["sha256"], seed=seed, model_type=model_type,
             max_advantage=max_membership_advantage, settings=get_settings(),
+            k_achieved=int(dataset.metadata.get("k_achieved") or 0) or None,  # KFP keeps numbers as floats
         )
     audit.log_metric("membership_advantage", round(result.advantage, 4))
     audit.log_metric("attack_auc", round(result.attack_auc, 4))
     audit.log_metric("noise_floor", round(result.noise_floor, 4))
+    audit.log_metric("membership_advantage_lower_bound", round(result.lower_bound, 4))
     audit.log_metric("max_membership_advantage", result.max_advantage)
     audit.log_metric("audit_rows_per_side", result.members)

@@ -19,10 +19,11 @@ def package(
 
     from secure_mlops import steps
     from secure_mlops.config import get_settings
+    from secure_mlops.steps.sources import contract_file
 
-    with steps.step_errors("package"):
+    with steps.step_errors("package"), contract_file(contract_path, get_settings()) as contract:
         packaged = steps.package(
-            Path(model.path), Path(contract_path), Path(profile.path), Path(bento.path), Path(manifest.path),
+            Path(model.path), contract, Path(profile.path), Path(bento.path), Path(manifest.path),
             data_digest=dataset.metadata["sha256"], data_key_version=int(dataset.metadata["key_version"]),
             pseudonym_key_version=int(dataset.metadata.get("pseudonym_key_version") or 0) or None,
             inference_image=inference_image, metrics=dict(metrics.metadata), privacy=dict(audit.metadata),
@@ -59,8 +60,8 @@ def record_run(
     manifest: Input[Artifact], dataset: Input[Dataset], metrics: Input[Metrics], audit: Input[Metrics],
     manifests: Input[Artifact], audit_uri: str, run_id: str, data_uri: str, contract_path: str, k: int,
     pseudonym_key_version: int, reference_profile_uri: str, psi_threshold: float, seed: int, model_type: str,
-    model_params: str, max_membership_advantage: float, triggered_by: str, inference_image: str, apply: bool,
-    release_uri: str,
+    model_params: str, max_membership_advantage: float, min_roc_auc: float, min_recall: float, triggered_by: str,
+    inference_image: str, apply: bool, release_uri: str,
 ) -> None:
     """Append the signed manifest and a run summary (parameters, each gate's result, key versions,
     plaintext and ciphertext digests) to the audit store, where no record is ever replaced."""
@@ -75,7 +76,8 @@ def record_run(
                 "data_uri": data_uri, "contract_path": contract_path, "k": k,
                 "pseudonym_key_version": pseudonym_key_version, "reference_profile_uri": reference_profile_uri,
                 "psi_threshold": psi_threshold, "seed": seed, "model_type": model_type, "model_params": model_params,
-                "max_membership_advantage": max_membership_advantage, "triggered_by": triggered_by,
+                "max_membership_advantage": max_membership_advantage, "min_roc_auc": min_roc_auc,
+                "min_recall": min_recall, "triggered_by": triggered_by,
                 "inference_image": inference_image, "apply": apply, "release_uri": release_uri,
             },
             dataset=dict(dataset.metadata), privacy=dict(audit.metadata), metrics=dict(metrics.metadata),

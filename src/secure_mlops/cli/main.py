@@ -21,6 +21,7 @@ import typer
 
 from secure_mlops.cli import (
     audit_cmds,
+    contract_cmds,
     crypto_cmds,
     demo_cmds,
     deploy_cmds,
@@ -33,8 +34,11 @@ from secure_mlops.cli import (
     token_cmds,
     verify_cmds,
 )
+from secure_mlops.cli.options import use_word_placeholders
 from secure_mlops.errors import SecureMlopsError
 from secure_mlops.storage.termination import Terminated
+
+use_word_placeholders()
 
 app = typer.Typer(
     name="secure-mlops",
@@ -51,6 +55,7 @@ app.add_typer(dev_cmds.app, name="dev")
 app.add_typer(token_cmds.app, name="token")
 app.add_typer(audit_cmds.app, name="audit")
 app.add_typer(keys_cmds.app, name="keys")
+app.add_typer(contract_cmds.app, name="contract")
 crypto_cmds.register(app)
 privacy_cmds.register(app)
 demo_cmds.register(app)
@@ -63,8 +68,18 @@ quarantine_cmds.register(app)
 _DEBUG_ENV = "SECURE_MLOPS_DEBUG"
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"secure-mlops {version('secure-mlops')}")
+        raise typer.Exit()
+
+
 @app.callback()
 def _root(
+    _version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
+                                  help="Print the version and exit."),
     debug: bool = typer.Option(False, "--debug", help="Show the full traceback of an error."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress to stderr."),
 ) -> None:

@@ -21,6 +21,8 @@ class Trained:
     roc_fpr: list[float]
     roc_tpr: list[float]
     roc_thresholds: list[float]
+    duplicate_rows: int = 0
+    duplicate_groups: int = 0
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,7 @@ class Audited:
     noise_floor: float
     max_advantage: float
     members: int
+    lower_bound: float = 0.0
 
 
 def train(
@@ -42,20 +45,28 @@ def train(
     model_type: str,
     model_params: str,
     settings: Settings,
+    min_roc_auc: float = 0.0,
+    min_recall: float = 0.0,
 ) -> Trained:
-    """Decrypt the dataset into memory, fit the model, save it with skops (no pickle).
+    """Decrypt the dataset into memory, fit the model, check the quality gate, save it with skops
+    (no pickle).
 
-    `model_params` is a JSON object of the classifier's hyperparameters, e.g. '{"C": 0.5}'.
+    `model_params` is a JSON object of the classifier's hyperparameters, e.g. '{"C": 0.5}'. A
+    held-out ROC AUC or recall below `min_roc_auc` or `min_recall` (0: no minimum) raises
+    `ValidationFailed` before the model is saved, so nothing is left to package.
     """
     from secure_mlops.training import save_model, train_model
+    from secure_mlops.training.quality import check_quality
 
     params = _json_object(model_params, "model_params")
     result = train_model(
         read_dataset(dataset, context, settings), load_contract(contract_path), seed=seed, model_type=model_type, params=params
     )
+    check_quality(result.metrics, {"roc_auc": min_roc_auc, "recall": min_recall})
     save_model(result.estimator, model_output)
     return Trained(
-        result.metrics, result.classes, result.confusion_matrix, result.roc.fpr, result.roc.tpr, result.roc.thresholds
+        result.metrics, result.classes, result.confusion_matrix, result.roc.fpr, result.roc.tpr, result.roc.thresholds,
+        duplicate_rows=result.duplicate_rows, duplicate_groups=result.duplicate_groups,
     )
 
 
@@ -71,10 +82,12 @@ def privacy_audit(
     model_type: str,
     max_advantage: float,
     settings: Settings,
+    k_achieved: int | None = None,
 ) -> Audited:
     """Attack the saved model with the loss-threshold membership test; fail above the threshold.
 
-    The model card is written either way, so a failed run still documents why.
+    The model card is written either way, so a failed run still documents why; `k_achieved` (the
+    published dataset's weakest k) is stated on it next to the contract's k.
     """
     from secure_mlops.errors import PrivacyError
     from secure_mlops.training import (
@@ -93,10 +106,11 @@ def privacy_audit(
         audit = audit_membership(result, max_advantage=max_advantage)
     except PrivacyError:
         _write_card(card_output, model_card(result, membership_advantage(result), contract=contract,
-                                            data_digest=data_digest, model_name=model_type))
+                                            data_digest=data_digest, model_name=model_type, k_achieved=k_achieved))
         raise
-    _write_card(card_output, model_card(result, audit, contract=contract, data_digest=data_digest, model_name=model_type))
-    return Audited(audit.advantage, audit.attack_auc, audit.noise_floor, max_advantage, audit.members)
+    _write_card(card_output, model_card(result, audit, contract=contract, data_digest=data_digest, model_name=model_type,
+                                        k_achieved=k_achieved))
+    return Audited(audit.advantage, audit.attack_auc, audit.noise_floor, max_advantage, audit.members, audit.lower_bound)
 
 
 def _json_object(text: str, name: str) -> dict[str, object]:

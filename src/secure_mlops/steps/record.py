@@ -31,6 +31,8 @@ def record_run(
     raw = read_file(manifest_file, "the signed manifest")
     signed = load_signed_manifest(manifest_file).manifest
     advantage, max_advantage = float(privacy["membership_advantage"]), float(privacy["max_membership_advantage"])
+    # The gate judges the advantage less its sampling noise (training/membership.py).
+    lower_bound = float(privacy["membership_advantage_lower_bound"])
     summary = {
         "triggered_by": signed["run"]["triggered_by"],
         "parameters": dict(parameters),
@@ -39,8 +41,10 @@ def record_run(
                             "passed": int(dataset["k_achieved"]) >= int(dataset["k_required"])},
             "validation": {"checks": int(dataset["checks"]), "failed": 0, "shards": int(dataset["shards"]),
                            "passed": True},
-            "membership_inference": {"advantage": advantage, "max_advantage": max_advantage,
-                                     "passed": advantage <= max_advantage},
+            "membership_inference": {"advantage": advantage, "lower_bound": lower_bound,
+                                     "max_advantage": max_advantage, "passed": lower_bound <= max_advantage},
+            "quality": {"min_roc_auc": parameters.get("min_roc_auc"), "min_recall": parameters.get("min_recall"),
+                        "roc_auc": metrics.get("roc_auc"), "recall": metrics.get("recall"), "passed": True},
         },
         "metrics": dict(metrics),
         "keys": signed["keys"],
