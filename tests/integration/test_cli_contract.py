@@ -5,12 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-import pyarrow as pa
 import pyarrow.csv as pacsv
 import pytest
-from faker import Faker
 
+from tests.support import churn
 from tests.support.cli import clean_env, run_cli
 
 pytestmark = pytest.mark.integration
@@ -29,20 +27,8 @@ columns:
 
 @pytest.fixture(scope="module")
 def churn_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    fake = Faker("en_GB")
-    Faker.seed(21)
-    rng = np.random.default_rng(21)
     path = tmp_path_factory.mktemp("churn") / "churn.csv"
-    pacsv.write_csv(pa.table({
-        "name": [fake.name() for _ in range(ROWS)],
-        "email": [fake.email() for _ in range(ROWS)],
-        "phone": [fake.phone_number() for _ in range(ROWS)],
-        "age": rng.integers(18, 90, ROWS),
-        "zip": [fake.postcode() for _ in range(ROWS)],
-        "income": np.round(rng.lognormal(10.2, 0.5, ROWS), 2),
-        "tenure": rng.integers(0, 100, ROWS),
-        "churned": np.where(rng.random(ROWS) < 0.25, "yes", "no"),
-    }), path)
+    pacsv.write_csv(churn.churn_table(ROWS, seed=21, locale="en_GB").drop_columns(["customer_ref"]), path)
     return path
 
 

@@ -34,10 +34,11 @@ def write_contract(path: Path) -> Path:
     return path
 
 
-def churn_table(rows: int = 400, seed: int = 5) -> pa.Table:
+def churn_table(rows: int = 400, seed: int = 5, locale: str = "de_DE") -> pa.Table:
+    """Raw churn rows, identities from Faker's `locale` (postcodes, phones and names vary with it)."""
     from faker import Faker
 
-    fake = Faker("de_DE")
+    fake = Faker(locale)
     Faker.seed(seed)
     rng = np.random.default_rng(seed)
     tenure = rng.integers(1, 120, rows)
@@ -56,6 +57,6 @@ def churn_table(rows: int = 400, seed: int = 5) -> pa.Table:
     })
 
 
-def write_churn_csv(path: Path, rows: int = 400, seed: int = 5) -> Path:
-    pacsv.write_csv(churn_table(rows, seed), path)
+def write_churn_csv(path: Path, rows: int = 400, seed: int = 5, locale: str = "de_DE") -> Path:
+    pacsv.write_csv(churn_table(rows, seed, locale), path)
     return path

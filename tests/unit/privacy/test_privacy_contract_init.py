@@ -5,36 +5,25 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
 import yaml
-from faker import Faker
 
 from secure_mlops.errors import InputError
 from secure_mlops.privacy import Action, Classification, ColumnType
 from secure_mlops.privacy.contract_check import check_contract
 from secure_mlops.privacy.contract_init import propose_contract
+from tests.support import churn
 
 ROWS = 400
 
 
 def churn_table(rows: int = ROWS, seed: int = 3) -> pa.Table:
-    fake = Faker("en_US")
-    Faker.seed(seed)
-    rng = np.random.default_rng(seed)
-    return pa.table({
-        "name": [fake.name() for _ in range(rows)],
-        "email": [fake.email() for _ in range(rows)],
-        "phone": [fake.phone_number() for _ in range(rows)],
-        "age": rng.integers(18, 80, rows),
-        "zip": [fake.zipcode() for _ in range(rows)],
-        "income": np.round(rng.lognormal(10.5, 0.4, rows), 2),
-        "tenure": rng.integers(1, 120, rows),
-        "churned": np.where(rng.random(rows) < 0.3, "yes", "no"),
-    })
+    """The shared churn generator in another locale, without the reference column: a sample as a
+    data scientist would export it."""
+    return churn.churn_table(rows, seed, locale="en_US").drop_columns(["customer_ref"])
 
 
 @pytest.fixture(scope="module")
