@@ -1,7 +1,8 @@
 """The guides name only things that exist: scripts, repository paths, make targets, `secure-mlops`
 commands, and the options they pass to the scripts and commands. docs/operator-guide.md is
-checked whole; docs/runbook.md (whose procedures must run as written during an incident) and the
-auditor's guide, policies/README.md, for their paths, make targets and commands."""
+checked whole; docs/runbook.md (whose procedures must run as written during an incident), the
+auditor's guide (policies/README.md) and the data scientist's (docs/contracts.md) for their paths,
+make targets and commands."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from secure_mlops.cli import app
 from tests.support.paths import ROOT
 
 GUIDE = ROOT / "docs" / "operator-guide.md"
-GUIDES = (GUIDE, ROOT / "docs" / "runbook.md", ROOT / "policies" / "README.md")
+GUIDES = (GUIDE, ROOT / "docs" / "runbook.md", ROOT / "policies" / "README.md", ROOT / "docs" / "contracts.md")
 TEXT = GUIDE.read_text()
 
 
