@@ -38,3 +38,6 @@ path "sys/policies/acl/secure-mlops-operator" {
 path "sys/policies/acl/secure-mlops-pipeline" {
   capabilities = ["read"]
 }
+path "sys/policies/acl/secure-mlops-reidentifier" {
+  capabilities = ["read"]
+}

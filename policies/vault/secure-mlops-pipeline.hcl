@@ -19,6 +19,12 @@ path "transit/hmac/secure-mlops-pseudonym/sha2-256" {
   capabilities = ["update"]
 }
 
+# Reversible tokens (contract action `tokenize`): encrypt only, with the derived convergent token
+# key. Reading tokens back is the re-identifier's alone (secure-mlops-reidentifier.hcl).
+path "transit/encrypt/secure-mlops-token" {
+  capabilities = ["update"]
+}
+
 # Provenance manifests: sign and verify with the signing key.
 path "transit/sign/secure-mlops-signing" {
   capabilities = ["update"]

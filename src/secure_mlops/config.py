@@ -126,6 +126,10 @@ class Settings(BaseSettings):
         "latest when a run starts. Another version gives every value another pseudonym.",
     )
     signing_key_name: str = "secure-mlops-signing"
+    token_key_name: str = Field(
+        "secure-mlops-token", description="Derived, convergent Transit key of reversible tokens (contract action "
+        "`tokenize`): the pipeline encrypts with it, only the re-identifier role decrypts.",
+    )
 
     dev_vault_port: int = Field(8200, ge=1024, le=65534)
 

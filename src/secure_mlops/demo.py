@@ -46,7 +46,7 @@ def run_demo(settings: Settings, contract_path: Path, out_dir: Path, rows: int =
     from secure_mlops.privacy import load_contract, minimize_file, write_report
     from secure_mlops.redaction import Redactor
     from secure_mlops.steps.scratch import scratch_dir
-    from secure_mlops.vault import DevVault, data_key_service, pseudonym_hmac_service
+    from secure_mlops.vault import DevVault, data_key_service, pseudonym_hmac_service, token_service
 
     if settings.vault_addr == settings.dev_vault_addr and settings.vault_token is None:
         DevVault(settings).up()
@@ -58,7 +58,8 @@ def run_demo(settings: Settings, contract_path: Path, out_dir: Path, rows: int =
     with scratch_dir(settings) as scratch:
         raw = write_patients_csv(scratch / "patients.raw.csv", rows=rows, seed=seed)
         minimized = scratch / "patients.min.parquet"
-        report = minimize_file(contract, raw, minimized, pseudonym_hmac_service(settings))
+        report = minimize_file(contract, raw, minimized, pseudonym_hmac_service(settings),
+                               token_service=token_service(settings))
         write_report(report, report_path)
         header = encrypt_file(minimized, encrypted, data_key_service(settings), encrypted.name.encode(), settings.chunk_size)
         decrypted = scratch / "patients.decrypted.parquet"

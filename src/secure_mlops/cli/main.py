@@ -25,6 +25,7 @@ from secure_mlops.cli import (
     crypto_cmds,
     demo_cmds,
     deploy_cmds,
+    detokenize_cmds,
     dev_cmds,
     keys_cmds,
     pipeline_cmds,
@@ -64,6 +65,7 @@ serve_cmds.register(app)
 verify_cmds.register(app)
 deploy_cmds.register(app)
 quarantine_cmds.register(app)
+detokenize_cmds.register(app)
 
 _DEBUG_ENV = "SECURE_MLOPS_DEBUG"
 

@@ -39,12 +39,13 @@ def minimize(
     Example: secure-mlops minimize --contract policies/data/patients.contract.yaml -i raw.csv -o min.parquet
     """
     from secure_mlops.privacy import load_contract, minimize_file
-    from secure_mlops.vault import pseudonym_hmac_service
+    from secure_mlops.vault import pseudonym_hmac_service, token_service
 
     report_path = report or output.with_name(output.name + ".report.json")
     distinct(("--input", input), ("--contract", contract), ("--output", output), ("--report", report_path))
     data_contract = load_contract(contract)
-    result = minimize_file(data_contract, input, output, pseudonym_hmac_service(), k=k, report_path=report_path)
+    result = minimize_file(data_contract, input, output, pseudonym_hmac_service(), k=k, report_path=report_path,
+                           token_service=token_service())
     typer.echo(
         f"minimized {result.input_rows} rows -> {output}: k-anonymity {result.k_achieved} "
         f"(required {result.k_required}); report: {report_path}"

@@ -45,6 +45,7 @@ class Action(StrEnum):
     GENERALIZE = "generalize"
     MASK = "mask"
     PSEUDONYMIZE = "pseudonymize"
+    TOKENIZE = "tokenize"
 
 
 class PseudonymScope(StrEnum):
@@ -58,9 +59,12 @@ class DateGranularity(StrEnum):
     DECADE = "decade"
 
 
-_ALL_ACTIONS = frozenset(Action)
+# Tokens are reversible (Vault Transit decrypts them for the re-identifier role): only a direct
+# identifier may be tokenized, never a quasi-identifier or sensitive value that minimization
+# generalizes or hides so that it cannot be read back.
+_ALL_ACTIONS = frozenset(Action) - {Action.TOKENIZE}
 _ALLOWED_ACTIONS: dict[Classification, frozenset[Action]] = {
-    Classification.DIRECT_IDENTIFIER: frozenset({Action.DROP, Action.MASK, Action.PSEUDONYMIZE}),
+    Classification.DIRECT_IDENTIFIER: frozenset({Action.DROP, Action.MASK, Action.PSEUDONYMIZE, Action.TOKENIZE}),
     Classification.QUASI_IDENTIFIER: _ALL_ACTIONS,
     Classification.SENSITIVE: _ALL_ACTIONS,
     Classification.FEATURE: frozenset({Action.DROP, Action.KEEP, Action.GENERALIZE}),
@@ -78,6 +82,9 @@ _PARAMS: dict[tuple[Action, ColumnType], tuple[frozenset[str], frozenset[str]]] 
     (Action.MASK, ColumnType.STRING): (frozenset(), frozenset({"keep_last"})),
     (Action.PSEUDONYMIZE, ColumnType.STRING): (frozenset(), frozenset()),
     (Action.PSEUDONYMIZE, ColumnType.INTEGER): (frozenset(), frozenset()),
+    # Integers are tokenized as their decimal text; the token column is text either way.
+    (Action.TOKENIZE, ColumnType.STRING): (frozenset(), frozenset()),
+    (Action.TOKENIZE, ColumnType.INTEGER): (frozenset(), frozenset()),
 }
 
 Scalar = bool | int | float | dt.date | str
@@ -169,7 +176,7 @@ class Column(_Strict):
         if self.classification is Classification.DIRECT_IDENTIFIER:
             raise _rule("allowed_values would copy direct identifiers into the contract",
                         "allowed_values")
-        if self.action in (Action.MASK, Action.PSEUDONYMIZE):
+        if self.action in (Action.MASK, Action.PSEUDONYMIZE, Action.TOKENIZE):
             raise _rule(f"allowed_values cannot describe a {_past(self.action)} column",
                         "allowed_values")
         for i, value in enumerate(self.allowed_values):
@@ -185,7 +192,7 @@ def _a(column_type: ColumnType) -> str:
 
 def _past(action: Action) -> str:
     return {"drop": "dropped", "keep": "kept", "generalize": "generalized", "mask": "masked",
-            "pseudonymize": "pseudonymized"}[action.value]
+            "pseudonymize": "pseudonymized", "tokenize": "tokenized"}[action.value]
 
 
 def _fits(value: Scalar, column_type: ColumnType, *, numeric_only: bool) -> bool:

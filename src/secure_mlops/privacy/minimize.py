@@ -25,6 +25,7 @@ from secure_mlops.privacy.kanonymity import GroupCounter, KAnonymityResult
 from secure_mlops.privacy.pseudonymize import Pseudonymizer
 from secure_mlops.privacy.report import MinimizationReport
 from secure_mlops.privacy.sources import Source, open_source
+from secure_mlops.privacy.tokenize import Tokenizer, TokenService
 from secure_mlops.privacy.transforms import ColumnPlan, plan_columns
 from secure_mlops.storage.atomic import atomic_outputs
 
@@ -42,13 +43,16 @@ def minimize_file(
     batch_rows: int = 65_536,
     k: int | None = None,
     report_path: Path | None = None,
+    token_service: TokenService | None = None,
 ) -> MinimizationReport:
     """Write the minimized `input_path` to `output_path` (Parquet) and report what was done.
 
     `k` may raise the contract's k-anonymity requirement for this run, never lower it: the
     contract is the reviewed policy. With `report_path`, the report is written there (JSON)
     along with the output: a folder that cannot take it fails the run before anything is
-    written. Raises `InputError` for bad input or arguments, an input without data rows
+    written. `token_service` makes the tokens of `tokenize` columns (needed only when the contract
+    has some; each column's tokens under its own context, see privacy/tokenize.py).
+    Raises `InputError` for bad input or arguments, an input without data rows
     included, and `KAnonymityError` (a `PrivacyError`) when the output is not k-anonymous.
     """
     if batch_rows < 1:
@@ -67,7 +71,8 @@ def minimize_file(
         raise InputError(f"{input_path.name}: contract column{'s' if len(missing) > 1 else ''} "
                          f"missing from the input: {', '.join(missing)}")
 
-    plans = plan_columns(contract.columns, Pseudonymizer(hmac_service, scope=contract.pseudonym_domain()))
+    tokenizer = None if token_service is None else Tokenizer(token_service, contract_name=contract.name)
+    plans = plan_columns(contract.columns, Pseudonymizer(hmac_service, scope=contract.pseudonym_domain()), tokenizer)
     wanted = {c.name: c.type for c in contract.columns if c.action is not Action.DROP}
     schema = pa.schema([(p.name, p.output_type) for p in plans],
                        metadata={CONTRACT_METADATA_KEY: _contract_metadata(contract)})

@@ -10,9 +10,11 @@ from functools import partial
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from secure_mlops.errors import InputError
 from secure_mlops.privacy.contract import Action, Column, ColumnType, DateGranularity
 from secure_mlops.privacy.pseudonymize import Pseudonymizer
 from secure_mlops.privacy.sources import ARROW_TYPES
+from secure_mlops.privacy.tokenize import Tokenizer
 
 MASK_CHAR = "*"
 
@@ -29,12 +31,18 @@ class ColumnPlan:
     apply: Transform
 
 
-def plan_columns(columns: list[Column], pseudonymizer: Pseudonymizer) -> list[ColumnPlan]:
-    """Plans of the output columns, in contract order (dropped columns have none)."""
-    return [_plan(c, pseudonymizer) for c in columns if c.action is not Action.DROP]
+def plan_columns(columns: list[Column], pseudonymizer: Pseudonymizer, tokenizer: Tokenizer | None = None) -> list[ColumnPlan]:
+    """Plans of the output columns, in contract order (dropped columns have none).
+
+    InputError when a column is tokenized and no `tokenizer` is given: tokens need the token service."""
+    tokenized = [c.name for c in columns if c.action is Action.TOKENIZE]
+    if tokenized and tokenizer is None:
+        raise InputError(f"column{'s' if len(tokenized) > 1 else ''} {', '.join(tokenized)} "
+                         "must be tokenized, and no token service was given")
+    return [_plan(c, pseudonymizer, tokenizer) for c in columns if c.action is not Action.DROP]
 
 
-def _plan(column: Column, pseudonymizer: Pseudonymizer) -> ColumnPlan:
+def _plan(column: Column, pseudonymizer: Pseudonymizer, tokenizer: Tokenizer | None) -> ColumnPlan:
     params = column.params
     output_type = ARROW_TYPES[column.type]
     apply: Transform
@@ -45,6 +53,8 @@ def _plan(column: Column, pseudonymizer: Pseudonymizer) -> ColumnPlan:
         apply = partial(mask, keep_last=params.keep_last or 0)
     elif column.action is Action.PSEUDONYMIZE:
         apply, output_type = pseudonymizer.pseudonymize, pa.string()
+    elif column.action is Action.TOKENIZE and tokenizer is not None:
+        apply, output_type = tokenizer.for_column(column.name), pa.string()
     elif column.type is ColumnType.DATE and params.to is not None:
         apply = partial(truncate_date, to=params.to)
     elif column.type is ColumnType.STRING and params.keep_chars is not None:

@@ -15,7 +15,7 @@ from secure_mlops.privacy import MinimizationReport, load_contract, minimize_fil
 from secure_mlops.steps.encrypted_tables import read_encrypted_table
 from secure_mlops.steps.scratch import scratch_dir
 from secure_mlops.steps.sources import fetch_shard
-from secure_mlops.vault import data_key_service, pseudonym_hmac_service
+from secure_mlops.vault import data_key_service, pseudonym_hmac_service, token_service
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ def minimize_shard(
         raw = fetch_shard(shard_uri, scratch)
         plain = scratch / "minimized.parquet"
         hmac = pseudonym_hmac_service(settings, key_version=pseudonym_key_version)
-        report = minimize_file(contract, raw, plain, hmac, k=k)
+        report = minimize_file(contract, raw, plain, hmac, k=k, token_service=token_service(settings))
         header = encrypt_file(plain, output, data_key_service(settings), context.encode(), settings.chunk_size)
     # A contract without pseudonymized columns used no version, pinned or not.
     pseudonym_version = hmac.key_version if report.columns_transformed.get("pseudonymize") else None

@@ -13,6 +13,7 @@ with each column's values as written (pseudonyms, masks, generalized values). Fr
 | finite         | no NaN, +inf or -inf                        | float columns                   |
 | allowed_values | values in the set                           | `allowed_values` given          |
 | pattern        | 32 lowercase hex characters                 | pseudonymized                   |
+| pattern        | `tok1_v<N>_<base64url>`                     | tokenized                       |
 | pattern        | `*` but for the last `keep_last` characters | masked                          |
 | length         | at most `keep_chars` characters             | generalized strings             |
 
@@ -30,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from secure_mlops.errors import InputError
 from secure_mlops.privacy.contract import Action, Column, ColumnType, DataContract, Scalar
 from secure_mlops.privacy.sources import ARROW_TYPES
+from secure_mlops.privacy.tokenize import TOKEN_PATTERN
 from secure_mlops.validation.frame import PANDAS_DTYPES
 from secure_mlops.validation.profile import contract_text
 
@@ -70,8 +72,8 @@ def _column_expectations(column: Column) -> list[Expectation]:
     import great_expectations.expectations as gxe
 
     name = column.name
-    # A pseudonym is text whatever the identifier's type was (see privacy/transforms.py).
-    written = ColumnType.STRING if column.action is Action.PSEUDONYMIZE else column.type
+    # A pseudonym or token is text whatever the identifier's type was (see privacy/transforms.py).
+    written = ColumnType.STRING if column.action in (Action.PSEUDONYMIZE, Action.TOKENIZE) else column.type
     found: list[Expectation] = [gxe.ExpectColumnValuesToBeInTypeList(
         column=name, type_list=PANDAS_DTYPES[written],
         meta=_meta("type", name, breaks=str(ARROW_TYPES[written])))]
@@ -98,6 +100,10 @@ def _column_expectations(column: Column) -> list[Expectation]:
         found.append(gxe.ExpectColumnValuesToMatchRegex(
             column=name, regex=PSEUDONYM_PATTERN,
             meta=_meta("pattern", name, breaks="not a pseudonym (32 lowercase hex characters)")))
+    elif column.action is Action.TOKENIZE:
+        found.append(gxe.ExpectColumnValuesToMatchRegex(
+            column=name, regex=TOKEN_PATTERN,
+            meta=_meta("pattern", name, breaks="not a token (tok1_v<N>_<base64url>)")))
     elif column.action is Action.MASK:
         shown = column.params.keep_last or 0
         found.append(gxe.ExpectColumnValuesToMatchRegex(

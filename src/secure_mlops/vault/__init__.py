@@ -7,8 +7,9 @@ server keeps its root token and unseal key in a 0600 file: for a laptop, never f
 
 from secure_mlops.vault.client import connect
 from secure_mlops.vault.dev import DevStatus, DevVault, ensure_transit_keys
-from secure_mlops.vault.services import data_key_service, manifest_signer, pseudonym_hmac_service
+from secure_mlops.vault.services import data_key_service, manifest_signer, pseudonym_hmac_service, token_service
 from secure_mlops.vault.signing import Signer, TransitSigner
+from secure_mlops.vault.tokens import TransitTokenService
 from secure_mlops.vault.transit import TransitHmacService, TransitKeyService
 
 __all__ = [
@@ -18,9 +19,11 @@ __all__ = [
     "TransitHmacService",
     "TransitKeyService",
     "TransitSigner",
+    "TransitTokenService",
     "connect",
     "data_key_service",
     "ensure_transit_keys",
     "manifest_signer",
     "pseudonym_hmac_service",
+    "token_service",
 ]

@@ -292,6 +292,8 @@ def ensure_transit_keys(client: hvac.Client, settings: Settings) -> None:
         # A dedicated HMAC-only key: it cannot encrypt, decrypt or sign anything.
         settings.pseudonym_key_name: {"type": "hmac", "key_size": 32},
         settings.signing_key_name: {"type": "ed25519"},
+        # Reversible tokens: deterministic per (value, context), the context chosen per column.
+        settings.token_key_name: {"type": "aes256-gcm96", "derived": True, "convergent_encryption": True},
     }
     with vault_errors("set up Transit and its keys", client.url):
         if f"{mount}/" not in client.sys.list_mounted_secrets_engines()["data"]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from secure_mlops.config import Settings, get_settings
 from secure_mlops.vault.client import connect
 from secure_mlops.vault.signing import TransitSigner
+from secure_mlops.vault.tokens import TransitTokenService
 from secure_mlops.vault.transit import TransitHmacService, TransitKeyService
 
 
@@ -19,6 +20,13 @@ def pseudonym_hmac_service(settings: Settings | None = None, *, key_version: int
     s = settings or get_settings()
     return TransitHmacService(connect(s), key_name=s.pseudonym_key_name, mount=s.transit_mount,
                               key_version=key_version or s.pseudonym_key_version)
+
+
+def token_service(settings: Settings | None = None) -> TransitTokenService:
+    """Reversible tokens under the token key: encryption for the pipeline, decryption for the
+    re-identifier role (each Vault policy grants one side)."""
+    s = settings or get_settings()
+    return TransitTokenService(connect(s), key_name=s.token_key_name, mount=s.transit_mount)
 
 
 def manifest_signer(settings: Settings | None = None) -> TransitSigner:

@@ -161,4 +161,4 @@ def test_an_invalid_contract_is_not_checked_against_data(tmp_path: Path) -> None
     result = check_contract(_contract(tmp_path, CONTRACT.replace("action: drop}", "action: keep}")), data)
     assert result.contract is None and result.k_anonymity is None
     assert result.problems == ["churn.contract.yaml:7: columns[1].action: a direct_identifier cannot be kept "
-                               "(allowed: drop, mask, pseudonymize)"]
+                               "(allowed: drop, mask, pseudonymize, tokenize)"]

@@ -44,6 +44,23 @@ resource "vault_transit_secret_backend_key" "this" {
   deletion_allowed       = false
 }
 
+# Reversible tokens (contract action `tokenize`): convergent encryption with a key derived per
+# column (the context), so equal values give equal tokens and joins keep working. A resource of
+# its own: derived and convergent_encryption are fixed at creation. Same protections as the keys
+# above; no automatic rotation, because a new version gives every value a new token (tokens made
+# before still decrypt) and breaks joins with earlier datasets.
+resource "vault_transit_secret_backend_key" "token" {
+  backend                = vault_mount.transit.path
+  name                   = "secure-mlops-token"
+  type                   = "aes256-gcm96"
+  derived                = true
+  convergent_encryption  = true
+  auto_rotate_period     = 0
+  exportable             = false
+  allow_plaintext_backup = false
+  deletion_allowed       = false
+}
+
 resource "vault_auth_backend" "kubernetes" {
   type        = "kubernetes"
   path        = var.vault_kubernetes_auth.mount_path

@@ -23,12 +23,12 @@ variable "roles" {
 }
 
 variable "human_policies" {
-  description = "Vault policies (policies/vault/<name>.hcl) to create for people rather than workloads, attached by the team to their own login method: the key operator and the break-glass key shredder."
+  description = "Vault policies (policies/vault/<name>.hcl) to create for people rather than workloads, attached by the team to their own login method: the key operator, the break-glass key shredder and the re-identifier (the only decrypter of reversible tokens)."
   type        = set(string)
-  default     = ["secure-mlops-operator", "secure-mlops-key-shredder"]
+  default     = ["secure-mlops-operator", "secure-mlops-key-shredder", "secure-mlops-reidentifier"]
 
   validation {
-    condition     = alltrue([for name in var.human_policies : contains(["secure-mlops-operator", "secure-mlops-key-shredder"], name)])
-    error_message = "human_policies may hold secure-mlops-operator and secure-mlops-key-shredder."
+    condition     = alltrue([for name in var.human_policies : contains(["secure-mlops-operator", "secure-mlops-key-shredder", "secure-mlops-reidentifier"], name)])
+    error_message = "human_policies may hold secure-mlops-operator, secure-mlops-key-shredder and secure-mlops-reidentifier."
   }
 }
