@@ -10,6 +10,7 @@ dataset and the report stay.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from secure_mlops.config import Settings
@@ -59,7 +60,7 @@ def run_demo(settings: Settings, contract_path: Path, out_dir: Path, rows: int =
         raw = write_patients_csv(scratch / "patients.raw.csv", rows=rows, seed=seed)
         minimized = scratch / "patients.min.parquet"
         report = minimize_file(contract, raw, minimized, pseudonym_hmac_service(settings),
-                               token_service=token_service(settings))
+                               make_token_service=partial(token_service, settings))
         write_report(report, report_path)
         header = encrypt_file(minimized, encrypted, data_key_service(settings), encrypted.name.encode(), settings.chunk_size)
         decrypted = scratch / "patients.decrypted.parquet"

@@ -61,7 +61,7 @@ def tokenized(vault_root: hvac.Client, vault_settings: Settings, tmp_path_factor
     pipeline = _client(vault_root, "secure-mlops-pipeline")
     out = folder / "min.parquet"
     minimize_file(contract, raw, out, TransitHmacService(pipeline, key_name=vault_settings.pseudonym_key_name),
-                  token_service=TransitTokenService(pipeline, key_name=vault_settings.token_key_name))
+                  make_token_service=lambda: TransitTokenService(pipeline, key_name=vault_settings.token_key_name))
     return contract_file, contract, pq.read_table(out)
 
 

@@ -45,7 +45,7 @@ def minimize(
     distinct(("--input", input), ("--contract", contract), ("--output", output), ("--report", report_path))
     data_contract = load_contract(contract)
     result = minimize_file(data_contract, input, output, pseudonym_hmac_service(), k=k, report_path=report_path,
-                           token_service=token_service())
+                           make_token_service=token_service)
     typer.echo(
         f"minimized {result.input_rows} rows -> {output}: k-anonymity {result.k_achieved} "
         f"(required {result.k_required}); report: {report_path}"

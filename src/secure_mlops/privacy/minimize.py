@@ -12,6 +12,7 @@ The report, when asked for, is written the same way and in the same step: both o
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from contextlib import ExitStack, closing
 from pathlib import Path
 
@@ -43,15 +44,16 @@ def minimize_file(
     batch_rows: int = 65_536,
     k: int | None = None,
     report_path: Path | None = None,
-    token_service: TokenService | None = None,
+    make_token_service: Callable[[], TokenService] | None = None,
 ) -> MinimizationReport:
     """Write the minimized `input_path` to `output_path` (Parquet) and report what was done.
 
     `k` may raise the contract's k-anonymity requirement for this run, never lower it: the
     contract is the reviewed policy. With `report_path`, the report is written there (JSON)
     along with the output: a folder that cannot take it fails the run before anything is
-    written. `token_service` makes the tokens of `tokenize` columns (needed only when the contract
-    has some; each column's tokens under its own context, see privacy/tokenize.py).
+    written. `make_token_service` gives the service that makes the tokens of `tokenize` columns; it is
+    called only when the contract has some (building it logs in to Vault; each column's tokens
+    are made under their own context, see privacy/tokenize.py).
     Raises `InputError` for bad input or arguments, an input without data rows
     included, and `KAnonymityError` (a `PrivacyError`) when the output is not k-anonymous.
     """
@@ -71,7 +73,9 @@ def minimize_file(
         raise InputError(f"{input_path.name}: contract column{'s' if len(missing) > 1 else ''} "
                          f"missing from the input: {', '.join(missing)}")
 
-    tokenizer = None if token_service is None else Tokenizer(token_service, contract_name=contract.name)
+    tokenizes = any(c.action is Action.TOKENIZE for c in contract.columns)
+    tokenizer = (Tokenizer(make_token_service(), contract_name=contract.name)
+                 if tokenizes and make_token_service is not None else None)
     plans = plan_columns(contract.columns, Pseudonymizer(hmac_service, scope=contract.pseudonym_domain()), tokenizer)
     wanted = {c.name: c.type for c in contract.columns if c.action is not Action.DROP}
     schema = pa.schema([(p.name, p.output_type) for p in plans],

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import pyarrow as pa
@@ -55,7 +56,7 @@ def minimize_shard(
         raw = fetch_shard(shard_uri, scratch)
         plain = scratch / "minimized.parquet"
         hmac = pseudonym_hmac_service(settings, key_version=pseudonym_key_version)
-        report = minimize_file(contract, raw, plain, hmac, k=k, token_service=token_service(settings))
+        report = minimize_file(contract, raw, plain, hmac, k=k, make_token_service=partial(token_service, settings))
         header = encrypt_file(plain, output, data_key_service(settings), context.encode(), settings.chunk_size)
     # A contract without pseudonymized columns used no version, pinned or not.
     pseudonym_version = hmac.key_version if report.columns_transformed.get("pseudonymize") else None

@@ -36,10 +36,8 @@ def vault() -> FakeVault:
 
 @pytest.fixture(autouse=True)
 def vault_in_memory(monkeypatch: pytest.MonkeyPatch, vault: FakeVault) -> FakeVault:
-    # No token service: the demo contract tokenizes nothing (tests/integration/test_tokenize_vault.py
-    # tokenizes against a real OpenBao).
     doubles = {"data_key_service": vault.keys, "pseudonym_hmac_service": vault.hmac,
-               "manifest_signer": vault.signer, "token_service": None}
+               "manifest_signer": vault.signer}
     modules = [secure_mlops.vault] + [importlib.import_module(f"secure_mlops.steps.{info.name}")
                                       for info in pkgutil.iter_modules(secure_mlops.steps.__path__)]
     for name, double in doubles.items():
