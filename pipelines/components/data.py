@@ -18,8 +18,8 @@ def plan_shards(data_uri: str) -> List[str]:
 
 @step_component
 def minimize_shard(
-    shard_uri: str, contract_path: str, k: int, pseudonym_key_version: int, dataset: Output[Dataset],
-    report: Output[Artifact],
+    shard_uri: str, contract_path: str, k: int, pseudonym_key_version: int, token_key_version: int,
+    dataset: Output[Dataset], report: Output[Artifact],
 ) -> None:
     """Minimize one raw shard under the data contract and encrypt it: the first artifact is ciphertext."""
     from pathlib import Path
@@ -32,12 +32,13 @@ def minimize_shard(
     with steps.step_errors("minimize-shard"), contract_file(contract_path, get_settings()) as contract:
         written, result = steps.minimize_shard(
             shard_uri, contract, Path(dataset.path), context=dataset.uri, k=k or None,
-            pseudonym_key_version=pseudonym_key_version or None, settings=get_settings(),
+            pseudonym_key_version=pseudonym_key_version or None, token_key_version=token_key_version or None,
+            settings=get_settings(),
         )
         write_report(result, Path(report.path))
     dataset.metadata.update(
         context=written.context, rows=written.rows, sha256=written.sha256, key_version=written.key_version,
-        pseudonym_key_version=written.pseudonym_key_version,
+        pseudonym_key_version=written.pseudonym_key_version, token_key_version=written.token_key_version,
         encrypted=True, contract=f"{result.contract_name}@{result.contract_version}",
         k_required=result.k_anonymity.k_required, k_achieved=result.k_anonymity.k_achieved,
     )
@@ -82,12 +83,15 @@ def publish_dataset(
             [(Path(s.path), s.metadata["context"], int(s.metadata.get("pseudonym_key_version") or 0) or None)
              for s in shards], contract,
             Path(dataset.path), Path(profile.path), context=dataset.uri,
-            reference_profile_uri=reference_profile_uri or None, psi_threshold=psi_threshold, settings=get_settings(),
+            reference_profile_uri=reference_profile_uri or None, psi_threshold=psi_threshold,
+            token_key_versions=[int(s.metadata.get("token_key_version") or 0) or None for s in shards],
+            settings=get_settings(),
         )
     # The gates each shard passed, summed up for the run record: the weakest k, every check.
     dataset.metadata.update(
         context=written.context, rows=written.rows, sha256=written.sha256, key_version=written.key_version,
-        pseudonym_key_version=written.pseudonym_key_version, encrypted=True, shards=len(shards),
+        pseudonym_key_version=written.pseudonym_key_version, token_key_version=written.token_key_version,
+        encrypted=True, shards=len(shards),
         plaintext_sha256=written.plaintext_sha256,
         k_required=max(int(s.metadata["k_required"]) for s in shards),
         k_achieved=min(int(s.metadata["k_achieved"]) for s in shards),

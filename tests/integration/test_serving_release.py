@@ -118,7 +118,7 @@ def test_an_unknown_bento_is_a_clear_input_error(serving_release):
 
 
 @pytest.fixture(scope="module")
-def churn_release(vault_server, vault_root: hvac.Client, tmp_path_factory: pytest.TempPathFactory):
+def churn_release(vault_server, vault_settings, vault_root: hvac.Client, tmp_path_factory: pytest.TempPathFactory):
     """A pipeline run on a second contract that shares no column with the demo's."""
     state = tmp_path_factory.mktemp("churn-state")
     env = clean_env(VAULT_ADDR=vault_server.url, VAULT_TOKEN=vault_server.token, SECURE_MLOPS_STATE_DIR=str(state))

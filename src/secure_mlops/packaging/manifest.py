@@ -20,9 +20,12 @@ The signed body (schema v2) records:
   `inference_image` given as `registry/name@sha256:...`); deploy then renders that image and no
   other. Without it the image is built later from this bento, and the bento's digest is what
   the signature covers.
-- `keys`: for each role (`data`, `pseudonym` when the dataset has pseudonyms, `signing`) the
-  Vault key's name and the version the run used. The signature is made with exactly the
-  signing version recorded, and verification checks that it was.
+- `keys`: for each role (`data`, `pseudonym` when the dataset has pseudonyms, `token` when it
+  has reversible tokens, `signing`) the Vault key's name and the version the run used. The
+  signature is made with exactly the signing version recorded, and verification checks that it
+  was. The inference service answers correlation identifiers under the recorded pseudonym and
+  token versions (`recorded_key`), so its answers join with the training data. `token` was added
+  to v2 as `sbom` was (below): optional, absent from releases without tokens or signed before it.
 - `sbom`: the CycloneDX SBOM of the inference image's lock, carried in the bento
   (`bento_sbom`): `{"format": "CycloneDX", "spec_version": "1.6", "digest": "sha256:..."}`.
   Added to v2 without a new schema, as an optional section: a reader that knows it checks it
@@ -62,7 +65,7 @@ if TYPE_CHECKING:
 SCHEMA = "secure-mlops/provenance/v2"
 ALGORITHM = "ed25519"
 ED25519_SIGNATURE_BYTES = 64
-KEY_ROLES = ("data", "pseudonym", "signing")
+KEY_ROLES = ("data", "pseudonym", "signing", "token")
 REQUIRED_KEY_ROLES = frozenset({"data", "signing"})
 _VAULT_SIGNATURE = re.compile(r"vault:v([1-9][0-9]*):([A-Za-z0-9+/]+={0,2})")
 _PINNED_IMAGE = re.compile(r"[^\s@]+@sha256:[0-9a-f]{64}")
@@ -116,9 +119,9 @@ def build_manifest(
     """A manifest ready to sign; `InputError` names the first field that does not fit.
 
     Digests are ``sha256:<hex>`` (bare hex is accepted). `keys` maps each role the run used a
-    Vault key for (`data` and `signing` always, `pseudonym` when the dataset has pseudonyms) to
-    the key's name and version; `privacy` holds the privacy audit's numbers (k, membership
-    advantage...). `image` is the inference image, pinned by digest, when known. `sequence`
+    Vault key for (`data` and `signing` always, `pseudonym` when the dataset has pseudonyms,
+    `token` when it has reversible tokens) to the key's name and version; `privacy` holds the
+    privacy audit's numbers (k, membership advantage...). `image` is the inference image, pinned by digest, when known. `sequence`
     defaults to the creation time in milliseconds, which grows from release to release as long
     as the clocks of the machines that sign are synchronized. `sbom` describes the inference
     image's SBOM the bento carries (`describe_sbom`); the package step always gives it.
@@ -238,6 +241,23 @@ def sbom_info(signed: SignedManifest) -> Sbom | None:
         raise IntegrityError("the signed manifest's sbom section is malformed",
                              hint=f"expected the {SBOM_FORMAT} format, a spec version and a sha256 digest")
     return Sbom(format=sbom["format"], spec_version=sbom["spec_version"], digest=sbom["digest"])
+
+
+def recorded_key(signed: SignedManifest, role: str) -> tuple[str, int] | None:
+    """The name and version of the `role` key a manifest `verify_manifest` has accepted records;
+    None when it records none (a dataset without pseudonyms or tokens, or a release signed before
+    the role existed); `IntegrityError` when the entry is malformed."""
+    keys = signed.manifest.get("keys")
+    if not isinstance(keys, dict) or role not in keys:
+        return None
+    entry = keys[role]
+    name = entry.get("name") if isinstance(entry, dict) else None
+    version = entry.get("version") if isinstance(entry, dict) else None
+    if (not isinstance(entry, dict) or set(entry) != {"name", "version"} or not isinstance(name, str) or not name
+            or isinstance(version, bool) or not isinstance(version, int) or version < 1):
+        raise IntegrityError(f"the signed manifest's keys.{role} entry is malformed",
+                             hint="expected a key name and a positive version")
+    return name, version
 
 
 def write_signed_manifest(signed: SignedManifest, path: Path) -> Path:

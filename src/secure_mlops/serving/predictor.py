@@ -6,10 +6,12 @@ decimals (one by default), or the label only. Full-precision scores and probabil
 are what model-inversion and membership-inference attacks feed on; a tenth is enough for a
 caller to tell a confident answer from a coin toss.
 
-Correlation identifiers (the columns the contract pseudonymizes) never reach the model: they are
-replaced by the pipeline's keyed pseudonym (HMAC in Vault Transit) and returned as such, so a
-caller can match answers to its records and to the training data's pseudonyms, and nothing
-downstream of this function ever holds the identifier.
+Correlation identifiers never reach the model: the columns the contract pseudonymizes are
+replaced by the pipeline's keyed pseudonym (HMAC in Vault Transit), the columns it tokenizes by
+the pipeline's reversible token (convergent encryption in Vault Transit, under the training
+data's key version), and returned as such, so a caller can match answers to its records and to
+the training data's pseudonyms and tokens (and the re-identifier can read a token back), and
+nothing downstream of this function ever holds the identifier.
 """
 
 from __future__ import annotations
@@ -24,9 +26,10 @@ from pydantic import BaseModel
 from secure_mlops.errors import InputError, VaultError
 from secure_mlops.privacy.hmac import HmacService
 from secure_mlops.privacy.pseudonymize import Pseudonymizer
+from secure_mlops.privacy.tokenize import Tokenizer, TokenService
 from secure_mlops.serving.drift import DriftMonitor
 from secure_mlops.serving.metrics import ServiceMetrics
-from secure_mlops.serving.schema import ServingSchema
+from secure_mlops.serving.schema import ServingSchema, TokenizedIdentifier
 
 
 class Classifier(Protocol):
@@ -54,6 +57,27 @@ class IdentifierMasker:
             return self._pseudonymizer.pseudonymize(array).to_pylist()
 
 
+class IdentifierTokenizer:
+    """Reversible tokens of identifiers, made exactly as the pipeline made them (contract and
+    column context, an integer column's values as integers), through a Vault token service pinned
+    to the training data's key version, that it logs in to again once when a call fails."""
+
+    def __init__(self, connect: Callable[[], TokenService], *, contract_name: str) -> None:
+        self._connect = connect
+        self._contract_name = contract_name
+        self._tokenizer = Tokenizer(connect(), contract_name=contract_name)
+
+    def tokens(self, column: TokenizedIdentifier, values: Sequence[str]) -> list[str]:
+        # The schema has checked that an integer column's text is a 64-bit integer.
+        array = (pa.array([int(v) for v in values], type=pa.int64()) if column.integer
+                 else pa.array(values, type=pa.string()))
+        try:
+            return self._tokenizer.for_column(column.name)(array).to_pylist()
+        except VaultError:
+            self._tokenizer = Tokenizer(self._connect(), contract_name=self._contract_name)
+            return self._tokenizer.for_column(column.name)(array).to_pylist()
+
+
 class Predictor:
     def __init__(
         self,
@@ -64,13 +88,17 @@ class Predictor:
         score_decimals: int,
         metrics: ServiceMetrics,
         drift: DriftMonitor,
+        tokenizer: IdentifierTokenizer | None = None,
     ) -> None:
         check_model_fits(estimator, schema)
         if schema.identifiers and masker is None:
             raise InputError("the contract has correlation identifiers but no way to mask them")
+        if schema.tokenized and tokenizer is None:
+            raise InputError("the contract has tokenized identifiers but no way to tokenize them")
         self._estimator = estimator
         self._schema = schema
         self._masker = masker
+        self._tokenizer = tokenizer
         self._decimals = score_decimals
         self._metrics = metrics
         self._drift = drift
@@ -88,6 +116,7 @@ class Predictor:
             for answer, row, i in zip(answers, probabilities, best, strict=True):
                 answer["score"] = round(float(row[i]), self._decimals)
         self._mask_identifiers(records, answers)
+        self._tokenize_identifiers(records, answers)
         self._metrics.observe_labels(labels)
         self._drift.observe(x)
         return [self._schema.prediction.model_validate(answer) for answer in answers]
@@ -103,6 +132,18 @@ class Predictor:
         pseudonyms = self._masker.pseudonyms([value for _, _, value in sent])
         for (n, field, _), pseudonym in zip(sent, pseudonyms, strict=True):
             answers[n][field] = pseudonym
+
+    def _tokenize_identifiers(self, records: Sequence[BaseModel], answers: list[dict[str, Any]]) -> None:
+        if self._tokenizer is None:
+            return
+        for i, column in enumerate(self._schema.tokenized):
+            field = f"t{i}"
+            sent = [(n, value) for n, record in enumerate(records) if (value := getattr(record, field)) is not None]
+            if not sent:
+                continue
+            tokens = self._tokenizer.tokens(column, [value for _, value in sent])
+            for (n, _), token in zip(sent, tokens, strict=True):
+                answers[n][field] = token
 
 
 def check_model_fits(estimator: Classifier, schema: ServingSchema) -> None:

@@ -6,7 +6,8 @@ as well as in each worker), but must not load or trust a model before it is veri
 - `prepare(source_dir)`, at import: the release's contract and profile, the schema derived from
   them, the guard's options, logging and tracing;
 - `open_predictor(runtime, model_dir)`, when a worker starts: verify the signed release (Vault
-  Transit), load the model (skops, never pickle), connect the identifier masking.
+  Transit), load the model (skops, never pickle), connect the identifier masking (pseudonyms
+  and tokens, each under the key version the signed manifest records).
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ from typing import Any
 from secure_mlops.config import Settings, get_settings
 from secure_mlops.errors import ConfigError, VaultError
 from secure_mlops.packaging.layout import MODEL_FILENAME
+from secure_mlops.packaging.manifest import SignedManifest, recorded_key
 from secure_mlops.serving.drift import DriftMonitor
 from secure_mlops.serving.metrics import OtlpMetrics, PrometheusMetrics
-from secure_mlops.serving.predictor import IdentifierMasker, Predictor
+from secure_mlops.serving.predictor import IdentifierMasker, IdentifierTokenizer, Predictor
 from secure_mlops.serving.ratelimit import RateLimiter
 from secure_mlops.serving.release import Release, read_release, verify_release
 from secure_mlops.serving.schema import ServingSchema, build_schema
@@ -107,15 +109,34 @@ def open_predictor(runtime: Runtime, model_dir: Path) -> Predictor:
     version = pseudonym["version"] if isinstance(pseudonym, dict) else None
     masker = IdentifierMasker(lambda: pseudonym_hmac_service(s, key_version=version),
                               scope=runtime.release.contract.pseudonym_domain()) if runtime.schema.identifiers else None
+    tokenizer = _tokenizer(runtime, signed) if runtime.schema.tokenized else None
     drift = DriftMonitor(runtime.release.profile, runtime.schema.features, runtime.metrics,
                          window=s.serving_drift_window)
-    return Predictor(estimator, runtime.schema, masker=masker, score_decimals=s.serving_score_decimals,
-                     metrics=runtime.metrics, drift=drift)
+    return Predictor(estimator, runtime.schema, masker=masker, tokenizer=tokenizer,
+                     score_decimals=s.serving_score_decimals, metrics=runtime.metrics, drift=drift)
+
+
+def _tokenizer(runtime: Runtime, signed: SignedManifest) -> IdentifierTokenizer:
+    """Tokens as the training data's: its contract and columns, the token key and version its
+    manifest records (tokens of another version do not join with them). A release whose data held
+    no token records none: the key's latest then."""
+    from secure_mlops.vault.services import token_service
+
+    s = runtime.settings
+    recorded = recorded_key(signed, "token")
+    if recorded is not None and recorded[0] != s.token_key_name:
+        raise ConfigError(f"the release's tokens were made with Transit key '{recorded[0]}', and this service "
+                          f"would make them with '{s.token_key_name}'",
+                          hint="set SECURE_MLOPS_TOKEN_KEY_NAME to the key the signed manifest records")
+    version = recorded[1] if recorded is not None else None
+    return IdentifierTokenizer(lambda: token_service(s, key_version=version),
+                               contract_name=runtime.release.contract.name)
 
 
 @contextmanager
 def answering() -> Iterator[None]:
-    """Vault unreachable while masking: 503 (retry later), not a 500 with a traceback."""
+    """Vault unreachable while masking (pseudonyms or tokens): 503 (retry later), not a 500
+    with a traceback."""
     try:
         yield
     except VaultError:

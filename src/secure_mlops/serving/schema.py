@@ -2,8 +2,10 @@
 profile that the bento carries, so a bento serves its own contract's schema.
 
 A record holds the contract's feature columns, each required, typed and bounded, and optionally
-its correlation identifiers (the columns the contract pseudonymizes, such as a record id): they
-are answered with their keyed pseudonym and never reach the model. Nothing else is accepted.
+its correlation identifiers: the columns the contract pseudonymizes (such as a record id),
+answered with their keyed pseudonym, and the columns it tokenizes, answered with their reversible
+token. Identifiers are text of bounded length (an integer column's as its decimal digits) and
+never reach the model. Nothing else is accepted.
 
 Bounds of a feature: the contract's `min`/`max` where it sets them; otherwise the training
 profile's observed range widened by its own width on each side. A value that far outside what
@@ -15,14 +17,17 @@ never the submitted value, wherever it is logged or returned.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
     SerializerFunctionWrapHandler,
+    StringConstraints,
     create_model,
     model_serializer,
 )
@@ -32,6 +37,9 @@ from secure_mlops.training.features import feature_columns
 from secure_mlops.validation.profile import DatasetProfile
 
 MAX_IDENTIFIER_CHARS = 256
+# An integer identifier as text: what the pipeline tokenized was the column's 64-bit integer.
+_INTEGER_TEXT = r"^\s*[+-]?[0-9]{1,19}\s*$"
+_INT64 = range(-(2**63), 2**63)
 _CLOSED = ConfigDict(extra="forbid", allow_inf_nan=False, hide_input_in_errors=True, frozen=True,
                      populate_by_name=False)
 
@@ -57,13 +65,24 @@ class Feature:
 
 
 @dataclass(frozen=True)
+class TokenizedIdentifier:
+    """A column the contract tokenizes, accepted as a correlation identifier."""
+
+    name: str
+    integer: bool
+    """The column is an integer: the text sent is read as the integer the pipeline tokenized."""
+
+
+@dataclass(frozen=True)
 class ServingSchema:
     """What the service accepts and answers for one contract."""
 
     contract_name: str
     features: tuple[Feature, ...]
     identifiers: tuple[str, ...]
-    """Columns sent back as pseudonyms, never given to the model."""
+    """Columns sent back as pseudonyms, never given to the model (record fields i0, i1...)."""
+    tokenized: tuple[TokenizedIdentifier, ...]
+    """Columns sent back as reversible tokens, never given to the model (record fields t0, t1...)."""
     record: type[BaseModel]
     batch: type[BaseModel]
     """``{"records": [record, ...]}``, at most `max_batch` records."""
@@ -88,11 +107,14 @@ def build_schema(
     columns = {c.name: c for c in contract.columns}
     features = tuple(_feature(columns[name], profile) for name in names)
     identifiers = tuple(c.name for c in contract.columns if c.action is Action.PSEUDONYMIZE)
+    tokenized = tuple(TokenizedIdentifier(c.name, c.type is ColumnType.INTEGER)
+                      for c in contract.columns if c.action is Action.TOKENIZE)
     title = _title(contract.name)
 
     record_fields: dict[str, Any] = {f"f{i}": _feature_field(f) for i, f in enumerate(features)}
     record_fields.update({f"i{i}": _identifier_field(name, "sent back as its keyed pseudonym")
                           for i, name in enumerate(identifiers)})
+    record_fields.update({f"t{i}": _tokenized_field(t) for i, t in enumerate(tokenized)})
     record = create_model(f"{title}Record", __config__=_CLOSED, **record_fields)
     batch = create_model(f"{title}Batch", __config__=_CLOSED,
                          records=(list[record], Field(min_length=1, max_length=max_batch)))  # type: ignore[valid-type]
@@ -103,10 +125,12 @@ def build_schema(
         out_fields["score"] = (float, Field(ge=0, le=1, description="The predicted class's probability, rounded."))
     out_fields.update({f"i{i}": _identifier_field(name, "the keyed pseudonym of the identifier sent")
                        for i, name in enumerate(identifiers)})
+    out_fields.update({f"t{i}": (str | None, Field(None, alias=t.name, description="the reversible token of the identifier sent"))
+                       for i, t in enumerate(tokenized)})
     prediction = create_model(f"{title}Prediction", __base__=_Answer, **out_fields)
     batch_prediction = create_model(f"{title}BatchPrediction", __base__=_Answer,
                                      predictions=(list[prediction], ...))  # type: ignore[valid-type]
-    return ServingSchema(contract_name=contract.name, features=features, identifiers=identifiers,
+    return ServingSchema(contract_name=contract.name, features=features, identifiers=identifiers, tokenized=tokenized,
                          record=record, batch=batch, prediction=prediction,
                          batch_prediction=batch_prediction, with_score=with_score)
 
@@ -141,6 +165,29 @@ def _feature_field(feature: Feature) -> tuple[Any, Any]:
 def _identifier_field(name: str, description: str) -> tuple[Any, Any]:
     return (str | None, Field(None, alias=name, min_length=1, max_length=MAX_IDENTIFIER_CHARS,
                               description=description))
+
+
+def _tokenized_field(column: TokenizedIdentifier) -> tuple[Any, Any]:
+    description = "sent back as its reversible token (the re-identifier alone can read it back)"
+    if not column.integer:
+        return _identifier_field(column.name, description)
+    # The constraints sit on the text type itself: given to the Field of an optional, pydantic
+    # would not apply the pattern before the validator reads the text as an integer.
+    text = Annotated[str, StringConstraints(min_length=1, max_length=MAX_IDENTIFIER_CHARS, pattern=_INTEGER_TEXT),
+                     AfterValidator(_in_int64)]
+    return text | None, Field(None, alias=column.name, description=description + "; an integer, as text")
+
+
+def _in_int64(text: str) -> str:
+    # Our own words: int()'s error would quote the text, and `hide_input_in_errors` hides only
+    # the input pydantic itself reports.
+    try:
+        fits = re.fullmatch(_INTEGER_TEXT, text) is not None and int(text) in _INT64
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ValueError("the identifier is not an integer of at most 64 bits")
+    return text
 
 
 def _title(name: str) -> str:

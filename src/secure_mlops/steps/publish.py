@@ -27,6 +27,7 @@ def publish_dataset(
     context: str,
     reference_profile_uri: str | None,
     psi_threshold: float,
+    token_key_versions: list[int | None] | None = None,
     settings: Settings,
 ) -> EncryptedDataset:
     """Merge accepted shards (decrypted in memory) into one encrypted dataset and record its profile.
@@ -34,12 +35,15 @@ def publish_dataset(
     Each shard is (ciphertext, context, the pseudonym key version it was pseudonymized under or
     None). Shards pseudonymized under different versions are refused: their pseudonyms of one
     person differ, so the merged dataset would silently hold that person twice.
+    `token_key_versions` are the token key versions of the shards' tokens, in the order of
+    `shards` (None: a shard without tokens); mixed versions are refused for the same reason.
     The merged dataset is validated once more against the reference, whole: this is where its
     row count is compared, and where drift too small to show in one shard adds up.
     """
     from secure_mlops.validation import raise_for_failures, validate_dataset
 
     pseudonym_version = _one_pseudonym_version([version for _, _, version in shards], settings)
+    token_version = _one_token_version(token_key_versions or [], settings)
     contract = load_contract(contract_path)
     keys = data_key_service(settings)
     table = pa.concat_tables([read_encrypted_table(path, shard_context, keys) for path, shard_context, _ in shards])
@@ -54,7 +58,7 @@ def publish_dataset(
         raise
     write_atomically(profile_output, result.profile.model_dump_json(indent=2))
     return EncryptedDataset(output, context, table.num_rows, header.key_version, file_sha256(output),
-                            pseudonym_version, table_sha256(table))
+                            pseudonym_version, table_sha256(table), token_version)
 
 
 def _one_pseudonym_version(versions: list[int | None], settings: Settings) -> int | None:
@@ -65,5 +69,17 @@ def _one_pseudonym_version(versions: list[int | None], settings: Settings) -> in
             f"key '{settings.pseudonym_key_name}': one person would have two pseudonyms in the dataset",
             hint="the key was rotated during the run; re-run it, with SECURE_MLOPS_PSEUDONYM_KEY_VERSION set "
             "to pin one version (a move to the new one is a deliberate re-pseudonymization)",
+        )
+    return found[0] if found else None
+
+
+def _one_token_version(versions: list[int | None], settings: Settings) -> int | None:
+    found = sorted({v for v in versions if v is not None})
+    if len(found) > 1:
+        raise ValidationFailed(
+            f"the shards were tokenized under versions {' and '.join(map(str, found))} of the token key "
+            f"'{settings.token_key_name}': one value would have two tokens in the dataset",
+            hint="the key was rotated during the run; re-run it (a move to the new version is a deliberate "
+            "re-tokenization)",
         )
     return found[0] if found else None

@@ -40,6 +40,7 @@ def package(
     data_digest: str,
     data_key_version: int,
     pseudonym_key_version: int | None,
+    token_key_version: int | None = None,
     inference_image: str,
     metrics: dict[str, float],
     privacy: dict[str, float],
@@ -55,8 +56,9 @@ def package(
     manifest records.
 
     The manifest records the versions of the data, pseudonym (None: the dataset has no
-    pseudonyms) and signing keys, a release sequence, and `inference_image` when it is pinned by
-    digest (a bare repository is rendered with the bento's version at deploy instead)."""
+    pseudonyms), token (None: the dataset has no tokens) and signing keys, a release sequence,
+    and `inference_image` when it is pinned by digest (a bare repository is rendered with the
+    bento's version at deploy instead)."""
     from secure_mlops.packaging import (
         attach_manifest,
         bento_sbom,
@@ -102,6 +104,7 @@ def package(
         keys={
             "data": (settings.data_key_name, data_key_version),
             **({"pseudonym": (settings.pseudonym_key_name, pseudonym_key_version)} if pseudonym_key_version else {}),
+            **({"token": (settings.token_key_name, token_key_version)} if token_key_version else {}),
             "signing": (signer.key_name, signer.latest_version()),
         },
         run_id=run_id,

@@ -22,11 +22,13 @@ def pseudonym_hmac_service(settings: Settings | None = None, *, key_version: int
                               key_version=key_version or s.pseudonym_key_version)
 
 
-def token_service(settings: Settings | None = None) -> TransitTokenService:
-    """Reversible tokens under the token key: encryption for the pipeline, decryption for the
-    re-identifier role (each Vault policy grants one side)."""
+def token_service(settings: Settings | None = None, *, key_version: int | None = None) -> TransitTokenService:
+    """Reversible tokens under the token key: encryption for the pipeline and the inference
+    service, decryption for the re-identifier role (each Vault policy grants one side).
+    Encryption is pinned to `key_version` (a run's or a release's recorded version), else to
+    the key's latest at the first request."""
     s = settings or get_settings()
-    return TransitTokenService(connect(s), key_name=s.token_key_name, mount=s.transit_mount)
+    return TransitTokenService(connect(s), key_name=s.token_key_name, mount=s.transit_mount, key_version=key_version)
 
 
 def manifest_signer(settings: Settings | None = None) -> TransitSigner:
