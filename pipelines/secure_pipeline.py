@@ -38,6 +38,7 @@ def build_pipeline(*, cluster: bool, parallelism: int = 4, vault_addr: str = DEF
         contract_path: str = "policies/data/patients.contract.yaml",
         k: int = 0,
         pseudonym_key_version: int = 0,
+        token_key_version: int = 0,
         reference_profile_uri: str = "",
         psi_threshold: float = 0.2,
         seed: int = 0,
@@ -46,6 +47,7 @@ def build_pipeline(*, cluster: bool, parallelism: int = 4, vault_addr: str = DEF
         max_membership_advantage: float = 0.1,
         min_roc_auc: float = 0.7,
         min_recall: float = 0.5,
+        dp_epsilon: float = 0.0,
         triggered_by: str = "kubeflow-pipelines",
         inference_image: str = INFERENCE_REPOSITORY,
         apply: bool = False,
@@ -59,6 +61,7 @@ def build_pipeline(*, cluster: bool, parallelism: int = 4, vault_addr: str = DEF
             contract_path: Data contract (YAML): a local or in-image path, /contracts/NAME.yaml (ConfigMap) or s3://BUCKET/KEY.
             k: Raise the contract's k-anonymity threshold for this run (0 keeps the contract's).
             pseudonym_key_version: Pseudonym key version to pin (0: its latest); another version changes every pseudonym.
+            token_key_version: Token key version to pin (0: its latest); another version changes every token.
             reference_profile_uri: Profile of the previous accepted dataset, for drift checks ('' for none).
             psi_threshold: Population stability index above which a feature counts as drifted.
             seed: Seed of the train/test split and the model: same inputs and seed, same model.
@@ -67,6 +70,7 @@ def build_pipeline(*, cluster: bool, parallelism: int = 4, vault_addr: str = DEF
             max_membership_advantage: The run fails when the membership attack's advantage less its 99% noise floor exceeds this.
             min_roc_auc: The run fails at train when the held-out ROC AUC is below this (0.5 is chance; 0 disables the check).
             min_recall: The run fails at train when the held-out recall of the label's first allowed value is below this (0: off).
+            dp_epsilon: Train with differential privacy at this ε (0: without); fails over the contract's budget for the data.
             triggered_by: Who or what started the run, recorded in the signed provenance manifest.
             inference_image: REGISTRY/NAME (tagged with the bento's version) or REGISTRY/NAME@sha256:DIGEST (to apply).
             apply: Apply the rendered manifests to the cluster (false: render them only).
@@ -77,7 +81,7 @@ def build_pipeline(*, cluster: bool, parallelism: int = 4, vault_addr: str = DEF
         with dsl.ParallelFor(shards.output, parallelism=parallelism) as shard_uri:
             minimized = step(
                 minimize_shard(shard_uri=shard_uri, contract_path=contract_path, k=k,
-                               pseudonym_key_version=pseudonym_key_version),
+                               pseudonym_key_version=pseudonym_key_version, token_key_version=token_key_version),
                 "raw-identifiers",
             )
             validated = step(
@@ -100,6 +104,7 @@ def build_pipeline(*, cluster: bool, parallelism: int = 4, vault_addr: str = DEF
             train(
                 dataset=published.outputs["dataset"], contract_path=contract_path, seed=seed,
                 model_type=model_type, model_params=model_params, min_roc_auc=min_roc_auc, min_recall=min_recall,
+                dp_epsilon=dp_epsilon, audit_uri=audit_uri, run_id=dsl.PIPELINE_JOB_ID_PLACEHOLDER,
             ),
             "pseudonymized",
         )
@@ -133,9 +138,10 @@ def build_pipeline(*, cluster: bool, parallelism: int = 4, vault_addr: str = DEF
                 metrics=trained.outputs["metrics"], audit=audited.outputs["audit"],
                 manifests=deployed.outputs["manifests"], audit_uri=audit_uri, run_id=dsl.PIPELINE_JOB_ID_PLACEHOLDER,
                 data_uri=data_uri, contract_path=contract_path, k=k, pseudonym_key_version=pseudonym_key_version,
+                token_key_version=token_key_version,
                 reference_profile_uri=reference_profile_uri, psi_threshold=psi_threshold, seed=seed,
                 model_type=model_type, model_params=model_params, max_membership_advantage=max_membership_advantage,
-                min_roc_auc=min_roc_auc, min_recall=min_recall, triggered_by=triggered_by,
+                min_roc_auc=min_roc_auc, min_recall=min_recall, dp_epsilon=dp_epsilon, triggered_by=triggered_by,
                 inference_image=inference_image, apply=apply, release_uri=release_uri,
             ),
             "model",

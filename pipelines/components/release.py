@@ -26,6 +26,7 @@ def package(
             Path(model.path), contract, Path(profile.path), Path(bento.path), Path(manifest.path),
             data_digest=dataset.metadata["sha256"], data_key_version=int(dataset.metadata["key_version"]),
             pseudonym_key_version=int(dataset.metadata.get("pseudonym_key_version") or 0) or None,
+            token_key_version=int(dataset.metadata.get("token_key_version") or 0) or None,
             inference_image=inference_image, metrics=dict(metrics.metadata), privacy=dict(audit.metadata),
             run_id=run_id, triggered_by=triggered_by, settings=get_settings(),
         )
@@ -59,9 +60,9 @@ def deploy(
 def record_run(
     manifest: Input[Artifact], dataset: Input[Dataset], metrics: Input[Metrics], audit: Input[Metrics],
     manifests: Input[Artifact], audit_uri: str, run_id: str, data_uri: str, contract_path: str, k: int,
-    pseudonym_key_version: int, reference_profile_uri: str, psi_threshold: float, seed: int, model_type: str,
-    model_params: str, max_membership_advantage: float, min_roc_auc: float, min_recall: float, triggered_by: str,
-    inference_image: str, apply: bool, release_uri: str,
+    pseudonym_key_version: int, token_key_version: int, reference_profile_uri: str, psi_threshold: float, seed: int,
+    model_type: str, model_params: str, max_membership_advantage: float, min_roc_auc: float, min_recall: float,
+    dp_epsilon: float, triggered_by: str, inference_image: str, apply: bool, release_uri: str,
 ) -> None:
     """Append the signed manifest and a run summary (parameters, each gate's result, key versions,
     plaintext and ciphertext digests) to the audit store, where no record is ever replaced."""
@@ -74,10 +75,11 @@ def record_run(
             Path(manifest.path), store_uri=audit_uri, run_id=run_id,
             parameters={
                 "data_uri": data_uri, "contract_path": contract_path, "k": k,
-                "pseudonym_key_version": pseudonym_key_version, "reference_profile_uri": reference_profile_uri,
+                "pseudonym_key_version": pseudonym_key_version, "token_key_version": token_key_version,
+                "reference_profile_uri": reference_profile_uri,
                 "psi_threshold": psi_threshold, "seed": seed, "model_type": model_type, "model_params": model_params,
                 "max_membership_advantage": max_membership_advantage, "min_roc_auc": min_roc_auc,
-                "min_recall": min_recall, "triggered_by": triggered_by,
+                "min_recall": min_recall, "dp_epsilon": dp_epsilon, "triggered_by": triggered_by,
                 "inference_image": inference_image, "apply": apply, "release_uri": release_uri,
             },
             dataset=dict(dataset.metadata), privacy=dict(audit.metadata), metrics=dict(metrics.metadata),

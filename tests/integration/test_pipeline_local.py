@@ -12,7 +12,9 @@ import pytest
 import yaml
 
 from secure_mlops.demo_data import generate_patients
+from secure_mlops.privacy import load_contract
 from tests.support.cli import run_cli
+from tests.support.paths import PATIENTS
 from tests.support.pipeline import run_pipeline, shards
 
 pytestmark = pytest.mark.integration
@@ -244,7 +246,8 @@ def test_a_second_contract_is_never_compared_with_the_first_ones_reference(good_
 
     env = good_run[0]
     references = state / "drift-references"
-    patients = references / "patients@1.0.0.profile.json"
+    demo = load_contract(PATIENTS)
+    patients = references / f"{demo.name}@{demo.version}.profile.json"
     before = patients.read_bytes()
     data = state / "churn-raw"
     data.mkdir()

@@ -96,7 +96,7 @@ def test_no_statement_allows_a_wildcard_action(path: Path) -> None:
 def test_workload_policy_resources_are_the_lake_or_its_prefixes(policy: str) -> None:
     values = EXAMPLE_VALUES
     buckets = {values["bucket_arn"], values["audit_bucket_arn"]}
-    prefixed = re.compile(r"^arn:aws:s3:::[a-z0-9.-]+/(raw|datasets|artifacts|models|reports|audit)(/[a-z-]+)?/\*$")
+    prefixed = re.compile(r"^arn:aws:s3:::[a-z0-9.-]+/(raw|datasets|artifacts|models|reports|audit)(/[a-z-]+)*/\*$")
     for statement in statements(render_policy(IAM / f"{policy}.json.tftpl")):
         for resource in as_list(statement["Resource"]):
             assert resource != "*", f"{policy} {statement['Sid']} grants every resource"
@@ -110,7 +110,8 @@ def test_workload_policy_resources_are_the_lake_or_its_prefixes(policy: str) -> 
                     continue
                 assert actions <= {"s3:ListBucket", "s3:ListBucketVersions"}, statement["Sid"]
                 prefixes = statement["Condition"]["StringLike"]["s3:prefix"]
-                assert all(re.fullmatch(r"(raw|datasets|artifacts|models|reports|audit)/\*", p) for p in as_list(prefixes))
+                assert all(re.fullmatch(r"(raw|datasets|artifacts|models|reports|audit)(/[a-z-]+)*/\*", p)
+                           for p in as_list(prefixes))
             else:
                 assert prefixed.match(resource), f"{policy} {statement['Sid']}: {resource} is not scoped to a prefix"
 

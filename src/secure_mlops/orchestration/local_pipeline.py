@@ -19,6 +19,7 @@ from secure_mlops.orchestration.results import LABELS, ResultFile, publish_resul
 from secure_mlops.orchestration.runs import SUMMARY_FILE, save_summary
 from secure_mlops.orchestration.summary import (
     BAD_SHARD,
+    PRIVACY_METRICS,
     ArtifactRecord,
     RunSummary,
     ShardFailure,
@@ -133,6 +134,8 @@ def _summarize(outcome: LocalRun, parameters: dict[str, Any], contract: Path, ke
     by_task: dict[str, ArtifactRecord] = {f"{r.task.rsplit('/', 1)[-1]}/{r.name}": r for r in records}
     shard_failures = [] if outcome.succeeded else failed_shards(run_dir, outcome.failures)
     deployed = by_task.get("deploy/manifests")
+    trained = numbers(by_task["train/metrics"].metadata) if "train/metrics" in by_task else {}
+    audited = numbers(by_task["privacy-audit/audit"].metadata) if "privacy-audit/audit" in by_task else {}
     return RunSummary(
         run_id=run_dir.name,
         run_dir=str(run_dir),
@@ -145,8 +148,8 @@ def _summarize(outcome: LocalRun, parameters: dict[str, Any], contract: Path, ke
         failure=None if outcome.succeeded else failure_line(outcome.failure or "unknown failure", shard_failures),
         shards=planned_shards(run_dir),
         parameters=parameters,
-        metrics=numbers(by_task["train/metrics"].metadata) if "train/metrics" in by_task else {},
-        privacy=numbers(by_task["privacy-audit/audit"].metadata) if "privacy-audit/audit" in by_task else {},
+        metrics={k: v for k, v in trained.items() if k not in PRIVACY_METRICS},
+        privacy={**{k: v for k, v in trained.items() if k in PRIVACY_METRICS}, **audited},
         gates=gates(records, parameters, outcome.steps, outcome.failures, shard_failures),
         results=[*publish_results(run_dir, records), *_failed_reports(shard_failures),
                  ResultFile("run summary (`secure-mlops show` reads it)", str(run_dir / SUMMARY_FILE))],

@@ -32,7 +32,7 @@ _RANGES: dict[str, tuple[float, float, bool]] = {
     "min_accuracy": (0.0, 1.0, True),
     "min_f1": (0.0, 1.0, True),
 }
-_NOT_NEGATIVE = ("k", "pseudonym_key_version", "seed")
+_NOT_NEGATIVE = ("k", "pseudonym_key_version", "token_key_version", "seed", "dp_epsilon")
 
 
 def pipeline_parameters(pipeline: Any) -> dict[str, str]:
@@ -77,6 +77,12 @@ def check_params(params: dict[str, Any]) -> None:
                              hint=f"choose one of {', '.join(MODEL_TYPES)}")
     if "model_params" in params:
         _check_json_object(params["model_params"])
+    if params.get("dp_epsilon"):
+        from secure_mlops.training.private import check_epsilon, check_model_type
+
+        check_epsilon(params["dp_epsilon"])
+        if "model_type" in params:
+            check_model_type(params["model_type"])
     if "psi_threshold" in params and not (math.isfinite(params["psi_threshold"]) and params["psi_threshold"] > 0):
         raise InputError(f"--param psi_threshold must be a positive number, not {params['psi_threshold']}")
     for name, (low, high, low_allowed) in _RANGES.items():

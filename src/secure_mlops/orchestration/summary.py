@@ -26,6 +26,10 @@ STEP_GATES = {
     "privacy-audit": "membership inference",
 }
 SHARD_STEPS = ("minimize-shard", "validate-shard")
+# What the train step logs about differential privacy: privacy numbers, not held-out metrics.
+PRIVACY_METRICS = ("dp_epsilon", "dp_delta", "dp_clipped_values", "privacy_budget_spent", "privacy_budget_total")
+# A train failure about these words is differential privacy's (budget, bounds), not quality's.
+_DP_FAILURE = re.compile(r"privacy budget|differentially private|dp_epsilon")
 # The minimum-metric parameters of the quality gate, by the metric they bound.
 QUALITY_PARAMETERS = {"min_roc_auc": "roc_auc", "min_recall": "recall", "min_precision": "precision",
                       "min_accuracy": "accuracy", "min_f1": "f1"}
@@ -140,7 +144,11 @@ def gates(records: list[ArtifactRecord], parameters: dict[str, Any], steps: list
     by_task = {component_and_shard(r.task)[0] + "/" + r.name: r.metadata for r in records}
     found += _drift(parameters, "publish-dataset" in done, failed_steps.get("publish-dataset"))
     found += _membership(by_task.get("privacy-audit/audit"), parameters, failed_steps.get("privacy-audit"))
-    found += _quality(by_task.get("train/metrics"), parameters, "train" in done, failed_steps.get("train"))
+    train_failure = failed_steps.get("train")
+    if train_failure is not None and _DP_FAILURE.search(train_failure):
+        return [*found, Gate("differential privacy", False, _reason(train_failure))]
+    found += _differential_privacy(by_task.get("train/metrics"))
+    found += _quality(by_task.get("train/metrics"), parameters, "train" in done, train_failure)
     return found
 
 
@@ -171,6 +179,14 @@ def _membership(audit: dict[str, Any] | None, parameters: dict[str, Any], failur
     value = audit.get(name)
     passed = None if value is None or threshold is None else float(value) <= float(threshold)
     return [Gate("membership inference", passed, f"{name} {_number(value)}, at most {_number(threshold)}")]
+
+
+def _differential_privacy(metrics: dict[str, Any] | None) -> list[Gate]:
+    if not metrics or "dp_epsilon" not in metrics:
+        return []
+    return [Gate("differential privacy", True,
+                 f"ε {_number(metrics['dp_epsilon'])}, δ {_number(metrics.get('dp_delta'))}; the dataset's budget: "
+                 f"{_number(metrics.get('privacy_budget_spent'))} of {_number(metrics.get('privacy_budget_total'))} spent")]
 
 
 def _quality(metrics: dict[str, Any] | None, parameters: dict[str, Any], trained: bool,

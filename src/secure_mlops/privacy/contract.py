@@ -224,6 +224,28 @@ class ModelCardText(_Strict):
     out_of_scope_use: str | None = Field(default=None, min_length=1)
 
 
+class DifferentialPrivacy(_Strict):
+    """What differentially private training may spend on this contract's data, and the range each
+    feature is clipped to first.
+
+    `total_epsilon` is the budget per dataset: the sum of ε over every DP run on the same
+    minimized data (the ledger in the audit store). `bounds` maps a feature to `[low, high]`; a
+    feature without one uses the column's `min` and `max`, and a boolean is [0, 1]. Bounds are the
+    data owner's statement of the plausible range, never read from the data (the data's own range
+    would leak its extremes); training clips a value outside them to the nearest bound.
+    """
+
+    total_epsilon: float = Field(gt=0, allow_inf_nan=False)
+    bounds: dict[str, tuple[float, float]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _check_bounds(self) -> DifferentialPrivacy:
+        for name, (low, high) in self.bounds.items():
+            if not low < high:
+                raise _rule("the low bound must be below the high bound", f"bounds.{name}")
+        return self
+
+
 class DataContract(_Strict):
     name: str = Field(min_length=1)
     version: str = Field(min_length=1)
@@ -231,6 +253,7 @@ class DataContract(_Strict):
     k_anonymity: KAnonymity = KAnonymity()
     pseudonym_scope: PseudonymScope = PseudonymScope.GLOBAL
     model_card: ModelCardText | None = None
+    differential_privacy: DifferentialPrivacy | None = None
     columns: list[Column] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -244,6 +267,13 @@ class DataContract(_Strict):
             first_seen[column.name] = i
         if all(c.action is Action.DROP for c in self.columns):
             raise _rule("every column is dropped: the output would be empty", "columns")
+        if self.differential_privacy is not None:
+            features = {c.name for c in self.columns if c.classification is Classification.FEATURE
+                        and c.action is not Action.DROP and c.type in (ColumnType.INTEGER, ColumnType.FLOAT)}
+            for name in self.differential_privacy.bounds:
+                if name not in features:
+                    raise _rule(f"{name!r} is not a kept integer or float feature column",
+                                f"differential_privacy.bounds.{name}")
         return self
 
     def quasi_identifiers(self) -> list[str]:
@@ -270,6 +300,8 @@ class DataContract(_Strict):
             # The default is left out, so contracts written before the option keep their digest
             # (profiles and signed manifests record it).
             del rules["pseudonym_scope"]
+        if self.differential_privacy is None:
+            del rules["differential_privacy"]  # likewise: contracts without DP keep their digest
         # The model card's text says what a model is for, not what data is accepted or how it is
         # minimized: rewording it must not orphan the drift profiles and manifests made under
         # the same rules.

@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from secure_mlops.audit.budget import Spend, spend_budget
 from secure_mlops.config import Settings
 from secure_mlops.errors import InputError
-from secure_mlops.privacy import load_contract
+from secure_mlops.privacy import DataContract, load_contract
 from secure_mlops.steps.data import read_dataset
 from secure_mlops.storage import write_atomically
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from secure_mlops.training import MembershipAudit, TrainResult
+    from secure_mlops.training.private import PrivacyStatement
 
 
 @dataclass(frozen=True)
@@ -23,6 +32,8 @@ class Trained:
     roc_thresholds: list[float]
     duplicate_rows: int = 0
     duplicate_groups: int = 0
+    privacy: dict[str, float] | None = None
+    """Under differential privacy: ε, δ, the values clipped, and the dataset's budget."""
 
 
 @dataclass(frozen=True)
@@ -47,27 +58,67 @@ def train(
     settings: Settings,
     min_roc_auc: float = 0.0,
     min_recall: float = 0.0,
+    private: PrivateTraining | None = None,
 ) -> Trained:
     """Decrypt the dataset into memory, fit the model, check the quality gate, save it with skops
     (no pickle).
 
     `model_params` is a JSON object of the classifier's hyperparameters, e.g. '{"C": 0.5}'. A
     held-out ROC AUC or recall below `min_roc_auc` or `min_recall` (0: no minimum) raises
-    `ValidationFailed` before the model is saved, so nothing is left to package.
+    `ValidationFailed` before the model is saved, so nothing is left to package. With `private`
+    the model is differentially private, and its ε is reserved in the dataset's privacy budget
+    before it is fitted (`PrivacyError` when the contract's budget would be exceeded).
     """
     from secure_mlops.training import save_model, train_model
     from secure_mlops.training.quality import check_quality
 
     params = _json_object(model_params, "model_params")
-    result = train_model(
-        read_dataset(dataset, context, settings), load_contract(contract_path), seed=seed, model_type=model_type, params=params
-    )
+    contract = load_contract(contract_path)
+    table = read_dataset(dataset, context, settings)
+    spent: list[Spend] = []
+    if private is None:
+        result = train_model(table, contract, seed=seed, model_type=model_type, params=params)
+    else:
+        budget = _budget(contract, private.epsilon)
+        result = train_model(
+            table, contract, seed=seed, model_type=model_type, params=params, dp_epsilon=private.epsilon,
+            before_fit=lambda guarantee: spent.append(spend_budget(
+                private.budget_store, contract_name=contract.name, dataset_digest=private.dataset_digest,
+                epsilon=guarantee.epsilon, delta=guarantee.delta, total_epsilon=budget, run_id=private.run_id,
+                details={"contract_version": contract.version, "model_type": model_type, "mechanism": guarantee.mechanism},
+            )),
+        )
     check_quality(result.metrics, {"roc_auc": min_roc_auc, "recall": min_recall})
     save_model(result.estimator, model_output)
     return Trained(
         result.metrics, result.classes, result.confusion_matrix, result.roc.fpr, result.roc.tpr, result.roc.thresholds,
         duplicate_rows=result.duplicate_rows, duplicate_groups=result.duplicate_groups,
+        privacy=None if result.privacy is None else {
+            "dp_epsilon": result.privacy.epsilon, "dp_delta": result.privacy.delta,
+            "dp_clipped_values": result.privacy.clipped_values,
+            "privacy_budget_total": spent[0].total_epsilon, "privacy_budget_spent": spent[0].spent_epsilon,
+        },
     )
+
+
+@dataclass(frozen=True)
+class PrivateTraining:
+    """A differentially private run: its ε, and where its dataset's budget is kept."""
+
+    epsilon: float
+    budget_store: str  # the audit store
+    dataset_digest: str  # sha256 of the minimized plaintext: the budget follows the data
+    run_id: str
+
+
+def _budget(contract: DataContract, epsilon: float) -> float:
+    from secure_mlops.training.private import check_epsilon
+
+    check_epsilon(epsilon)
+    if contract.differential_privacy is None:
+        raise InputError(f"contract {contract.name!r} sets no privacy budget for differentially private training",
+                         hint="add differential_privacy: {total_epsilon: ...} to the contract (docs/contracts.md)")
+    return contract.differential_privacy.total_epsilon
 
 
 def privacy_audit(
@@ -83,11 +134,14 @@ def privacy_audit(
     max_advantage: float,
     settings: Settings,
     k_achieved: int | None = None,
+    trained: Mapping[str, Any] | None = None,
 ) -> Audited:
     """Attack the saved model with the loss-threshold membership test; fail above the threshold.
 
     The model card is written either way, so a failed run still documents why; `k_achieved` (the
-    published dataset's weakest k) is stated on it next to the contract's k.
+    published dataset's weakest k) is stated on it next to the contract's k. `trained` is the
+    model's metadata from the train step: under differential privacy it holds ε, δ and the
+    budget, and the card then compares the model with a reference trained without privacy.
     """
     from secure_mlops.errors import PrivacyError
     from secure_mlops.training import (
@@ -99,18 +153,42 @@ def privacy_audit(
     )
 
     contract = load_contract(contract_path)
-    result = evaluate_model(
-        load_model(model_file), read_dataset(dataset, context, settings), contract, seed=seed, model_type=model_type
-    )
+    table = read_dataset(dataset, context, settings)
+    result = evaluate_model(load_model(model_file), table, contract, seed=seed, model_type=model_type)
+
+    def card(audit: MembershipAudit) -> str:
+        dp = _privacy_statement(trained or {}, result, audit, table, contract, seed, model_type)
+        return model_card(result, audit, contract=contract, data_digest=data_digest, model_name=model_type,
+                          k_achieved=k_achieved, dp=dp)
+
     try:
         audit = audit_membership(result, max_advantage=max_advantage)
     except PrivacyError:
-        _write_card(card_output, model_card(result, membership_advantage(result), contract=contract,
-                                            data_digest=data_digest, model_name=model_type, k_achieved=k_achieved))
+        _write_card(card_output, card(membership_advantage(result)))
         raise
-    _write_card(card_output, model_card(result, audit, contract=contract, data_digest=data_digest, model_name=model_type,
-                                        k_achieved=k_achieved))
+    _write_card(card_output, card(audit))
     return Audited(audit.advantage, audit.attack_auc, audit.noise_floor, max_advantage, audit.members, audit.lower_bound)
+
+
+def _privacy_statement(trained: Mapping[str, Any], result: TrainResult, audit: MembershipAudit, table: pa.Table,
+                       contract: DataContract, seed: int, model_type: str) -> PrivacyStatement | None:
+    from secure_mlops.training import membership_advantage, train_model
+    from secure_mlops.training.private import PrivacyStatement, UtilityRow, guarantee_of
+
+    guarantee = guarantee_of(trained)
+    if guarantee is None:
+        return None
+    # The reference shows what privacy cost: same split and seed, no noise, never saved or released.
+    reference = train_model(table, contract, seed=seed, model_type=model_type)
+    rows = tuple(
+        UtilityRow(label, epsilon, r.metrics["accuracy"], r.metrics["roc_auc"], a.advantage)
+        for label, epsilon, r, a in (
+            ("this model", guarantee.epsilon, result, audit),
+            ("reference without differential privacy", None, reference, membership_advantage(reference)),
+        )
+    )
+    return PrivacyStatement(guarantee, budget_spent=float(trained.get("privacy_budget_spent", guarantee.epsilon)),
+                            budget_total=float(trained.get("privacy_budget_total", guarantee.epsilon)), utility=rows)
 
 
 def _json_object(text: str, name: str) -> dict[str, object]:

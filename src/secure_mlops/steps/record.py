@@ -46,6 +46,7 @@ def record_run(
             "quality": {"min_roc_auc": parameters.get("min_roc_auc"), "min_recall": parameters.get("min_recall"),
                         "roc_auc": metrics.get("roc_auc"), "recall": metrics.get("recall"), "passed": True},
         },
+        "differential_privacy": _differential_privacy(metrics),
         "metrics": dict(metrics),
         "keys": signed["keys"],
         "contract": signed["data"]["contract"],
@@ -56,3 +57,12 @@ def record_run(
                     "published": deployed.get("published", "")},
     }
     return append_record(store_uri, run_id, raw, summary)
+
+
+def _differential_privacy(metrics: Mapping[str, float]) -> dict[str, Any] | None:
+    """ε and δ of a DP run and the dataset's budget once this run reserved its ε; None without DP."""
+    if "dp_epsilon" not in metrics:
+        return None
+    return {"epsilon": float(metrics["dp_epsilon"]), "delta": float(metrics["dp_delta"]),
+            "budget_total": float(metrics["privacy_budget_total"]),
+            "budget_spent": float(metrics["privacy_budget_spent"])}

@@ -13,12 +13,14 @@ list of sections, which this module already builds with the table escaping it ne
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 
 import sklearn
 
 from secure_mlops.privacy.contract import Action, Classification, DataContract, ModelCardText
 from secure_mlops.training.membership import MembershipAudit
+from secure_mlops.training.private import PrivacyStatement
 from secure_mlops.training.train import TrainResult
 
 _METRIC_NAMES = {"accuracy": "Accuracy", "precision": "Precision", "recall": "Recall", "f1": "F1",
@@ -27,31 +29,36 @@ _METRIC_NAMES = {"accuracy": "Accuracy", "precision": "Precision", "recall": "Re
 
 def model_card(result: TrainResult, audit: MembershipAudit, *, contract: DataContract,
                data_digest: str, model_name: str, extra: dict[str, str] | None = None,
-               k_achieved: int | None = None) -> str:
+               k_achieved: int | None = None, dp: PrivacyStatement | None = None) -> str:
     """The model card as Markdown; `extra` adds rows (e.g. run id, image digest) at the end.
 
     `k_achieved` is the smallest group of quasi-identifier values in the training data (the
-    published dataset's metadata), stated next to the contract's k.
+    published dataset's metadata), stated next to the contract's k. `dp` states the differential
+    privacy the model was trained under, in a section of its own.
     """
     sections = [
         f"# Model card: {_text(model_name)}",
-        _details(result),
+        _details(result, dp),
         _intended_use(contract.model_card or ModelCardText()),
         _training_data(result, contract, data_digest),
         _metrics(result),
         _privacy(result, audit, contract, k_achieved),
-        _limitations(result),
+        *([_differential_privacy(dp, audit.noise_floor)] if dp is not None else []),
+        _limitations(result, dp),
     ]
     if extra:
         sections.append("## Additional information\n\n" + _table(("Item", "Value"), extra.items()))
     return "\n\n".join(sections) + "\n"
 
 
-def _details(result: TrainResult) -> str:
+def _details(result: TrainResult, dp: PrivacyStatement | None) -> str:
     steps = " → ".join(type(step).__name__ for _, step in result.estimator.steps)
+    private = "none" if dp is None else (f"ε = {dp.guarantee.epsilon:g}, δ = {dp.guarantee.delta:g} "
+                                         f"({dp.guarantee.mechanism}; {dp.guarantee.library})")
     rows = [
         ("Model", f"`{result.model_type}` ({steps})"),
         ("Library", f"scikit-learn {sklearn.__version__}"),
+        ("Differential privacy", private),
         ("File format", "skops (no pickle; types checked against an allow-list on load)"),
         ("Seed", str(result.seed)),
         ("Inputs", ", ".join(f"`{name}`" for name in result.features)),
@@ -141,13 +148,44 @@ def _privacy(result: TrainResult, audit: MembershipAudit, contract: DataContract
     )
 
 
-def _limitations(result: TrainResult) -> str:
+def _differential_privacy(dp: PrivacyStatement, noise_floor: float) -> str:
+    g = dp.guarantee
+    plain = (
+        f"This model was trained with differential privacy at ε = {g.epsilon:g} and δ = {g.delta:g}. In plain "
+        f"words: adding or removing any one person's record changes the chance of getting this model, or any "
+        f"answer computed from it, by at most a factor of e^ε ≈ {math.exp(g.epsilon):.1f}, whatever else an "
+        f"attacker knows. What the model reveals about a single person is bounded that way; what it learns "
+        f"about groups (which it exists to learn) is not. A smaller ε protects more and costs accuracy."
+    )
+    rows = [(row.label, "none" if row.epsilon is None else f"{row.epsilon:g}", f"{row.accuracy:.4f}",
+             f"{row.roc_auc:.4f}", f"{row.membership_advantage:.3f}") for row in dp.utility]
+    utility = ("\n\nWhat privacy cost, on the same held-out rows (the reference is trained without "
+               "differential privacy for this comparison only and is not released; a membership advantage "
+               f"below the audit's noise floor, {noise_floor:.3f}, cannot be told apart from none):\n\n"
+               + _table(("Model", "ε", "Accuracy", "ROC AUC", "Membership advantage"), rows)) if rows else ""
+    return (
+        "## Differential privacy\n\n"
+        f"{plain}\n\n"
+        f"- **Mechanism**: {g.mechanism} ({g.library}); noise from the operating system's secure random "
+        f"source, so the model is not reproducible from its inputs.\n"
+        f"- **Bounds**: each feature was clipped to the data contract's bounds before training "
+        f"({g.clipped_values} training value{'s' if g.clipped_values != 1 else ''} lay outside them).\n"
+        f"- **Budget**: {dp.budget_spent:g} of the ε {dp.budget_total:g} the contract allows on this dataset is "
+        f"spent, this model included (the ledger in the audit store)."
+        + utility
+    )
+
+
+def _limitations(result: TrainResult, dp: PrivacyStatement | None) -> str:
+    private = ("The model is not trained with differential privacy." if dp is None else
+               "Differential privacy bounds what the trained model reveals, not what the metrics above reveal: "
+               "they are computed on the data without noise.")
     return (
         "## Limitations\n\n"
         f"- The metrics come from one held-out split of {len(result.test.y)} rows: expect them to "
         "move by a few points with another seed or extract.\n"
-        "- The membership audit runs one attack; passing it bounds what that attack learns, not "
-        "every attack. The model is not trained with differential privacy.\n"
+        f"- The membership audit runs one attack; passing it bounds what that attack learns, not "
+        f"every attack. {private}\n"
         "- Demographics (the quasi-identifiers) are not inputs, and performance has not been "
         "evaluated per subgroup (for example by sex or age): check it before use in a new "
         "population. The score is not calibrated as a probability."

@@ -1,12 +1,13 @@
 """Train a scikit-learn classifier on minimized data: a seeded stratified split that keeps exact
 duplicates on one side (split.py), a Pipeline, and held-out metrics. The same seed and data give
-the same model and the same numbers.
+the same model and the same numbers, except under differential privacy (private.py), whose noise
+is never seeded.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -25,6 +26,7 @@ from secure_mlops.training.metrics import (
     confusion_matrix,
     roc_curve,
 )
+from secure_mlops.training.private import PrivacyGuarantee, feature_bounds, fit_private
 from secure_mlops.training.split import split_rows
 
 # The classifier step is always named "model", so `params` address it the same way for each kind.
@@ -64,6 +66,7 @@ class TrainResult:
     test: Dataset = field(repr=False)
     duplicate_rows: int = 0
     duplicate_groups: int = 0
+    privacy: PrivacyGuarantee | None = None
 
     @property
     def positive_class(self) -> str:
@@ -73,18 +76,27 @@ class TrainResult:
 
 def train_model(table: pa.Table, contract: DataContract, *, seed: int = 0, test_size: float = 0.25,
                 model_type: str = "logistic_regression", params: Mapping[str, Any] | None = None,
-                ) -> TrainResult:
+                dp_epsilon: float | None = None,
+                before_fit: Callable[[PrivacyGuarantee], None] | None = None) -> TrainResult:
     """Fit a `model_type` model on the contract's features of `table` and evaluate it on a held-out split.
 
     The split is stratified on the label and seeded, as is the model; rows identical in every
     feature and the label stay on one side of it. `params` are
-    hyperparameters of the classifier (scikit-learn names, e.g. `{"C": 0.5}`). Raises
+    hyperparameters of the classifier (scikit-learn names, e.g. `{"C": 0.5}`). With `dp_epsilon`
+    the model is ε-differentially private within the contract's feature bounds (private.py), and
+    `before_fit` is called with its guarantee right before fitting (to reserve the budget). Raises
     `InputError` for an unknown model type or parameter, a bad `test_size`, or data that does not fit
     the contract.
     """
     if model_type not in _MODEL_TYPES:
         raise InputError(f"unknown model type {model_type!r}", hint=f"choose one of {', '.join(MODEL_TYPES)}")
     split = _split(table, contract, seed, test_size)
+    if dp_epsilon is not None:
+        features, _ = feature_columns(contract)
+        estimator, guarantee = fit_private(model_type, split.train.x, split.train.y, epsilon=dp_epsilon,
+                                           bounds=feature_bounds(contract, features), params=params or {},
+                                           before_fit=before_fit)
+        return replace(_evaluate(estimator, model_type, seed, contract, split), privacy=guarantee)
     estimator = _build(model_type, seed, params or {})
     try:
         estimator.fit(split.train.x, split.train.y)

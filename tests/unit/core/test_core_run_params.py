@@ -60,3 +60,15 @@ def test_defaults_are_the_pipelines_own_and_pass_the_checks(pipeline: Any) -> No
     defaults = pipeline_defaults(pipeline)
     assert defaults["model_type"] == "logistic_regression" and defaults["max_membership_advantage"] > 0
     check_params(defaults)
+
+
+@pytest.mark.parametrize(("pairs", "says"), [
+    (["dp_epsilon=-1"], "dp_epsilon must be a number above 0"),
+    (["dp_epsilon=nan"], "dp_epsilon must be a number above 0"),
+    (["dp_epsilon=1", "model_type=random_forest"], "dp_epsilon is supported for logistic_regression, not random_forest"),
+])
+def test_a_differential_privacy_request_the_training_cannot_honour_is_refused_before_the_run(
+        pipeline: Any, pairs: list[str], says: str) -> None:
+    with pytest.raises(InputError, match=says):
+        parse_params(pairs, pipeline)
+    assert parse_params(["dp_epsilon=0"], pipeline) == {"dp_epsilon": 0.0}  # 0: no differential privacy

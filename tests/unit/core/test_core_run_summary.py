@@ -135,3 +135,22 @@ def test_runs_are_listed_newest_first_with_outcome_and_shown_again(tmp_path: Pat
         find_run(root, "nope")
     with pytest.raises(InputError, match=r"has no run-summary\.json"):
         load_summary(bare)
+
+
+def test_a_private_run_has_a_differential_privacy_gate_and_a_budget_failure_is_not_a_quality_one(
+        green: Path) -> None:
+    train = green / "train" / "executor_output.json"
+    outputs = json.loads(train.read_text())
+    outputs["artifacts"]["metrics"]["artifacts"][0]["metadata"].update(
+        dp_epsilon=1.0, dp_delta=0.0, privacy_budget_spent=2.0, privacy_budget_total=3.0)
+    train.write_text(json.dumps(outputs))
+    steps = [("publish-dataset", "SUCCESS"), ("train", "SUCCESS")]
+    found = {g.name: g for g in gates(collect_artifacts(green), {"min_roc_auc": 0.7}, steps, [], [])}
+    assert found["differential privacy"].passed is True
+    assert found["differential privacy"].detail == "ε 1, δ 0; the dataset's budget: 2 of 3 spent"
+
+    failure = ("[train] privacy budget exceeded: contract 'patients' allows ε 3 in total on dataset sha256:ab…, "
+               "3 is spent in 3 runs, and this run asks for 1")
+    verdicts = gates(collect_artifacts(green), {"min_roc_auc": 0.7}, [("train", "FAILED")], [failure], [])
+    assert [(g.name, g.passed) for g in verdicts if g.passed is False] == [("differential privacy", False)]
+    assert "quality" not in {g.name for g in verdicts}

@@ -17,6 +17,8 @@ FEATURES = ["mean_radius", "mean_texture", "mean_perimeter", "mean_area", "mean_
 def _edited(contract: DataContract, name: str, **changes: Any) -> DataContract:
     """The contract with column `name` changed (validated again); a `None` removes a field."""
     data = contract.model_dump(exclude_unset=True)
+    # A DP bound may only name a kept numeric feature, which the edit may undo.
+    data.get("differential_privacy", {}).get("bounds", {}).pop(name, None)
     for column in data["columns"]:
         if column["name"] == name:
             column.update(changes)

@@ -46,3 +46,27 @@ def test_model_card_says_when_the_audit_was_not_gated(trained: TrainResult,
     card = model_card(trained, membership_advantage(trained), contract=contract,
                       data_digest=DIGEST, model_name="m")
     assert "not gated" in card and "## Additional information" not in card
+
+
+def test_a_card_without_differential_privacy_says_so_and_has_no_section_for_it(card: str) -> None:
+    assert "| Differential privacy | none |" in card and "not trained with differential privacy" in card
+    assert "## Differential privacy" not in card
+
+
+def test_a_private_model_card_states_epsilon_in_plain_words_with_the_budget_and_what_privacy_cost(
+        table: pa.Table, contract: DataContract) -> None:
+    from secure_mlops.training import train_model
+    from secure_mlops.training.private import PrivacyStatement, UtilityRow
+
+    private = train_model(table, contract, seed=0, dp_epsilon=0.5)
+    audit = membership_advantage(private)
+    rows = (UtilityRow("this model", 0.5, 0.81, 0.88, 0.021), UtilityRow("reference", None, 0.93, 0.98, 0.05))
+    card = model_card(private, audit, contract=contract, data_digest=DIGEST, model_name="m",
+                      dp=PrivacyStatement(private.privacy, budget_spent=1.5, budget_total=3.0, utility=rows))
+    assert "## Differential privacy" in card and "ε = 0.5 and δ = 0" in card and "e^ε ≈ 1.6" in card
+    assert "objective perturbation" in card and "diffprivlib 0.6.6" in card
+    assert "1.5 of the ε 3 the contract allows on this dataset is spent" in card
+    assert "| this model | 0.5 | 0.8100 | 0.8800 | 0.021 |" in card and "| reference | none | 0.9300 |" in card
+    assert f"noise floor, {audit.noise_floor:.3f}" in card
+    assert "| Differential privacy | ε = 0.5, δ = 0 (" in card
+    assert "not trained with differential privacy" not in card
