@@ -4,6 +4,7 @@ have it (each entry is created with If-None-Match: *)."""
 
 from __future__ import annotations
 
+import os
 import threading
 import uuid
 
@@ -12,6 +13,7 @@ import pytest
 
 from secure_mlops.audit.budget import read_ledger, spend_budget
 from secure_mlops.errors import PrivacyError
+from tests.support.cli import run_cli
 
 pytestmark = pytest.mark.integration
 
@@ -59,3 +61,7 @@ def test_runs_racing_for_the_budget_in_s3_spend_at_most_the_total(store: str) ->
     with pytest.raises(PrivacyError, match="2 is spent in 4 runs"):
         _spend(store, 0.1)
     assert len(read_ledger(store, contract_name="patients", dataset_digest=DATASET).entries) == 4
+
+    listed = run_cli("audit", "budget", "--store", store, env=dict(os.environ))
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.splitlines()[1].split() == ["patients", "ef" * 8, "4", "2", "2", "0"]

@@ -8,7 +8,7 @@ keeps the sum across runs, in the audit store, where nothing is replaced or remo
     <store>/privacy-budget/<contract name>/<dataset sha256>/<000001>.json, <000002>.json, ...
 
 A run reserves its ε before it trains by creating the next numbered entry exclusively (a local
-file with O_EXCL, an S3 PUT with If-None-Match: *). Two runs racing for the same number cannot
+file hard-linked into place, an S3 PUT with If-None-Match: *). Two runs racing for the same number cannot
 both win: the loser reads the ledger again and checks its ε against the new sum. A run that
 would exceed the total fails before training and writes nothing. An entry is kept even when the
 run fails later: the model was fitted, so the data was used.
@@ -23,6 +23,7 @@ import datetime as dt
 import json
 import os
 import re
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -64,6 +65,11 @@ class Ledger:
     @property
     def spent_epsilon(self) -> float:
         return sum(float(entry["epsilon"]) for entry in self.entries)
+
+    @property
+    def total_epsilon(self) -> float | None:
+        """The contract's total as the latest run stated it (None: no run yet)."""
+        return float(self.entries[-1]["total_epsilon"]) if self.entries else None
 
 
 def spend_budget(store_uri: str, *, contract_name: str, dataset_digest: str, epsilon: float, delta: float,
@@ -110,6 +116,26 @@ def read_ledger(store_uri: str, *, contract_name: str, dataset_digest: str) -> L
     return Ledger(str(root), [_entry(_read(path), str(path)) for path in paths])
 
 
+def list_ledgers(store_uri: str) -> list[Ledger]:
+    """Every contract and dataset with a ledger in the store, by contract then dataset."""
+    if store_uri.startswith(S3_SCHEME):
+        bucket, prefix = parse_s3_uri(store_uri)
+        store = S3Store(bucket)
+        root = _join(prefix, BUDGET_PREFIX)
+        keys = [key for key in store.list_keys(root) if _ENTRY.fullmatch(key.rsplit("/", 1)[-1])]
+        folders: dict[str, list[str]] = {}
+        for key in sorted(keys):
+            folders.setdefault(key.rsplit("/", 1)[0] + "/", []).append(key)
+        ledgers = [Ledger(store.uri(folder), [_entry(store.read_bytes(key), store.uri(key)) for key in entries])
+                   for folder, entries in folders.items()]
+    else:
+        root_dir = Path(store_uri) / BUDGET_PREFIX
+        folders_local = sorted({p.parent for p in root_dir.glob("*/*/*.json") if _ENTRY.fullmatch(p.name)})
+        ledgers = [Ledger(str(folder), [_entry(_read(p), str(p)) for p in sorted(folder.glob("*.json"))
+                                        if _ENTRY.fullmatch(p.name)]) for folder in folders_local]
+    return sorted(ledgers, key=lambda ledger: (str(ledger.entries[0]["contract"]), ledger.location))
+
+
 def _create(store_uri: str, contract_name: str, dataset_digest: str, name: str, entry: dict[str, Any]) -> str | None:
     """Write the entry unless one of that name exists (None then)."""
     data = (json.dumps(entry, indent=2, sort_keys=True) + "\n").encode()
@@ -120,17 +146,23 @@ def _create(store_uri: str, contract_name: str, dataset_digest: str, name: str, 
         key = _join(prefix, folder) + name
         return store.uri(key) if store.put_new(key, data) else None
     path = Path(store_uri) / folder / name
+    # Written whole under a temporary name, then hard-linked to its own: the link is atomic and
+    # fails when the name exists, so a reader never sees half an entry and two runs never share one.
+    staging = path.with_name(f".{uuid.uuid4().hex}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, _READ_ONLY)
+        descriptor = os.open(staging, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, _READ_ONLY)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.link(staging, path)
     except FileExistsError:
         return None
     except OSError as exc:
         raise StorageError(f"cannot write the privacy budget ledger in {path.parent}: {exc.strerror}") from None
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
+    finally:
+        staging.unlink(missing_ok=True)
     return str(path)
 
 

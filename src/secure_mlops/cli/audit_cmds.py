@@ -96,3 +96,29 @@ def runs(
         data = str(summary["data"]["plaintext_sha256"]).removeprefix("sha256:")[:16]
         typer.echo(f"{summary['recorded_at']:<26} {summary['run_id']:<36} {summary['triggered_by']:<20} "
                    f"{contract:<20} {data:<20} {summary['release']['bento']}")
+
+
+@app.command()
+def budget(
+    store: str = typer.Option(None, "--store", help="The audit store: an s3:// prefix or a folder. "
+                              "Default: SECURE_MLOPS_AUDIT_STORE, else STATE_DIR/audit-store."),
+) -> None:
+    """List the privacy budget of every dataset differentially private training has used: the
+    contract, the dataset's digest, how many DP runs, the ε they spent, the contract's total and
+    what is left.
+
+    Example: secure-mlops audit budget --store s3://secure-mlops-data-audit/audit/runs/
+    """
+    from secure_mlops.audit.budget import list_ledgers
+
+    where = store or get_settings().audit_store_uri
+    ledgers = list_ledgers(where)
+    if not ledgers:
+        typer.echo(f"no privacy budget spent in {where}", err=True)
+        return
+    typer.echo(f"{'CONTRACT':<20} {'DATA (PLAINTEXT)':<20} {'RUNS':>4} {'SPENT ε':>8} {'TOTAL ε':>8} {'LEFT ε':>8}")
+    for ledger in ledgers:
+        first, total = ledger.entries[0], ledger.total_epsilon or 0.0
+        left = max(total - ledger.spent_epsilon, 0.0)
+        typer.echo(f"{first['contract']:<20} {str(first['dataset_sha256'])[:16]:<20} {len(ledger.entries):>4} "
+                   f"{ledger.spent_epsilon:>8g} {total:>8g} {left:>8g}")
