@@ -54,3 +54,11 @@ def test_a_private_run_states_its_epsilon_and_the_next_one_over_budget_fails_bef
     assert "[privacy-audit]" not in second.stderr and "deploy: " not in second.stdout
     assert "Traceback" not in second.stderr
     assert sorted(p.name for p in entry.parent.iterdir()) == ["000001.json"]  # a refused run spends nothing
+
+    third = run_pipeline(env, "--data", data, "--param", "dp_epsilon=0.5", "--param", "min_roc_auc=0.999")
+
+    assert third.returncode == 10, third.stdout + third.stderr
+    (line,) = [line for line in third.stderr.splitlines() if "quality gate failed" in line]
+    assert "differentially private at ε 0.5" in line and "this run's ε is spent" in line
+    assert "FAIL  quality:" in third.stdout
+    assert sorted(p.name for p in entry.parent.iterdir()) == ["000001.json", "000002.json"]  # fitted: spent

@@ -28,8 +28,9 @@ STEP_GATES = {
 SHARD_STEPS = ("minimize-shard", "validate-shard")
 # What the train step logs about differential privacy: privacy numbers, not held-out metrics.
 PRIVACY_METRICS = ("dp_epsilon", "dp_delta", "dp_clipped_values", "privacy_budget_spent", "privacy_budget_total")
-# A train failure about these words is differential privacy's (budget, bounds), not quality's.
-_DP_FAILURE = re.compile(r"privacy budget|differentially private|dp_epsilon")
+# A train failure that starts so is differential privacy's (budget, bounds), not quality's.
+_DP_FAILURE = re.compile(r"privacy budget exceeded|contract .+ sets no privacy budget|(cannot fit )?differentially private"
+                         r"|dp_epsilon")
 # The minimum-metric parameters of the quality gate, by the metric they bound.
 QUALITY_PARAMETERS = {"min_roc_auc": "roc_auc", "min_recall": "recall", "min_precision": "precision",
                       "min_accuracy": "accuracy", "min_f1": "f1"}
@@ -145,7 +146,7 @@ def gates(records: list[ArtifactRecord], parameters: dict[str, Any], steps: list
     found += _drift(parameters, "publish-dataset" in done, failed_steps.get("publish-dataset"))
     found += _membership(by_task.get("privacy-audit/audit"), parameters, failed_steps.get("privacy-audit"))
     train_failure = failed_steps.get("train")
-    if train_failure is not None and _DP_FAILURE.search(train_failure):
+    if train_failure is not None and _DP_FAILURE.match(_reason(train_failure)):
         return [*found, Gate("differential privacy", False, _reason(train_failure))]
     found += _differential_privacy(by_task.get("train/metrics"))
     found += _quality(by_task.get("train/metrics"), parameters, "train" in done, train_failure)

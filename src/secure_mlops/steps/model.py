@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from secure_mlops.audit.budget import Spend, spend_budget
 from secure_mlops.config import Settings
-from secure_mlops.errors import InputError
+from secure_mlops.errors import InputError, ValidationFailed
 from secure_mlops.privacy import DataContract, load_contract
 from secure_mlops.steps.data import read_dataset
 from secure_mlops.storage import write_atomically
@@ -88,7 +88,15 @@ def train(
                 details={"contract_version": contract.version, "model_type": model_type, "mechanism": guarantee.mechanism},
             )),
         )
-    check_quality(result.metrics, {"roc_auc": min_roc_auc, "recall": min_recall})
+    try:
+        check_quality(result.metrics, {"roc_auc": min_roc_auc, "recall": min_recall})
+    except ValidationFailed as failed:
+        if result.privacy is None:
+            raise
+        raise ValidationFailed(failed.message, hint=(
+            f"the model is differentially private at ε {result.privacy.epsilon:g}, and its noise costs accuracy: a "
+            "larger dp_epsilon or tighter bounds in the contract help (benchmarks/bench_privacy.py); this run's ε "
+            "is spent")) from None
     save_model(result.estimator, model_output)
     return Trained(
         result.metrics, result.classes, result.confusion_matrix, result.roc.fpr, result.roc.tpr, result.roc.thresholds,

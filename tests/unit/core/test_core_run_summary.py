@@ -154,3 +154,10 @@ def test_a_private_run_has_a_differential_privacy_gate_and_a_budget_failure_is_n
     verdicts = gates(collect_artifacts(green), {"min_roc_auc": 0.7}, [("train", "FAILED")], [failure], [])
     assert [(g.name, g.passed) for g in verdicts if g.passed is False] == [("differential privacy", False)]
     assert "quality" not in {g.name for g in verdicts}
+
+
+def test_a_quality_failure_of_a_private_model_stays_a_quality_failure(green: Path) -> None:
+    failure = ("[train] quality gate failed: held-out recall 0.400 is below the minimum 0.500 (the model is "
+               "differentially private at ε 1, and its noise costs accuracy: a larger dp_epsilon ...)")
+    verdicts = gates(collect_artifacts(green), {"min_recall": 0.5}, [("train", "FAILED")], [failure], [])
+    assert [(g.name, g.passed) for g in verdicts if g.passed is False] == [("quality", False)]
