@@ -122,3 +122,18 @@ def bucket(aws_env: str) -> str:
     name = f"bucket-{uuid.uuid4().hex[:16]}"
     boto3.client("s3").create_bucket(Bucket=name)
     return name
+
+
+@pytest.fixture()
+def audit_bucket(aws_env: str) -> str:
+    """An object-locked bucket with a default retention, as Terraform makes the audit bucket."""
+    import uuid
+
+    import boto3
+
+    name = f"audit-{uuid.uuid4().hex[:12]}"
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket=name, ObjectLockEnabledForBucket=True)
+    s3.put_object_lock_configuration(Bucket=name, ObjectLockConfiguration={
+        "ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 1}}})
+    return name

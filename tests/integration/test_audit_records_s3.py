@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import uuid
 
 import boto3
 import pytest
@@ -17,17 +16,6 @@ pytestmark = pytest.mark.integration
 
 SUMMARY = {"triggered_by": "kubeflow-pipelines", "contract": {"name": "patients", "version": "1.0.0"},
            "data": {"plaintext_sha256": "sha256:" + "ab" * 32}, "release": {"bento": "secure-mlops:abc"}}
-
-
-@pytest.fixture()
-def audit_bucket(aws_env: str) -> str:
-    """An object-locked bucket with a default retention, as Terraform makes the audit bucket."""
-    name = f"audit-{uuid.uuid4().hex[:12]}"
-    s3 = boto3.client("s3")
-    s3.create_bucket(Bucket=name, ObjectLockEnabledForBucket=True)
-    s3.put_object_lock_configuration(Bucket=name, ObjectLockConfiguration={
-        "ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 1}}})
-    return name
 
 
 @pytest.mark.control("retention")

@@ -5,15 +5,13 @@ have it (each entry is created with If-None-Match: *)."""
 from __future__ import annotations
 
 import os
-import threading
-import uuid
 
-import boto3
 import pytest
 
 from secure_mlops.audit.budget import read_ledger, spend_budget
 from secure_mlops.errors import PrivacyError
 from tests.support.cli import run_cli
+from tests.support.race import race
 
 pytestmark = pytest.mark.integration
 
@@ -21,13 +19,8 @@ DATASET = "sha256:" + "ef" * 32
 
 
 @pytest.fixture()
-def store(aws_env: str) -> str:
-    name = f"audit-{uuid.uuid4().hex[:12]}"
-    s3 = boto3.client("s3")
-    s3.create_bucket(Bucket=name, ObjectLockEnabledForBucket=True)
-    s3.put_object_lock_configuration(Bucket=name, ObjectLockConfiguration={
-        "ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 1}}})
-    return f"s3://{name}/audit/runs/"
+def store(audit_bucket: str) -> str:
+    return f"s3://{audit_bucket}/audit/runs/"
 
 
 def _spend(store: str, epsilon: float, run: str = "run") -> None:
@@ -37,24 +30,9 @@ def _spend(store: str, epsilon: float, run: str = "run") -> None:
 
 @pytest.mark.control("differential-privacy")
 def test_runs_racing_for_the_budget_in_s3_spend_at_most_the_total(store: str) -> None:
-    outcomes: list[str] = []
-    start = threading.Barrier(6)
+    outcomes = race(6, lambda n: _spend(store, 0.5, run=f"r{n}"), PrivacyError)
 
-    def run(n: int) -> None:
-        start.wait()
-        try:
-            _spend(store, 0.5, run=f"r{n}")
-            outcomes.append("spent")
-        except PrivacyError:
-            outcomes.append("refused")
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    assert sorted(outcomes) == ["refused"] * 2 + ["spent"] * 4
+    assert outcomes == ["refused"] * 2 + ["won"] * 4
     ledger = read_ledger(store, contract_name="patients", dataset_digest=DATASET)
     assert ledger.spent_epsilon == 2.0 and [e["run_id"] for e in ledger.entries] != []
     assert ledger.location == store + "privacy-budget/patients/" + "ef" * 32 + "/"

@@ -72,10 +72,13 @@ def audit(
     typer.echo(line)
 
 
+_STORE = typer.Option(None, "--store", help="The audit store: an s3:// prefix or a folder. "
+                      "Default: SECURE_MLOPS_AUDIT_STORE, else STATE_DIR/audit-store.")
+
+
 @app.command()
 def runs(
-    store: str = typer.Option(None, "--store", help="The audit store: an s3:// prefix or a folder. "
-                              "Default: SECURE_MLOPS_AUDIT_STORE, else STATE_DIR/audit-store."),
+    store: str = _STORE,
 ) -> None:
     """List the recorded pipeline runs, newest first: when, which run, who, the contract, the
     plaintext dataset's digest (equal digests: the same data) and the bento released.
@@ -100,8 +103,7 @@ def runs(
 
 @app.command()
 def budget(
-    store: str = typer.Option(None, "--store", help="The audit store: an s3:// prefix or a folder. "
-                              "Default: SECURE_MLOPS_AUDIT_STORE, else STATE_DIR/audit-store."),
+    store: str = _STORE,
 ) -> None:
     """List the privacy budget of every dataset differentially private training has used: the
     contract, the dataset's digest, how many DP runs, the ε they spent, the contract's total and

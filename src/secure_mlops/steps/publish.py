@@ -42,8 +42,15 @@ def publish_dataset(
     """
     from secure_mlops.validation import raise_for_failures, validate_dataset
 
-    pseudonym_version = _one_pseudonym_version([version for _, _, version in shards], settings)
-    token_version = _one_token_version(token_key_versions or [], settings)
+    pseudonym_version = _one_key_version(
+        [version for _, _, version in shards], made="pseudonymized", role="pseudonym", key=settings.pseudonym_key_name,
+        twice="one person would have two pseudonyms in the dataset",
+        hint=", with SECURE_MLOPS_PSEUDONYM_KEY_VERSION set to pin one version (a move to the new one is a "
+             "deliberate re-pseudonymization)")
+    token_version = _one_key_version(
+        token_key_versions or [], made="tokenized", role="token", key=settings.token_key_name,
+        twice="one value would have two tokens in the dataset",
+        hint=" (a move to the new version is a deliberate re-tokenization)")
     contract = load_contract(contract_path)
     keys = data_key_service(settings)
     table = pa.concat_tables([read_encrypted_table(path, shard_context, keys) for path, shard_context, _ in shards])
@@ -61,25 +68,13 @@ def publish_dataset(
                             pseudonym_version, table_sha256(table), token_version)
 
 
-def _one_pseudonym_version(versions: list[int | None], settings: Settings) -> int | None:
+def _one_key_version(versions: list[int | None], *, made: str, role: str, key: str, twice: str,
+                     hint: str) -> int | None:
+    """The one key version all shards were made under (None: no shard used the key)."""
     found = sorted({v for v in versions if v is not None})
     if len(found) > 1:
         raise ValidationFailed(
-            f"the shards were pseudonymized under versions {' and '.join(map(str, found))} of the pseudonym "
-            f"key '{settings.pseudonym_key_name}': one person would have two pseudonyms in the dataset",
-            hint="the key was rotated during the run; re-run it, with SECURE_MLOPS_PSEUDONYM_KEY_VERSION set "
-            "to pin one version (a move to the new one is a deliberate re-pseudonymization)",
-        )
-    return found[0] if found else None
-
-
-def _one_token_version(versions: list[int | None], settings: Settings) -> int | None:
-    found = sorted({v for v in versions if v is not None})
-    if len(found) > 1:
-        raise ValidationFailed(
-            f"the shards were tokenized under versions {' and '.join(map(str, found))} of the token key "
-            f"'{settings.token_key_name}': one value would have two tokens in the dataset",
-            hint="the key was rotated during the run; re-run it (a move to the new version is a deliberate "
-            "re-tokenization)",
+            f"the shards were {made} under versions {' and '.join(map(str, found))} of the {role} key '{key}': {twice}",
+            hint=f"the key was rotated during the run; re-run it{hint}",
         )
     return found[0] if found else None

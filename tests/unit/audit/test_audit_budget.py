@@ -5,13 +5,13 @@ take the last of the budget."""
 from __future__ import annotations
 
 import json
-import threading
 from pathlib import Path
 
 import pytest
 
 from secure_mlops.audit.budget import read_ledger, spend_budget
 from secure_mlops.errors import PrivacyError, StorageError
+from tests.support.race import race
 
 DATASET = "sha256:" + "ab" * 32
 OTHER = "sha256:" + "cd" * 32
@@ -74,25 +74,10 @@ def test_a_foreign_file_in_the_ledger_is_an_error_not_a_free_budget(tmp_path: Pa
 
 @pytest.mark.parametrize("round_", range(5))  # a race shows only sometimes: run it a few times
 def test_racing_runs_cannot_spend_more_than_the_total(tmp_path: Path, round_: int) -> None:
-    outcomes: list[str] = []
-    start = threading.Barrier(8)
-
-    def run(n: int) -> None:
-        start.wait()
-        try:
-            _spend(tmp_path, 1.0, run=f"r{n}")
-            outcomes.append("spent")
-        except PrivacyError:
-            outcomes.append("refused")
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = race(8, lambda n: _spend(tmp_path, 1.0, run=f"r{n}"), PrivacyError)
 
     # A run that read half an entry would have died with a StorageError: one outcome short.
-    assert sorted(outcomes) == ["refused"] * 5 + ["spent"] * 3
+    assert outcomes == ["refused"] * 5 + ["won"] * 3
     ledger = read_ledger(str(tmp_path), contract_name="patients", dataset_digest=DATASET)
     assert ledger.spent_epsilon == 3.0 and len(ledger.entries) == 3
 
