@@ -20,7 +20,7 @@ from secure_mlops.serving.predictor import IdentifierTokenizer
 from secure_mlops.serving.schema import TokenizedIdentifier
 from secure_mlops.vault import TransitHmacService
 from secure_mlops.vault.tokens import TransitTokenService
-from tests.support.policies import policy_token
+from tests.support.policies import policy_client
 
 pytestmark = pytest.mark.integration
 
@@ -38,17 +38,13 @@ REF = TokenizedIdentifier("member_ref", integer=False)
 NUMBER = TokenizedIdentifier("member_no", integer=True)
 
 
-def _client(root: hvac.Client, policy: str) -> hvac.Client:
-    return hvac.Client(url=root.url, token=policy_token(root, policy, ttl="10m"))
-
-
 @pytest.fixture(scope="module")
 def minimized(vault_root: hvac.Client, vault_settings: Settings, tmp_path_factory: pytest.TempPathFactory):
     """The rows minimized as the pipeline does, with a pipeline-policy token: (table, token version)."""
     folder = tmp_path_factory.mktemp("serving-tokens")
     raw = folder / "raw.csv"
     raw.write_text("member_ref,member_no,visits\n" + "".join(f"{a},{b},{c}\n" for a, b, c in ROWS), encoding="utf-8")
-    pipeline = _client(vault_root, "secure-mlops-pipeline")
+    pipeline = policy_client(vault_root, "secure-mlops-pipeline")
     tokens = TransitTokenService(pipeline, key_name=vault_settings.token_key_name)
     minimize_file(parse_contract(CONTRACT), raw, folder / "min.parquet",
                   TransitHmacService(pipeline, key_name=vault_settings.pseudonym_key_name),
@@ -58,7 +54,7 @@ def minimized(vault_root: hvac.Client, vault_settings: Settings, tmp_path_factor
 
 @pytest.fixture(scope="module")
 def inference(vault_root: hvac.Client) -> hvac.Client:
-    return _client(vault_root, "secure-mlops-inference")
+    return policy_client(vault_root, "secure-mlops-inference")
 
 
 @pytest.mark.control("coarse-answers")
@@ -84,7 +80,7 @@ def test_a_token_from_the_service_detokenizes_for_the_reidentifier_only(
         lambda: TransitTokenService(inference, key_name=vault_settings.token_key_name, key_version=version),
         contract_name="members")
     token = service.tokens(NUMBER, ["1042"])
-    reidentifier = _client(vault_root, "secure-mlops-reidentifier")
+    reidentifier = policy_client(vault_root, "secure-mlops-reidentifier")
 
     assert detokenize(token, TransitTokenService(reidentifier, key_name=vault_settings.token_key_name),
                       contract_name="members", column="member_no") == ["1042"]
@@ -155,8 +151,8 @@ def test_more_values_than_one_request_holds_tokenize_under_one_version_and_round
         vault_root: hvac.Client, vault_settings: Settings):
     # OpenBao refuses a request of more than 1000 JSON strings: the service splits the values.
     values = [f"M-{i:05d}".encode() for i in range(450)]
-    pipeline = TransitTokenService(_client(vault_root, "secure-mlops-pipeline"), key_name=vault_settings.token_key_name)
-    reidentifier = TransitTokenService(_client(vault_root, "secure-mlops-reidentifier"),
+    pipeline = TransitTokenService(policy_client(vault_root, "secure-mlops-pipeline"), key_name=vault_settings.token_key_name)
+    reidentifier = TransitTokenService(policy_client(vault_root, "secure-mlops-reidentifier"),
                                        key_name=vault_settings.token_key_name)
 
     ciphertexts = pipeline.encrypt_many(values, b"members/member_ref")

@@ -21,7 +21,7 @@ from secure_mlops.privacy.reidentify import reidentify
 from secure_mlops.privacy.tokenize import is_token
 from secure_mlops.vault import TransitHmacService
 from secure_mlops.vault.tokens import TransitTokenService
-from tests.support.policies import policy_token
+from tests.support.policies import policy_client, policy_token
 
 pytestmark = pytest.mark.integration
 
@@ -45,10 +45,6 @@ DETOKENIZE_CLI = (
 )
 
 
-def _client(root: hvac.Client, policy: str) -> hvac.Client:
-    return hvac.Client(url=root.url, token=policy_token(root, policy, ttl="10m"))
-
-
 @pytest.fixture(scope="module")
 def tokenized(vault_root: hvac.Client, vault_settings: Settings, tmp_path_factory: pytest.TempPathFactory):
     """The demo rows minimized with a pipeline-policy token: (contract file, contract, table)."""
@@ -58,7 +54,7 @@ def tokenized(vault_root: hvac.Client, vault_settings: Settings, tmp_path_factor
     contract_file = folder / "customers.contract.yaml"
     contract_file.write_text(CONTRACT, encoding="utf-8")
     contract = parse_contract(CONTRACT)
-    pipeline = _client(vault_root, "secure-mlops-pipeline")
+    pipeline = policy_client(vault_root, "secure-mlops-pipeline")
     out = folder / "min.parquet"
     minimize_file(contract, raw, out, TransitHmacService(pipeline, key_name=vault_settings.pseudonym_key_name),
                   make_token_service=lambda: TransitTokenService(pipeline, key_name=vault_settings.token_key_name))
@@ -80,7 +76,7 @@ def test_reidentifier_round_trips_and_the_record_holds_no_value_or_token(
 ) -> None:
     _, contract, table = tokenized
     ids = table.column("customer_id").to_pylist()
-    service = TransitTokenService(_client(vault_root, "secure-mlops-reidentifier"), key_name=vault_settings.token_key_name)
+    service = TransitTokenService(policy_client(vault_root, "secure-mlops-reidentifier"), key_name=vault_settings.token_key_name)
     store = tmp_path / "audit"
     result = reidentify(ids, service, contract=contract, column="customer_id", reason="INC-1: notify customers",
                         who="alice", entity_id=None, store_uri=str(store))
@@ -97,11 +93,11 @@ def test_reidentifier_round_trips_and_the_record_holds_no_value_or_token(
 @pytest.mark.control("least-privilege-vault")
 def test_pipeline_tokenizes_but_never_detokenizes(tokenized, vault_root: hvac.Client, vault_settings: Settings) -> None:
     _, contract, table = tokenized
-    pipeline = TransitTokenService(_client(vault_root, "secure-mlops-pipeline"), key_name=vault_settings.token_key_name)
+    pipeline = TransitTokenService(policy_client(vault_root, "secure-mlops-pipeline"), key_name=vault_settings.token_key_name)
     with pytest.raises(VaultError, match="permission denied"):
         reidentify(table.column("customer_id").to_pylist()[:1], pipeline, contract=contract, column="customer_id",
                    reason="curious", who="pipeline", entity_id=None, store_uri="/nonexistent/never-written")
-    reidentifier = TransitTokenService(_client(vault_root, "secure-mlops-reidentifier"),
+    reidentifier = TransitTokenService(policy_client(vault_root, "secure-mlops-reidentifier"),
                                        key_name=vault_settings.token_key_name)
     with pytest.raises(VaultError, match="permission denied"):
         reidentifier.encrypt_many([b"c-1"], b"context")
@@ -111,7 +107,7 @@ def test_a_token_of_one_column_does_not_detokenize_as_another(
     tokenized, vault_root: hvac.Client, vault_settings: Settings, tmp_path: Path
 ) -> None:
     _, contract, table = tokenized
-    service = TransitTokenService(_client(vault_root, "secure-mlops-reidentifier"), key_name=vault_settings.token_key_name)
+    service = TransitTokenService(policy_client(vault_root, "secure-mlops-reidentifier"), key_name=vault_settings.token_key_name)
     with pytest.raises(IntegrityError, match="does not decrypt under this contract and column"):
         reidentify(table.column("customer_id").to_pylist()[:2], service, contract=contract, column="email",
                    reason="mix-up", who="alice", entity_id=None, store_uri=str(tmp_path / "audit"))

@@ -13,15 +13,10 @@ import pytest
 from secure_mlops.config import Settings
 from secure_mlops.errors import VaultError
 from secure_mlops.vault import TransitHmacService, TransitKeyService, TransitSigner, ensure_transit_keys
-from tests.support.policies import VAULT_POLICY_NAMES, case_matrix, load_vault_cases, policy_token, vault_case_id
+from tests.support.policies import VAULT_POLICY_NAMES, case_matrix, load_vault_cases, policy_client, vault_case_id
 from tests.support.servers import own_dev_vault
 
 pytestmark = pytest.mark.integration
-
-
-def token_client(root: hvac.Client, name: str) -> hvac.Client:
-    """A client whose token holds only the named policy (and Vault's default policy)."""
-    return hvac.Client(url=root.url, token=policy_token(root, name, ttl="10m"))
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +26,7 @@ def capabilities(vault_root: hvac.Client, vault_settings: Settings) -> dict[str,
     for name in VAULT_POLICY_NAMES:
         cases = load_vault_cases(name)
         paths = sorted({case["path"] for key in ("allowed", "denied") for case in cases[key]})
-        answer = token_client(vault_root, name).adapter.post("/v1/sys/capabilities-self", json={"paths": paths})
+        answer = policy_client(vault_root, name).adapter.post("/v1/sys/capabilities-self", json={"paths": paths})
         found[name] = {path: answer["data"][path] for path in paths}
     return found
 
@@ -49,9 +44,9 @@ def test_inference_can_verify_and_pseudonymize_but_not_decrypt_sign_or_hmac_with
     vault_root: hvac.Client, vault_settings: Settings
 ) -> None:
     message = b"provenance manifest"
-    pipeline = token_client(vault_root, "secure-mlops-pipeline")
+    pipeline = policy_client(vault_root, "secure-mlops-pipeline")
     signature = TransitSigner(pipeline, key_name=vault_settings.signing_key_name).sign(message)
-    inference = token_client(vault_root, "secure-mlops-inference")
+    inference = policy_client(vault_root, "secure-mlops-inference")
     assert TransitSigner(inference, key_name=vault_settings.signing_key_name).verify(message, signature)
     ids = [b"record-1", b"record-2"]
     assert TransitHmacService(inference, key_name=vault_settings.pseudonym_key_name).hmac_many(ids) == \
@@ -67,7 +62,7 @@ def test_inference_can_verify_and_pseudonymize_but_not_decrypt_sign_or_hmac_with
 
 
 def test_auditor_reads_key_metadata_without_key_material(vault_root: hvac.Client, vault_settings: Settings) -> None:
-    auditor = token_client(vault_root, "secure-mlops-auditor")
+    auditor = policy_client(vault_root, "secure-mlops-auditor")
     data = auditor.secrets.transit.read_key(vault_settings.data_key_name)["data"]
     assert data["exportable"] is False and data["min_decryption_version"] >= 1
     # For a symmetric key each version maps to its creation time, nothing more.
@@ -93,7 +88,7 @@ def test_operator_rotates_keys_but_cannot_make_them_exportable_or_deletable(
     own_vault: tuple[hvac.Client, Settings]
 ) -> None:
     root, settings = own_vault
-    operator = token_client(root, "secure-mlops-operator")
+    operator = policy_client(root, "secure-mlops-operator")
     key = settings.signing_key_name
     before = root.secrets.transit.read_key(key)["data"]["latest_version"]
     operator.secrets.transit.rotate_key(key)
@@ -112,9 +107,9 @@ def test_crypto_shredding_destroys_exactly_the_retired_key_versions(
 ) -> None:
     root, settings = own_vault  # a fresh server: the data key is at version 1
     key = settings.data_key_name
-    pipeline = TransitKeyService(token_client(root, "secure-mlops-pipeline"), key_name=key)
-    operator = token_client(root, "secure-mlops-operator")
-    shredder = token_client(root, "secure-mlops-key-shredder")
+    pipeline = TransitKeyService(policy_client(root, "secure-mlops-pipeline"), key_name=key)
+    operator = policy_client(root, "secure-mlops-operator")
+    shredder = policy_client(root, "secure-mlops-key-shredder")
 
     shredded_key, shredded = pipeline.generate_data_key()  # the dataset to shred, under v1
     _, survivor = pipeline.generate_data_key()  # another object under v1 that must survive

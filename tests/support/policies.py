@@ -93,6 +93,11 @@ def vault_case_id(case: dict[str, str]) -> str:
     return f"{case['capability']}-{case['path']}"
 
 
+def policy_client(root: hvac.Client, name: str, ttl: str = "10m") -> hvac.Client:
+    """A client of the same server logged in with `policy_token` of `name`."""
+    return hvac.Client(url=root.url, token=policy_token(root, name, ttl=ttl))
+
+
 def policy_token(root: hvac.Client, name: str, ttl: str = "1h") -> str:
     """A Vault token holding only the policy `policies/vault/<name>.hcl` (and Vault's default
     policy), the policy written to the server from the repository's file first."""
