@@ -55,6 +55,11 @@ def run_local_pipeline(
     from secure_mlops.vault import DevVault
 
     pipeline = build_pipeline(cluster=False, parallelism=parallelism)
+    if (params or {}).get("dp_epsilon"):
+        from secure_mlops.privacy import load_contract
+        from secure_mlops.training.private import privacy_budget
+
+        privacy_budget(load_contract(contract))  # no budget or bounds: say so now, not after publish
     reference = drift_reference(settings, contract)
     compared_with = reference if reference.is_file() else None
     arguments = {

@@ -120,13 +120,10 @@ class PrivateTraining:
 
 
 def _budget(contract: DataContract, epsilon: float) -> float:
-    from secure_mlops.training.private import check_epsilon
+    from secure_mlops.training.private import check_epsilon, privacy_budget
 
     check_epsilon(epsilon)
-    if contract.differential_privacy is None:
-        raise InputError(f"contract {contract.name!r} sets no privacy budget for differentially private training",
-                         hint="add differential_privacy: {total_epsilon: ...} to the contract (docs/contracts.md)")
-    return contract.differential_privacy.total_epsilon
+    return privacy_budget(contract)
 
 
 def privacy_audit(

@@ -92,6 +92,18 @@ def check_epsilon(epsilon: float) -> None:
                          hint="0.1 to 10 is the usual range; leave it unset to train without differential privacy")
 
 
+def privacy_budget(contract: DataContract) -> float:
+    """The total ε the contract allows per dataset; `InputError` when it states no budget, or no
+    bounds for a feature (checked before a run starts, not after its data is prepared)."""
+    from secure_mlops.training.features import feature_columns
+
+    if contract.differential_privacy is None:
+        raise InputError(f"contract {contract.name!r} sets no privacy budget for differentially private training",
+                         hint="add differential_privacy: {total_epsilon: ...} to the contract (docs/contracts.md)")
+    feature_bounds(contract, feature_columns(contract)[0])
+    return contract.differential_privacy.total_epsilon
+
+
 def check_model_type(model_type: str) -> None:
     """`InputError` unless `model_type` can be trained with differential privacy."""
     if model_type not in PRIVATE_MODEL_TYPES:

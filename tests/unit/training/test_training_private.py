@@ -128,3 +128,25 @@ def test_a_refusal_before_the_fit_stops_it(table: pa.Table, contract: DataContra
 
     with pytest.raises(Refused):
         train_model(table, contract, seed=0, dp_epsilon=1.0, before_fit=refuse)
+
+
+def test_a_contract_without_a_budget_or_bounds_is_refused_before_a_private_run(contract: DataContract) -> None:
+    from secure_mlops.training.private import privacy_budget
+
+    assert privacy_budget(contract) == 3.0
+    with pytest.raises(InputError, match="contract 'patients' sets no privacy budget"):
+        privacy_budget(_with(contract, None))
+    with pytest.raises(InputError, match="needs bounds for features mean_radius, mean_texture"):
+        privacy_budget(_with(contract, {"total_epsilon": 1}))
+
+
+def test_run_refuses_a_private_run_on_a_contract_without_a_budget_before_any_step(tmp_path: Path) -> None:
+    from tests.support import churn
+    from tests.support.cli import clean_env, run_cli
+
+    contract = churn.write_contract(tmp_path / "churn.contract.yaml")
+    result = run_cli("run", "--contract", contract, "--param", "dp_epsilon=1",
+                     env=clean_env(SECURE_MLOPS_STATE_DIR=str(tmp_path / "state")))
+    assert result.returncode == 4, result.stdout + result.stderr
+    assert "contract 'churn' sets no privacy budget" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "state" / "pipeline-root").exists()
