@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from secure_mlops.audit.budget import Spend, spend_budget
 from secure_mlops.config import Settings
 from secure_mlops.errors import InputError, ValidationFailed
 from secure_mlops.privacy import DataContract, load_contract
@@ -18,6 +17,7 @@ from secure_mlops.storage import write_atomically
 if TYPE_CHECKING:
     import pyarrow as pa
 
+    from secure_mlops.audit.budget import Spend
     from secure_mlops.training import MembershipAudit, TrainResult
     from secure_mlops.training.private import PrivacyStatement
 
@@ -75,19 +75,10 @@ def train(
     params = _json_object(model_params, "model_params")
     contract = load_contract(contract_path)
     table = read_dataset(dataset, context, settings)
-    spent: list[Spend] = []
     if private is None:
-        result = train_model(table, contract, seed=seed, model_type=model_type, params=params)
+        result, spent = train_model(table, contract, seed=seed, model_type=model_type, params=params), None
     else:
-        budget = _budget(contract, private.epsilon)
-        result = train_model(
-            table, contract, seed=seed, model_type=model_type, params=params, dp_epsilon=private.epsilon,
-            before_fit=lambda guarantee: spent.append(spend_budget(
-                private.budget_store, contract_name=contract.name, dataset_digest=private.dataset_digest,
-                epsilon=guarantee.epsilon, delta=guarantee.delta, total_epsilon=budget, run_id=private.run_id,
-                details={"contract_version": contract.version, "model_type": model_type, "mechanism": guarantee.mechanism},
-            )),
-        )
+        result, spent = _train_private(table, contract, private, seed=seed, model_type=model_type, params=params)
     try:
         check_quality(result.metrics, {"roc_auc": min_roc_auc, "recall": min_recall})
     except ValidationFailed as failed:
@@ -101,10 +92,10 @@ def train(
     return Trained(
         result.metrics, result.classes, result.confusion_matrix, result.roc.fpr, result.roc.tpr, result.roc.thresholds,
         duplicate_rows=result.duplicate_rows, duplicate_groups=result.duplicate_groups,
-        privacy=None if result.privacy is None else {
+        privacy=None if result.privacy is None or spent is None else {
             "dp_epsilon": result.privacy.epsilon, "dp_delta": result.privacy.delta,
             "dp_clipped_values": result.privacy.clipped_values,
-            "privacy_budget_total": spent[0].total_epsilon, "privacy_budget_spent": spent[0].spent_epsilon,
+            "privacy_budget_total": spent.total_epsilon, "privacy_budget_spent": spent.spent_epsilon,
         },
     )
 
@@ -119,11 +110,27 @@ class PrivateTraining:
     run_id: str
 
 
-def _budget(contract: DataContract, epsilon: float) -> float:
-    from secure_mlops.training.private import check_epsilon, privacy_budget
+def _train_private(table: pa.Table, contract: DataContract, private: PrivateTraining, *, seed: int, model_type: str,
+                   params: Mapping[str, Any]) -> tuple[TrainResult, Spend]:
+    """Train with differential privacy, the ε reserved in the dataset's budget right before the fit."""
+    from secure_mlops.audit.budget import spend_budget
+    from secure_mlops.training import train_model
+    from secure_mlops.training.private import PrivacyGuarantee, check_epsilon, privacy_budget
 
-    check_epsilon(epsilon)
-    return privacy_budget(contract)
+    check_epsilon(private.epsilon)
+    total = privacy_budget(contract)
+    spent: list[Spend] = []
+
+    def reserve(guarantee: PrivacyGuarantee) -> None:
+        spent.append(spend_budget(
+            private.budget_store, contract_name=contract.name, dataset_digest=private.dataset_digest,
+            epsilon=guarantee.epsilon, delta=guarantee.delta, total_epsilon=total, run_id=private.run_id,
+            details={"contract_version": contract.version, "model_type": model_type, "mechanism": guarantee.mechanism},
+        ))
+
+    result = train_model(table, contract, seed=seed, model_type=model_type, params=params,
+                         dp_epsilon=private.epsilon, before_fit=reserve)
+    return result, spent[0]
 
 
 def privacy_audit(
