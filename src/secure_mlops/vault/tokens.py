@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import hvac
@@ -23,7 +22,7 @@ import hvac.exceptions
 from secure_mlops.crypto.keys import is_key_name
 from secure_mlops.errors import ConfigError, IntegrityError, VaultError
 from secure_mlops.vault.errors import vault_errors
-from secure_mlops.vault.transit import HMAC_PARALLEL_REQUESTS
+from secure_mlops.vault.transit import HMAC_PARALLEL_REQUESTS, in_batches
 
 # OpenBao's default max_request_json_strings (1000) counts keys and string values: a pinned
 # encrypt item holds five (plaintext, context and key_version, the first two's values), so a
@@ -73,17 +72,13 @@ class TransitTokenService:
 
     def encrypt_many(self, values: Sequence[bytes], context: bytes) -> list[str]:
         items = [{"plaintext": _b64(v), "context": _b64(context)} for v in values]
-        if self._key_version is None and len(items) > self._batch_size:
-            # The first batch alone learns the latest version; the others are pinned to it.
-            first = self._encrypt(items[: self._batch_size])
-            return first + self._encrypt(items[self._batch_size :])
-        return self._encrypt(items)
+        return in_batches(items, self._batch_size, self._parallel, self._encrypt)
 
-    def _encrypt(self, items: list[dict[str, Any]]) -> list[str]:
+    def _encrypt(self, items: Sequence[dict[str, Any]]) -> list[str]:
         if self._key_version is not None:
             # Transit reads the version of each batch item, not of the request.
             items = [{**item, "key_version": self._key_version} for item in items]
-        ciphertexts = [r["ciphertext"] for r in self._batched("encrypt", items, "make tokens")]
+        ciphertexts = [r["ciphertext"] for r in self._post("encrypt", items, "make tokens")]
         versions = {_ciphertext_version(c) for c in ciphertexts}
         if self._key_version is None and len(versions) == 1:
             self._key_version = versions.pop()
@@ -94,17 +89,11 @@ class TransitTokenService:
 
     def decrypt_many(self, ciphertexts: Sequence[str], context: bytes) -> list[bytes]:
         items = [{"ciphertext": c, "context": _b64(context)} for c in ciphertexts]
-        results = self._batched("decrypt", items, "read tokens back")
+        results = in_batches(items, self._batch_size, self._parallel,
+                             lambda batch: self._post("decrypt", batch, "read tokens back"))
         return [base64.b64decode(r["plaintext"], validate=True) for r in results]
 
-    def _batched(self, operation: str, items: list[dict[str, Any]], action: str) -> list[dict[str, Any]]:
-        batches = [items[i : i + self._batch_size] for i in range(0, len(items), self._batch_size)]
-        if len(batches) <= 1:
-            return [r for batch in batches for r in self._post(operation, batch, action)]
-        with ThreadPoolExecutor(max_workers=self._parallel) as pool:
-            return [r for answer in pool.map(lambda b: self._post(operation, b, action), batches) for r in answer]
-
-    def _post(self, operation: str, items: list[dict[str, Any]], action: str) -> list[dict[str, Any]]:
+    def _post(self, operation: str, items: Sequence[dict[str, Any]], action: str) -> list[dict[str, Any]]:
         path = f"/v1/{self._mount}/{operation}/{self._key_name}"
         with vault_errors(f"{action} with Transit key '{self._key_name}'", self._client.url):
             try:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import base64
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from typing import TypeVar
 
 import hvac
 import hvac.exceptions
@@ -19,8 +20,28 @@ from secure_mlops.vault.errors import vault_errors
 log = logging.getLogger(__name__)
 
 # OpenBao's default max_request_json_strings (1000) allows at most 499 batch items per request.
+Item = TypeVar("Item")
+Answer = TypeVar("Answer")
 HMAC_BATCH_SIZE = 499
 HMAC_PARALLEL_REQUESTS = 4
+
+
+def in_batches(items: Sequence[Item], size: int, parallel: int, post: Callable[[Sequence[Item]], list[Answer]],
+               ) -> list[Answer]:
+    """`post` over `items` in batches of `size`, the answers in the items' order.
+
+    The first batch goes alone, so that an unpinned service learns the key's latest version from
+    it and pins the others to it; the rest go `parallel` at a time. Vault answers a batch in a few
+    milliseconds, mostly waiting on the network and JSON: a few requests in flight keep both busy.
+    """
+    batches = [items[i : i + size] for i in range(0, len(items), size)]
+    if not batches:
+        return []
+    first = post(batches[0])
+    if len(batches) == 1:
+        return first
+    with ThreadPoolExecutor(max_workers=parallel) as pool:
+        return first + [answer for batch in pool.map(post, batches[1:]) for answer in batch]
 
 
 def _b64(text: str) -> bytes:
@@ -141,18 +162,9 @@ class TransitHmacService:
         return self._key_version
 
     def hmac_many(self, values: Sequence[bytes]) -> list[bytes]:
-        batches = [values[i : i + self._batch_size] for i in range(0, len(values), self._batch_size)]
-        if not batches:
-            return []
-        if self._compare_with_latest:
+        if values and self._compare_with_latest:
             self._warn_unless_latest()
-        first = self._hmac_batch(batches[0])  # alone: it pins the version the others use
-        if len(batches) == 1:
-            return first
-        # Vault answers each batch in ~5 ms, mostly waiting on the network and JSON: a few
-        # requests in flight keep both sides busy. map() keeps the order of the batches.
-        with ThreadPoolExecutor(max_workers=self._parallel) as pool:
-            return first + [digest for batch in pool.map(self._hmac_batch, batches[1:]) for digest in batch]
+        return in_batches(values, self._batch_size, self._parallel, self._hmac_batch)
 
     def _warn_unless_latest(self) -> None:
         self._compare_with_latest = False
