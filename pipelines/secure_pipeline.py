@@ -64,7 +64,7 @@ def build_pipeline(*, cluster: bool, parallelism: int = 4, vault_addr: str = DEF
             token_key_version: Token key version to pin (0: its latest); another version changes every token.
             reference_profile_uri: Profile of the previous accepted dataset, for drift checks ('' for none).
             psi_threshold: Population stability index above which a feature counts as drifted.
-            seed: Seed of the train/test split and the model: same inputs and seed, same model.
+            seed: Seed of the train/test split and the model: same inputs and seed, same model (not under DP: noise is unseeded).
             model_type: logistic_regression or random_forest.
             model_params: Hyperparameters of the classifier as a JSON object, e.g. {"C": 0.5}.
             max_membership_advantage: The run fails when the membership attack's advantage less its 99% noise floor exceeds this.
