@@ -17,7 +17,7 @@ nothing downstream of this function ever holds the identifier.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 import numpy as np
 import pyarrow as pa
@@ -31,6 +31,9 @@ from secure_mlops.serving.drift import DriftMonitor
 from secure_mlops.serving.metrics import ServiceMetrics
 from secure_mlops.serving.schema import ServingSchema, TokenizedIdentifier
 
+Client = TypeVar("Client")
+Answer = TypeVar("Answer")
+
 
 class Classifier(Protocol):
     classes_: Any
@@ -38,44 +41,47 @@ class Classifier(Protocol):
     def predict_proba(self, x: np.ndarray) -> np.ndarray: ...
 
 
+class _LoggedIn(Generic[Client]):
+    """A Vault-backed client, made again once when a call fails: a Kubernetes-auth token lives an
+    hour, and the service runs longer."""
+
+    def __init__(self, make: Callable[[], Client]) -> None:
+        self._make = make
+        self._client = make()
+
+    def call(self, use: Callable[[Client], Answer]) -> Answer:
+        try:
+            return use(self._client)
+        except VaultError:
+            self._client = self._make()
+            return use(self._client)
+
+
 class IdentifierMasker:
-    """Keyed pseudonyms of identifiers, through a Vault HMAC service that it logs in to again
-    once when a call fails (a Kubernetes-auth token lives an hour; the service runs longer).
-    `scope` is the contract's pseudonym scope, as the pipeline used it."""
+    """Keyed pseudonyms of identifiers, through a Vault HMAC service logged in to again once when
+    a call fails. `scope` is the contract's pseudonym scope, as the pipeline used it."""
 
     def __init__(self, connect: Callable[[], HmacService], *, scope: str | None = None) -> None:
-        self._connect = connect
-        self._scope = scope
-        self._pseudonymizer = Pseudonymizer(connect(), scope=scope)
+        self._pseudonymizer = _LoggedIn(lambda: Pseudonymizer(connect(), scope=scope))
 
     def pseudonyms(self, values: Sequence[str]) -> list[str]:
         array = pa.array(values, type=pa.string())
-        try:
-            return self._pseudonymizer.pseudonymize(array).to_pylist()
-        except VaultError:
-            self._pseudonymizer = Pseudonymizer(self._connect(), scope=self._scope)
-            return self._pseudonymizer.pseudonymize(array).to_pylist()
+        return self._pseudonymizer.call(lambda p: p.pseudonymize(array).to_pylist())
 
 
 class IdentifierTokenizer:
     """Reversible tokens of identifiers, made exactly as the pipeline made them (contract and
     column context, an integer column's values as integers), through a Vault token service pinned
-    to the training data's key version, that it logs in to again once when a call fails."""
+    to the training data's key version, logged in to again once when a call fails."""
 
     def __init__(self, connect: Callable[[], TokenService], *, contract_name: str) -> None:
-        self._connect = connect
-        self._contract_name = contract_name
-        self._tokenizer = Tokenizer(connect(), contract_name=contract_name)
+        self._tokenizer = _LoggedIn(lambda: Tokenizer(connect(), contract_name=contract_name))
 
     def tokens(self, column: TokenizedIdentifier, values: Sequence[str]) -> list[str]:
         # The schema has checked that an integer column's text is a 64-bit integer.
         array = (pa.array([int(v) for v in values], type=pa.int64()) if column.integer
                  else pa.array(values, type=pa.string()))
-        try:
-            return self._tokenizer.for_column(column.name)(array).to_pylist()
-        except VaultError:
-            self._tokenizer = Tokenizer(self._connect(), contract_name=self._contract_name)
-            return self._tokenizer.for_column(column.name)(array).to_pylist()
+        return self._tokenizer.call(lambda t: t.for_column(column.name)(array).to_pylist())
 
 
 class Predictor:
